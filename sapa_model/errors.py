@@ -1,0 +1,49 @@
+"""Errors a user can cause, each with a message that says what would be right."""
+
+from __future__ import annotations
+
+
+class SapaError(Exception):
+    """Base class for every error caused by the user's input; the CLI prints its message, no trace."""
+
+
+class UnknownMunicipalityError(SapaError, LookupError):
+    """A municipality name or code that matches none of the 98."""
+
+    def __init__(self, given: object, suggestions: list[str]):
+        self.given = given
+        self.suggestions = suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else (
+            "; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)"
+        )
+        super().__init__(f"unknown municipality {given!r}{hint}")
+
+    @classmethod
+    def many(cls, errors: list["UnknownMunicipalityError"]) -> "UnknownMunicipalityError":
+        """One error naming several unknown municipalities."""
+        combined = cls([e.given for e in errors], [s for e in errors for s in e.suggestions])
+        combined.args = ("; ".join(str(e) for e in errors),)
+        return combined
+
+    def __str__(self) -> str:  # LookupError would otherwise repr() the message
+        return self.args[0]
+
+
+class YearOutOfRangeError(SapaError, ValueError):
+    """A year outside the range the model covers."""
+
+
+class DataError(SapaError, ValueError):
+    """A data file that fails its schema: every problem is listed with file, row and column."""
+
+
+class ParameterError(SapaError, ValueError):
+    """A parameter file or a parameter override that is malformed."""
+
+
+class ScenarioError(SapaError, ValueError):
+    """A scenario file that is malformed; nothing of it has been applied."""
+
+
+class ParameterExtrapolationWarning(UserWarning):
+    """A parameter was used for a date after its last known value."""

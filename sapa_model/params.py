@@ -1,0 +1,293 @@
+"""Parameters as data: every number of the model, with unit, status, reference and dates.
+
+A parameter file (`parameters/*.yaml`) maps a dotted name to a record. A record has either
+`values` (a mapping from the date a value applies from to the value) or `value` (one value that
+does not change over time). A `ParameterSet` is immutable: a scenario makes a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .errors import ParameterError, ParameterExtrapolationWarning
+
+PARAMETER_DIR = Path(__file__).with_name("parameters")
+STATUSES = ("sourced", "seed", "assumption", "illustrative")
+REQUIRED = ("description", "unit", "status", "reference")
+OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed")
+_TIMELESS = np.datetime64("1900-01-01", "D")
+_warned: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: its values by start date, and what it means."""
+
+    name: str
+    description: str
+    unit: str
+    status: str
+    reference: str
+    dates: tuple[np.datetime64, ...]
+    values: tuple
+    label: str = ""
+    valid_until: np.datetime64 | None = None
+    allowed: tuple | None = None
+    timeless: bool = False
+    origin: str = ""
+
+    @property
+    def kind(self) -> str:
+        """'number', 'date' or 'text', from the values."""
+        sample = self.values[0] if self.values else 0.0
+        return "date" if isinstance(sample, dt.date) else "text" if isinstance(sample, str) else "number"
+
+    @property
+    def last_valid_day(self) -> np.datetime64 | None:
+        """The last day the latest value is known to hold; None for a timeless parameter."""
+        if self.timeless or not self.dates:
+            return None
+        if self.valid_until is not None:
+            return self.valid_until
+        return np.datetime64(f"{self.dates[-1].astype(object).year}-12-31", "D")
+
+    def at(self, day: dt.date | str | np.datetime64):
+        """The value in force on a day."""
+        return self.series(np.array([np.datetime64(day, "D")]))[0]
+
+    def series(self, days: np.ndarray):
+        """Values in force on each of an array of days (datetime64), vectorised."""
+        days = np.asarray(days).astype("datetime64[D]")
+        if not self.values:
+            raise ParameterError(f"parameter {self.name} has no value; set it in a scenario ({self.origin})")
+        where = np.searchsorted(np.array(self.dates, dtype="datetime64[D]"), days, side="right") - 1
+        if (where < 0).any():
+            first = days[where < 0].min()
+            raise ParameterError(
+                f"parameter {self.name} has no value on {first}; its first value applies from {self.dates[0]}"
+            )
+        values = np.array(self.values, dtype=object if self.kind != "number" else float)
+        return values[where]
+
+    def stale(self, days: np.ndarray) -> np.ndarray:
+        """True for each day after the last day the parameter's latest value is known to hold."""
+        last = self.last_valid_day
+        days = np.asarray(days).astype("datetime64[D]")
+        return np.zeros(days.shape, bool) if last is None else days > last
+
+
+def _as_day(value, where: str) -> np.datetime64:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return np.datetime64(value, "D")
+    if isinstance(value, str):
+        try:
+            return np.datetime64(dt.date.fromisoformat(value.strip()), "D")
+        except ValueError:
+            pass
+    raise ParameterError(f"{where}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01")
+
+
+def _check_value(name: str, value, where: str):
+    """A value must be a number, a date or a short text; booleans and lists are refused."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        raise ParameterError(f"{where}: value {value!r} of {name} must be a number, a date or a word")
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def parse_parameter(name: str, record: object, origin: str) -> Parameter:
+    """Build one Parameter from its YAML record, refusing anything malformed and naming file and key."""
+    where = f"{origin}, {name}"
+    if not isinstance(record, dict):
+        raise ParameterError(f"{where}: expected a mapping with {', '.join(REQUIRED)} and values")
+    unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise ParameterError(f"{where}: unknown key(s) {unknown}; allowed are {sorted(REQUIRED + OPTIONAL)}")
+    missing = [key for key in REQUIRED if not record.get(key)]
+    if missing:
+        raise ParameterError(f"{where}: missing {', '.join(missing)}")
+    if record["status"] not in STATUSES:
+        raise ParameterError(f"{where}: status {record['status']!r} must be one of {', '.join(STATUSES)}")
+    if ("values" in record) == ("value" in record):
+        raise ParameterError(f"{where}: give either 'values' (by date) or 'value' (timeless), not both or neither")
+    timeless = "value" in record
+    raw = {"1900-01-01": record["value"]} if timeless else record["values"]
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{where}: 'values' must map dates (YYYY-MM-DD) to values")
+    pairs = sorted((_as_day(day, where), _check_value(name, value, where)) for day, value in raw.items())
+    days = [day for day, _ in pairs]
+    if len(set(days)) != len(days):
+        raise ParameterError(f"{where}: the same date appears twice")
+    kinds = {type(v).__name__ for _, v in pairs}
+    if len(kinds) > 1:
+        raise ParameterError(f"{where}: values mix kinds {sorted(kinds)}")
+    allowed = tuple(record["allowed"]) if record.get("allowed") else None
+    for _, value in pairs:
+        if allowed and value not in allowed:
+            raise ParameterError(f"{where}: {value!r} is not one of {', '.join(map(str, allowed))}")
+    valid = record.get("last_value_still_valid_on")
+    return Parameter(
+        name=name,
+        label=str(record.get("label") or name),
+        description=str(record["description"]).strip(),
+        unit=str(record["unit"]),
+        status=record["status"],
+        reference=str(record["reference"]).strip(),
+        dates=tuple(days),
+        values=tuple(value for _, value in pairs),
+        valid_until=None if valid is None else _as_day(valid, where),
+        allowed=allowed,
+        timeless=timeless,
+        origin=origin,
+    )
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+
+def _no_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ParameterError(f"line {key_node.start_mark.line + 1}: {key!r} is given twice")
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_DuplicateKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def read_yaml(path: Path) -> object:
+    """Parse a YAML file, refusing duplicate keys; errors name the file."""
+    try:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_DuplicateKeyLoader)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML: {exc}") from None
+
+
+@dataclass
+class ParameterSet(Mapping):
+    """All parameters by name; records which ones a computation reads."""
+
+    parameters: dict[str, Parameter]
+    _reads: list[dict[str, Parameter]] = field(default_factory=list, repr=False, compare=False)
+
+    def __getitem__(self, name: str) -> Parameter:
+        try:
+            parameter = self.parameters[name]
+        except KeyError:
+            raise ParameterError(self.unknown_message(name)) from None
+        for reads in self._reads:
+            reads[name] = parameter
+        return parameter
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.parameters
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.parameters)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def unknown_message(self, name: str) -> str:
+        """'unknown parameter X; did you mean Y?' with the valid names when nothing is close."""
+        close = difflib.get_close_matches(name, list(self.parameters), n=3, cutoff=0.6)
+        if close:
+            return f"unknown parameter {name!r}; did you mean {' or '.join(close)}?"
+        return f"unknown parameter {name!r}; valid parameters are: {', '.join(sorted(self.parameters))}"
+
+    def value(self, name: str, day: dt.date | str = "1900-01-01"):
+        """The value of a parameter on a day (the only value, for a timeless parameter)."""
+        parameter = self[name]
+        self._warn_if_stale(parameter, np.array([np.datetime64(day, "D")]))
+        return parameter.at(day)
+
+    def series(self, name: str, days: np.ndarray) -> np.ndarray:
+        """A parameter's value on each day of an array, warning once if any day is past its last value."""
+        parameter = self[name]
+        self._warn_if_stale(parameter, days)
+        return parameter.series(days)
+
+    def _warn_if_stale(self, parameter: Parameter, days: np.ndarray) -> None:
+        stale = parameter.stale(days)
+        if stale.any() and parameter.name not in _warned:
+            _warned.add(parameter.name)
+            warnings.warn(
+                f"parameter {parameter.name} is used for {np.asarray(days)[stale].max()} but its last value "
+                f"({parameter.values[-1]} {parameter.unit}, from {parameter.dates[-1]}) is known to hold only "
+                f"until {parameter.last_valid_day}; it is carried forward",
+                ParameterExtrapolationWarning,
+                stacklevel=3,
+            )
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[dict[str, Parameter]]:
+        """Collect every parameter read inside the block: `with params.reading() as used: ...`."""
+        reads: dict[str, Parameter] = {}
+        self._reads.append(reads)
+        try:
+            yield reads
+        finally:
+            self._reads.remove(reads)
+
+    def with_values(self, changes: Mapping[str, Parameter]) -> ParameterSet:
+        """A new set with some parameters replaced; this one is unchanged."""
+        return ParameterSet({**self.parameters, **changes})
+
+    def illustrative(self) -> list[str]:
+        """Names of the parameters whose status is 'illustrative'."""
+        return sorted(name for name, p in self.parameters.items() if p.status == "illustrative")
+
+    def differences(self, other: ParameterSet) -> list[str]:
+        """Names of parameters whose values differ from another set's."""
+        return sorted(
+            name
+            for name, p in self.parameters.items()
+            if (p.dates, p.values) != (other.parameters[name].dates, other.parameters[name].values)
+        )
+
+
+def merge_values(parameter: Parameter, changes: Mapping, **metadata) -> Parameter:
+    """A copy of a parameter with some dated values replaced or added (a scenario override)."""
+    merged = dict(zip(parameter.dates, parameter.values))
+    merged.update(changes)
+    days = sorted(merged)
+    valid = parameter.valid_until
+    if valid is not None and days[-1] > valid:
+        valid = None  # new values beyond the old horizon: the newest holds until the end of its year
+    return replace(parameter, dates=tuple(days), values=tuple(merged[d] for d in days), valid_until=valid, **metadata)
+
+
+@cache
+def baseline() -> ParameterSet:
+    """The shipped parameters, read from every file in sapa_model/parameters/."""
+    parameters: dict[str, Parameter] = {}
+    for path in sorted(PARAMETER_DIR.glob("*.yaml")):
+        content = read_yaml(path) or {}
+        if not isinstance(content, dict):
+            raise ParameterError(f"{path}: expected a mapping of parameter names to records")
+        for name, record in content.items():
+            if name in parameters:
+                raise ParameterError(f"{path}: parameter {name} is also defined in {parameters[name].origin}")
+            parameters[name] = parse_parameter(str(name), record, path.name)
+    return ParameterSet(parameters)

@@ -1,0 +1,232 @@
+"""Scenarios: small YAML files of parameter overrides, validated in full before anything is applied.
+
+    name: KY forsinket 12 måneder
+    description: What if KY replaces KMD Aktiv a year late?
+    parameters:                        # optional: parameter.path -> value, {date: value} or long form
+      sapa.knee.threshold: 100000
+      old_model.full_price: {2019-01-01: 17.5}
+      sapa.price.per_inhabitant:
+        values: {2019-01-01: 12.34}
+        unit: kr./indbygger/år
+        status: sourced
+        reference: KOMBIT notat 13. juni 2019
+    delays: {ky: 12}                   # optional: event -> months after the planned date
+    projection: trend                  # optional: carry_forward | trend | {method: trend, trend_years: 5}
+
+The baseline is never changed: a scenario makes a new ParameterSet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .errors import ParameterError, ScenarioError
+from .params import Parameter, ParameterSet, _as_day, _check_value, baseline, merge_values, read_yaml
+
+TOP_KEYS = ("name", "description", "parameters", "delays", "projection")
+LONG_FORM_KEYS = {"values", "value", "unit", "status", "reference", "description"}
+
+
+def events(params: ParameterSet | None = None) -> list[str]:
+    """The monopoly-break events of the old model, in the order of their planned dates."""
+    params = baseline() if params is None else params
+    names = {m.group(1) for name in params for m in [re.match(r"old_model\.events\.(\w+)\.planned_date$", name)] if m}
+    return sorted(names, key=lambda e: params.parameters[f"old_model.events.{e}.planned_date"].values[0])
+
+
+def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
+    """One override applied to one parameter; ParameterError says what is wrong and what would be right."""
+    metadata: dict = {"status": "assumption", "reference": f"scenario {label}"}
+    if isinstance(raw, Mapping) and set(map(str, raw)) & LONG_FORM_KEYS:
+        unknown = set(map(str, raw)) - LONG_FORM_KEYS
+        if unknown:
+            raise ParameterError(f"unknown key(s) {sorted(unknown)}; the long form takes {sorted(LONG_FORM_KEYS)}")
+        if "unit" in raw and str(raw["unit"]) != parameter.unit:
+            raise ParameterError(f"unit {raw['unit']!r} is wrong; {parameter.name} is in {parameter.unit!r}")
+        if raw.get("status", "assumption") not in ("sourced", "seed", "assumption", "illustrative"):
+            raise ParameterError(f"status {raw['status']!r} must be sourced, seed, assumption or illustrative")
+        metadata.update({k: str(raw[k]) for k in ("status", "reference", "description") if k in raw})
+        raw = raw.get("values", raw.get("value"))
+    if isinstance(raw, Mapping):
+        changes = {_as_day(day, parameter.name): _check_value(parameter.name, v, parameter.name) for day, v in raw.items()}
+        if not changes:
+            raise ParameterError("no values given")
+        start = {}
+    else:
+        # A single value: it applies from the parameter's first date (for all time, if timeless).
+        changes = {parameter.dates[0] if parameter.dates else _as_day("2019-01-01", ""): _check_value(parameter.name, raw, parameter.name)}
+        start = {"dates": (), "values": ()}
+    for value in changes.values():
+        _check_kind(parameter, value)
+    if parameter.timeless and any(day != parameter.dates[0] for day in changes):
+        raise ParameterError(f"{parameter.name} does not change over time; give a single value, not dates")
+    return merge_values(replace(parameter, **start) if start else parameter, changes, **metadata)
+
+
+def _check_kind(parameter: Parameter, value) -> None:
+    kind = "date" if isinstance(value, dt.date) else "text" if isinstance(value, str) else "number"
+    if kind == "text" and parameter.kind == "date":
+        _as_day(value, parameter.name)
+    elif kind != parameter.kind:
+        example = {"number": "a number such as 0.5", "date": "a date such as 2020-01-01", "text": "a word"}
+        raise ParameterError(f"{value!r} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")
+    if parameter.allowed and value not in parameter.allowed:
+        raise ParameterError(f"{value!r} is not allowed; use one of {', '.join(map(str, parameter.allowed))}")
+    if parameter.kind == "number" and value < 0:
+        raise ParameterError(f"{value!r} is negative; {parameter.name} ({parameter.unit}) cannot be")
+    if parameter.unit == "andel" and value > 1:
+        raise ParameterError(f"{value!r} is more than 1; {parameter.name} is a share (0.5 = 50 %)")
+
+
+def kind_name(kind: str) -> str:
+    return {"number": "a number", "date": "a date", "text": "text"}[kind]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: its name, description and the overrides it makes (as plain data)."""
+
+    name: str = "Basis"
+    description: str = "De leverede parametre uden ændringer."
+    parameters: dict = field(default_factory=dict)
+    source: str = ""
+
+    @cached_property
+    def params(self) -> ParameterSet:
+        """The baseline with this scenario's overrides applied (a new set; the baseline is untouched)."""
+        return apply_overrides(self.parameters, label=self.name)
+
+    def changed(self) -> list[str]:
+        """Names of the parameters whose values this scenario changes."""
+        return self.params.differences(baseline())
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML that load_scenario reads back to the same figures."""
+        data = {"name": self.name, "description": self.description, "parameters": _plain_data(self.parameters)}
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+    def __add__(self, other: Scenario) -> Scenario:
+        return combine(self, other)
+
+
+def _plain_data(value):
+    if isinstance(value, Mapping):
+        return {(k.isoformat() if isinstance(k, dt.date) else k): _plain_data(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+BASELINE = Scenario()
+
+
+def apply_overrides(overrides: Mapping[str, object], label: str = "", params: ParameterSet | None = None) -> ParameterSet:
+    """Apply {parameter.path: value | {date: value} | long form} to a set, listing every problem at once."""
+    params = baseline() if params is None else params
+    changed, problems = {}, []
+    for name, raw in overrides.items():
+        if name not in params:
+            problems.append(params.unknown_message(str(name)))
+            continue
+        try:
+            changed[name] = _parse_override(params.parameters[name], raw, label)
+        except ParameterError as exc:
+            problems.append(f"{name}: {exc}")
+    result = params.with_values(changed)
+    problems += _check_consistency(result) if not problems else []
+    if problems:
+        raise ScenarioError(f"scenario {label or '(unnamed)'} is not valid:\n  " + "\n  ".join(problems))
+    return result
+
+
+def _check_consistency(params: ParameterSet) -> list[str]:
+    """Rules across parameters: the staircase must reach exactly the full price."""
+    total = params.value("old_model.base_share") + sum(
+        params.value(f"old_model.events.{e}.weight") for e in events(params)
+    )
+    if abs(total - 1) > 1e-9:
+        return [f"old_model.base_share plus the event weights must add up to 1 (the full price), not {total:g}"]
+    return []
+
+
+def scenario_from_data(data: object, source: str = "") -> Scenario:
+    """Validate a scenario given as a mapping (what a YAML file holds) and return it."""
+    where = source or "scenario"
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{where}: expected a mapping with keys {', '.join(TOP_KEYS)}")
+    problems = [f"unknown key {key!r}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
+    if not str(data.get("name") or "").strip():
+        problems.append("'name' is missing; give the scenario a short name")
+    overrides = dict(data.get("parameters") or {})
+    if not isinstance(data.get("parameters") or {}, Mapping):
+        problems.append("'parameters' must map parameter.path to a value")
+    delays = data.get("delays") or {}
+    known = events()
+    if not isinstance(delays, Mapping):
+        problems.append(f"'delays' must map events ({', '.join(known)}) to months")
+        delays = {}
+    for event, months in delays.items():
+        if event not in known:
+            problems.append(f"delays: unknown event {event!r}; the events are {', '.join(known)}")
+        elif isinstance(months, bool) or not isinstance(months, int):
+            problems.append(f"delays: {event} must be a whole number of months, not {months!r}")
+        else:
+            overrides[f"old_model.events.{event}.delay"] = months
+    projection = data.get("projection")
+    if isinstance(projection, str):
+        overrides["projection.method"] = projection
+    elif isinstance(projection, Mapping):
+        for key, value in projection.items():
+            overrides[f"projection.{'method' if key == 'method' else key}"] = value
+    elif projection is not None:
+        problems.append("'projection' must be carry_forward, trend or {method: trend, trend_years: 5}")
+    scenario = Scenario(
+        name=str(data.get("name") or "").strip(),
+        description=str(data.get("description") or "").strip(),
+        parameters=overrides,
+        source=source,
+    )
+    try:
+        scenario.params  # validates every override now, before anyone uses the scenario
+    except ScenarioError as exc:
+        problems += str(exc).splitlines()[1:]
+    if problems:
+        raise ScenarioError(f"{where} is not a valid scenario:\n  " + "\n  ".join(p.strip() for p in problems))
+    return scenario
+
+
+def load_scenario(path: str | Path | Scenario | None) -> Scenario:
+    """Read and validate a scenario file (or pass a Scenario through; None is the baseline)."""
+    if path is None:
+        return BASELINE
+    if isinstance(path, Scenario):
+        return path
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path} does not exist; the shipped examples are in scenarios/")
+    try:
+        data = read_yaml(path)
+    except ParameterError as exc:
+        raise ScenarioError(str(exc)) from None
+    return scenario_from_data(data, str(path))
+
+
+def combine(*scenarios: Scenario) -> Scenario:
+    """One scenario with all overrides; where two set the same parameter, the later one wins."""
+    merged: dict = {}
+    for scenario in scenarios:
+        merged.update(scenario.parameters)
+    named = [s for s in scenarios if s.parameters] or list(scenarios[:1])
+    return scenario_from_data(
+        {
+            "name": " + ".join(s.name for s in named),
+            "description": " ".join(s.description for s in named),
+            "parameters": merged,
+        },
+        source=" + ".join(s.source for s in named if s.source),
+    )
