@@ -13,7 +13,9 @@ from .errors import (
 )
 from .names import Municipality, municipality, resolve_code
 from .params import ParameterSet, baseline
+from .engine import compute, monthly, sapa_price
 from .population import population, population_table
+from .scenario import Scenario, combine, load_scenario
 
 try:
     __version__ = version("sapa-budget")
@@ -30,7 +32,13 @@ __all__ = [
     "ScenarioError",
     "UnknownMunicipalityError",
     "YearOutOfRangeError",
+    "Scenario",
     "baseline",
+    "combine",
+    "compute",
+    "load_scenario",
+    "monthly",
+    "sapa_price",
     "municipality",
     "population",
     "population_table",

@@ -162,9 +162,11 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     problems = [f"unknown key {key!r}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
     if not str(data.get("name") or "").strip():
         problems.append("'name' is missing; give the scenario a short name")
-    overrides = dict(data.get("parameters") or {})
-    if not isinstance(data.get("parameters") or {}, Mapping):
-        problems.append("'parameters' must map parameter.path to a value")
+    overrides = data.get("parameters") or {}
+    if not isinstance(overrides, Mapping):
+        problems.append("'parameters' must map parameter.path to a value, one per line")
+        overrides = {}
+    overrides = dict(overrides)
     delays = data.get("delays") or {}
     known = events()
     if not isinstance(delays, Mapping):

@@ -1,0 +1,128 @@
+"""Scenarios: the shipped examples do what their descriptions say; bad ones fail clearly."""
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from sapa_model import ScenarioError, combine, compute, load_scenario
+from sapa_model.scenario import scenario_from_data
+
+SCENARIOS = ROOT / "scenarios"
+BIG4 = ["København", "Aarhus", "Aalborg", "Odense"]
+
+
+def _sapa(table, model="new"):
+    rows = table[(table["model"] == model) & (table["component"] == "sapa")]
+    return rows.pivot(index="kommune", columns="year", values="amount_dkk")
+
+
+@pytest.fixture(scope="module")
+def base():
+    return compute()
+
+
+def test_every_shipped_scenario_loads():
+    for path in SCENARIOS.glob("*.yaml"):
+        scenario = load_scenario(path)
+        assert scenario.name and scenario.changed(), path
+
+
+def test_knee_at_100000_helps_the_big_and_costs_the_rest(base):
+    after, before = _sapa(compute(SCENARIOS / "knee_100000.yaml")), _sapa(base)
+    population = base[base["year"] == 2022].drop_duplicates("kommune").set_index("kommune")["population"]
+    small = population.index[population < 100_000]
+    assert (after.loc[BIG4, 2022] < before.loc[BIG4, 2022]).all()
+    assert (after.loc[small, 2022] > before.loc[small, 2022]).all()
+    assert after[2022].sum() == pytest.approx(before[2022].sum(), abs=1)  # the total does not rise
+
+
+def test_knee_rate_075_costs_the_big_and_helps_the_rest(base):
+    after, before = _sapa(compute(SCENARIOS / "knee_rate_075.yaml")), _sapa(base)
+    others = [k for k in before.index if k not in BIG4]
+    assert (after.loc[BIG4, 2022] > before.loc[BIG4, 2022]).all()
+    assert (after.loc[others, 2022] < before.loc[others, 2022]).all()
+
+
+@pytest.mark.parametrize("file,moved_years", [("ky_delayed_12m.yaml", [2020, 2021]),
+                                              ("udk_delayed_6m.yaml", [2020, 2021])])
+def test_delays_lower_the_old_model_in_the_years_they_cover_and_leave_the_new_model(base, file, moved_years):
+    late = compute(SCENARIOS / file)
+    assert _sapa(late).equals(_sapa(base))
+    old_late, old_base = _sapa(late, "old"), _sapa(base, "old")
+    for year in moved_years:
+        assert (old_late[year] <= old_base[year]).all() and old_late[year].sum() < old_base[year].sum()
+    assert np.allclose(old_late[2023], old_base[2023])
+
+
+def test_ky_delay_makes_kmd_sag_last_longer(base):
+    late = compute(SCENARIOS / "ky_delayed_12m.yaml")
+    kmd = lambda t: t[(t["component"] == "kmd_sag") & (t["year"] == 2021)]["amount_dkk"].sum()
+    assert kmd(late) > kmd(base)
+
+
+def test_template_gives_the_prices_it_lists():
+    table = compute(SCENARIOS / "kombit_prices_template.yaml", years=[2020])
+    assert table.attrs["sapa_price"][2020] == 9.43
+    assert "sapa.price.per_inhabitant" in table.attrs["illustrative"]
+
+
+def test_sourced_prices_are_no_longer_illustrative():
+    scenario = scenario_from_data({"name": "real", "parameters": {
+        "sapa.price.method": "given",
+        "sapa.price.per_inhabitant": {"values": {"2019-01-01": 8.0}, "status": "sourced", "reference": "notat"}}})
+    table = compute(scenario, years=[2019])
+    new_sapa = table[(table["model"] == "new") & (table["component"] == "sapa")]
+    assert not new_sapa["illustrative"].str.len().any()
+
+
+def test_combined_scenarios_apply_both_and_the_later_wins():
+    both = combine(load_scenario(SCENARIOS / "knee_100000.yaml"), load_scenario(SCENARIOS / "ky_delayed_12m.yaml"))
+    assert set(both.changed()) == {"sapa.knee.threshold", "old_model.events.ky.delay"}
+    assert both.name == "Knæk ved 100.000 + KY forsinket 12 måneder"
+    later = combine(scenario_from_data({"name": "a", "delays": {"ky": 3}}),
+                    scenario_from_data({"name": "b", "delays": {"ky": 9}}))
+    assert later.params.value("old_model.events.ky.delay") == 9
+
+
+def test_saved_scenario_reads_back_to_the_same_figures(tmp_path):
+    scenario = combine(load_scenario(SCENARIOS / "kombit_prices_template.yaml"),
+                       load_scenario(SCENARIOS / "ky_delayed_12m.yaml"))
+    path = tmp_path / "saved.yaml"
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    assert compute(load_scenario(path))["amount_dkk"].equals(compute(scenario)["amount_dkk"])
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name: x\nparameters:\n  sapa.knee.treshold: 100000\n", "did you mean sapa.knee.threshold"),
+    ("name: x\nparameters:\n  sapa.knee.rate: half\n", "takes a number such as 0.5"),
+    ("name: x\nparameters:\n  sapa.knee.rate: 1.5\n", "is a share"),
+    ("name: x\nparameters:\n  old_model.full_price: {values: {2019-01-01: 3}, unit: kr}\n",
+     "unit 'kr' is wrong; old_model.full_price is in 'kr./indbygger/år'"),
+    ("name: x\nparameters:\n  sapa.price.method: guessed\n", "use one of derived, given"),
+    ("name: x\ndelays: {kyy: 3}\n", "unknown event 'kyy'; the events are ksd, ky, udk, kmd_sag_off"),
+    ("name: x\ndelays: {ky: soon}\n", "must be a whole number of months"),
+    ("name: x\nfoo: 1\n", "unknown key 'foo'"),
+    ("description: no name\n", "'name' is missing"),
+    ("name: x\nparameters:\n  old_model.base_share: 0.5\n", "must add up to 1"),
+    ("name: x\nparameters: [1, 2]\n", "'parameters' must map"),
+    ("name: [unclosed\n", "not valid YAML"),
+    ("name: x\nprojection: crystal_ball\n", "use one of carry_forward, trend"),
+])
+def test_malformed_scenarios_name_the_problem(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(path)
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nparameters:\n  sapa.knee.treshold: 1\n  sapa.knee.rate: half\ndelays: {kyy: 1}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert str(caught.value).count("\n") == 3 and "bad.yaml" in str(caught.value)
+
+
+def test_missing_scenario_file_says_where_the_examples_are():
+    with pytest.raises(ScenarioError, match="does not exist; the shipped examples are in scenarios/"):
+        load_scenario("scenarios/nope.yaml")
