@@ -6,6 +6,10 @@ from __future__ import annotations
 class SapaError(Exception):
     """Base class for every error caused by the user's input; the CLI prints its message, no trace."""
 
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook, IPython shows this instead of a stack trace: just what was wrong."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class UnknownMunicipalityError(SapaError, LookupError):
     """A municipality name or code that matches none of the 98."""

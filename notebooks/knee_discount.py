@@ -1,0 +1,114 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove_cell"]
+# # Knækrabatten
+#
+# Set the parameters below (or with papermill `-p year 2024`) and run all.
+
+# %% tags=["parameters"]
+scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
+year = 2022  # int: the year analysed (2020 or later shows the infrastructure's knee too)
+
+# %% tags=["remove_input"]
+from IPython.display import Markdown, display
+
+from sapa_model import analysis, charts, fmt
+from sapa_model import presentation as show
+from sapa_model.notebook import setup
+
+ctx = setup(scenario=scenario, first_year=year, last_year=year, year=year)
+params = ctx.scenario.params
+day = f"{ctx.year}-01-01"
+threshold, rate = params.value("sapa.knee.threshold", day), params.value("sapa.knee.rate", day)
+display(Markdown(
+    f"# Knækrabatten i {ctx.year}\n\n"
+    f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
+    f"{fmt.pct(rate, 0)} af SAPA-prisen. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
+    "jævnt med indbyggertallet, blot langsommere over knækket. Den fælleskommunale infrastruktur har sit eget "
+    "knæk. Her vises, hvem rabatten hjælper, og hvad den koster de øvrige kommuner, når SAPAs samlede pris ikke "
+    "stiger."))
+display(show.banner(ctx.scenario, ctx.table))
+display(show.scenario_box(ctx.scenario))
+
+# %% [markdown]
+# ## Effektiv pris pr. indbygger
+
+# %% tags=["remove_input"]
+curve, points = analysis.effective_price_curve(ctx.table, ctx.year, ctx.scenario)
+knees = {"SAPA": threshold}
+if ctx.year >= 2020:
+    knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
+charts.effective_price(curve, points, f"Pris pr. indbygger efter kommunens størrelse, {ctx.year}",
+                       "Linjediagram over prisen pr. indbygger mod indbyggertal for SAPA og infrastrukturen; "
+                       "punkterne er de 98 kommuner, og den stiplede lodrette linje er knækket", knees)
+
+# %% [markdown]
+# ## Hvad knækket sparer de store kommuner, og hvad det koster de øvrige
+#
+# Sammenligningen er med en model uden knæk (alle indbyggere betaler fuld pris), hvor prisen også er
+# udledt, så kommunerne tilsammen betaler det samme.
+
+# %% tags=["remove_input"]
+effect = analysis.knee_effect(ctx.scenario, [ctx.year])
+big, rest = effect[effect["above_threshold"]], effect[~effect["above_threshold"]]
+rest_population = ctx.table[~ctx.table["kommunekode"].isin(big["kommunekode"])].drop_duplicates("kommunekode")[
+    "population"].sum()
+display(Markdown(
+    f"**{len(big)} kommuner** har over {fmt.num(threshold)} indbyggere: {fmt.join(big['kommune'])}. Knækket sparer "
+    f"dem tilsammen **{fmt.kr(-big['effect'].sum())}** i {ctx.year}. Fordi den samlede pris ikke stiger, betaler de "
+    f"øvrige {len(rest)} kommuner det samme beløb mere: i gennemsnit "
+    f"**{fmt.kr_per_inhabitant(rest['effect'].sum() / rest_population)} pr. indbygger**."))
+shown = big[["kommune", "with_knee", "without_knee", "effect", "effect_per_inhabitant"]].rename(columns={
+    "kommune": "Kommune", "with_knee": "SAPA med knæk", "without_knee": "SAPA uden knæk", "effect": "Forskel",
+    "effect_per_inhabitant": "Forskel pr. indbygger"})
+display(show.table(shown, {"SAPA med knæk": fmt.kr, "SAPA uden knæk": fmt.kr, "Forskel": fmt.kr,
+                           "Forskel pr. indbygger": fmt.kr_per_inhabitant},
+                   caption=f"Kommunerne over knækket, SAPA i {ctx.year} (ny model)"))
+show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving=-big["effect"].sum(),
+                 rest_extra=rest["effect"].sum(), rest_per_inhabitant=rest["effect"].sum() / rest_population)
+
+# %% [markdown]
+# ## Infrastrukturens knæk
+
+# %% tags=["remove_input"]
+if ctx.year >= 2020:
+    infra = analysis.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario)
+    saving = infra[infra["saving"] > 0.5]
+    display(Markdown(
+        f"Infrastrukturen koster {fmt.kr(params.value('infrastructure.price_per_inhabitant', day))} pr. indbygger med "
+        f"{fmt.pct(params.value('infrastructure.knee.rate', day), 0)} for indbyggere ud over "
+        f"{fmt.num(params.value('infrastructure.knee.threshold', day))}. Prisen er fast, så knækket fordeles ikke "
+        f"om på de øvrige: det sparer {fmt.join(saving['kommune'])} i alt {fmt.kr(saving['saving'].sum())} i "
+        f"{ctx.year}. Hvis KOMBIT skulle have det samme ind uden knæk, svarede det til "
+        f"{fmt.kr_per_inhabitant(saving['saving'].sum() / rest_population)} pr. indbygger i de øvrige kommuner."))
+    shown = saving.rename(columns={"kommune": "Kommune", "population": "Indbyggere", "with_knee": "Med knæk",
+                                   "without_knee": "Uden knæk", "saving": "Besparelse"})
+    display(show.table(shown[["Kommune", "Indbyggere", "Med knæk", "Uden knæk", "Besparelse"]],
+                       {"Indbyggere": fmt.num, "Med knæk": fmt.kr, "Uden knæk": fmt.kr, "Besparelse": fmt.kr},
+                       caption=f"Infrastrukturen i {ctx.year}"))
+else:
+    display(Markdown(f"Infrastrukturen faktureres først særskilt fra 2020, så der er intet knæk i {ctx.year}."))
+
+# %% [markdown]
+# ## Prøv selv: flyt knækket
+#
+# Skyderne under diagrammet ændrer knækgrænsen og knæksatsen direkte i browseren. Prisen genberegnes
+# for hver indstilling, så kommunerne tilsammen betaler det samme som i dette scenarie; punkterne viser
+# hver kommunes ændring pr. indbygger i forhold til scenariet. Over nul betaler kommunen mere.
+
+# %% tags=["remove_input"]
+explorer_data, revenue = analysis.knee_explorer_data(ctx.table, ctx.year)
+charts.knee_explorer(explorer_data, revenue, threshold, rate, f"Knækket flyttet: ændring pr. indbygger, {ctx.year}",
+                     "Punktdiagram med en kommune pr. punkt: indbyggertal mod ændring i SAPA-betaling pr. "
+                     "indbygger, styret af to skydere for knækgrænse og knæksats")
+
+# %% tags=["remove_input"]
+display(show.provenance(ctx.scenario))

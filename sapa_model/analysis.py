@@ -1,0 +1,202 @@
+"""The figures the analyses show, computed from compute()'s table; notebooks only present them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import datasets, fmt
+from .billing import months_billed
+from .engine import compute, monthly
+from .knee import price_per_inhabitant
+from .labels import COMPONENT
+from .montecarlo import Simulation
+from .scenario import Scenario, combine, load_scenario, scenario_from_data
+
+
+def national(table: pd.DataFrame) -> pd.DataFrame:
+    """National sums (kr.) per year, model and component."""
+    return table.groupby(["year", "model", "component"], observed=True, as_index=False)["amount_dkk"].sum()
+
+
+def totals(table: pd.DataFrame, components: Iterable[str] | None = None) -> pd.DataFrame:
+    """Sum (kr.) per year and model over the given components (default all): columns year, model, amount_dkk."""
+    rows = table if components is None else table[table["component"].isin(list(components))]
+    return rows.groupby(["year", "model"], observed=True, as_index=False)["amount_dkk"].sum()
+
+
+def total_check(table: pd.DataFrame) -> pd.DataFrame:
+    """Per year, SAPA under the old and the new model and the difference (kr.): 'does the total rise?'."""
+    wide = totals(table, ["sapa"]).pivot(index="year", columns="model", values="amount_dkk")
+    return pd.DataFrame({"old": wide["old"], "new": wide["new"], "difference": wide["new"] - wide["old"]})
+
+
+def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa",)) -> pd.DataFrame:
+    """Per municipality over the table's years: old, new, difference (kr.) and kr. per inhabitant per year."""
+    rows = table[table["component"].isin(list(components))]
+    sums = rows.pivot_table(index="kommunekode", columns="model", values="amount_dkk", aggfunc="sum", observed=True)
+    person_years = rows.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
+    names = datasets.municipalities()[["kommune", "region", "wave"]]
+    result = names.loc[sums.index].assign(
+        old=sums["old"], new=sums["new"], difference=sums["new"] - sums["old"],
+        difference_per_inhabitant=(sums["new"] - sums["old"]) / person_years,
+        population=rows.sort_values("year").groupby("kommunekode")["population"].last(),
+    )
+    return result.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
+
+
+def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Per region: sum of old, new and difference (kr.), kr. per inhabitant per year, and who pays more."""
+    person_years = table.drop_duplicates(["kommunekode", "year"]).groupby("region", observed=True)["population"].sum()
+    grouped = difference.groupby("region").agg(
+        old=("old", "sum"), new=("new", "sum"), difference=("difference", "sum"),
+        pays_more=("difference", lambda d: int((d > 0.5).sum())), pays_less=("difference", lambda d: int((d < -0.5).sum())),
+    )
+    grouped["difference_per_inhabitant"] = grouped["difference"] / person_years.reindex(grouped.index)
+    return grouped.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
+
+
+def risk(simulation: Simulation) -> pd.DataFrame:
+    """Per municipality: the year its old-model bill was least certain, the 5-95 % spread there (kr. and
+    as a share of the new model's fixed bill), sorted with the largest budget risk first."""
+    summary = simulation.summary()
+    worst = summary.loc[summary.groupby("kommunekode")["spread_dkk"].idxmax()].copy()
+    worst["spread_share"] = np.where(worst["new_dkk"] > 0, worst["spread_dkk"] / worst["new_dkk"], np.nan)
+    return worst.sort_values("spread_dkk", ascending=False, ignore_index=True)
+
+
+def without_knee(scenario: Scenario | None) -> Scenario:
+    """The same scenario with no knee discount on SAPA (every inhabitant pays the full price)."""
+    return combine(load_scenario(scenario), scenario_from_data({"name": "uden knæk", "parameters": {"sapa.knee.rate": 1.0}}))
+
+
+def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame:
+    """Per municipality: new-model SAPA with and without the knee (revenue neutral both ways), and the
+    difference; negative = the knee saves the municipality money. kr. and kr. per inhabitant per year."""
+    with_knee = compute(scenario, years)
+    flat = compute(without_knee(scenario), years)
+    pick = lambda t: t[(t["model"] == "new") & (t["component"] == "sapa")].groupby("kommunekode")["amount_dkk"].sum()
+    person_years = with_knee.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
+    names = datasets.municipalities()[["kommune", "region"]]
+    result = names.assign(with_knee=pick(with_knee), without_knee=pick(flat))
+    result["effect"] = result["with_knee"] - result["without_knee"]
+    result["effect_per_inhabitant"] = result["effect"] / person_years
+    result["above_threshold"] = with_knee.groupby("kommunekode")["population"].max() > float(
+        load_scenario(scenario).params.value("sapa.knee.threshold", f"{max(years)}-01-01"))
+    return result.reset_index().sort_values("effect", ignore_index=True)
+
+
+def infrastructure_knee_effect(table: pd.DataFrame, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
+    """Per municipality in one year: infrastructure bill with its knee, at full price for every inhabitant,
+    and the saving (kr.); the total price is fixed (25 kr.), so the knee lowers KOMBIT's revenue."""
+    params = load_scenario(scenario).params
+    rows = table[(table["component"] == "infrastructure") & (table["model"] == "new") & (table["year"] == year)]
+    full = rows["population"] * params.value("infrastructure.price_per_inhabitant", f"{year}-01-01")
+    return rows[["kommunekode", "kommune", "population"]].assign(
+        with_knee=rows["amount_dkk"].to_numpy(), without_knee=full.to_numpy(),
+        saving=(full - rows["amount_dkk"]).to_numpy(),
+    ).sort_values("saving", ascending=False, ignore_index=True)
+
+
+def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | None = None,
+                          max_population: int = 700_000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Effective price per inhabitant (kr.) against population, for SAPA (new model) and the
+    infrastructure in a year: a curve from 1 to max_population, and the 98 municipalities as points."""
+    params = load_scenario(scenario).params
+    day = f"{year}-01-01"
+    sapa_price = table.attrs["sapa_price"][year]
+    payments = {
+        COMPONENT["sapa"]: (sapa_price, "sapa.knee"),
+        COMPONENT["infrastructure"]: (params.value("infrastructure.price_per_inhabitant", day), "infrastructure.knee"),
+    }
+    population = np.linspace(1_000, max_population, 300)
+    people = table[(table["year"] == year)].drop_duplicates("kommunekode")
+    curves, points = [], []
+    for label, (price, knee) in payments.items():
+        threshold, rate = params.value(f"{knee}.threshold", day), params.value(f"{knee}.rate", day)
+        curves.append(pd.DataFrame({"population": population, "Betaling": label,
+                                    "price": price_per_inhabitant(population, threshold, rate, price)}))
+        points.append(people[["kommune", "population"]].assign(
+            Betaling=label, price=price_per_inhabitant(people["population"], threshold, rate, price)))
+    return pd.concat(curves, ignore_index=True), pd.concat(points, ignore_index=True)
+
+
+def knee_explorer_data(table: pd.DataFrame, year: int) -> tuple[pd.DataFrame, float]:
+    """Per municipality for the browser explorer: population, share of the year billed, new-model SAPA
+    (kr.); and the year's national SAPA revenue (kr.) that the explorer keeps fixed."""
+    rows = table[(table["model"] == "new") & (table["component"] == "sapa") & (table["year"] == year)]
+    months = datasets.municipalities()["billing_start"].reindex(rows["kommunekode"]).map(
+        lambda start: months_billed(start, year) / 12)
+    data = rows[["kommune", "population"]].assign(months=months.to_numpy(), baseline=rows["amount_dkk"].to_numpy())
+    return data.reset_index(drop=True), float(rows["amount_dkk"].sum())
+
+
+def budget_lines(table: pd.DataFrame, code: int) -> pd.DataFrame:
+    """One municipality's yearly lines (kr.): rows year, columns (model, component) plus totals per model."""
+    rows = table[table["kommunekode"] == code]
+    wide = rows.pivot_table(index="year", columns=["model", "component"], values="amount_dkk", observed=True)
+    for model in ("old", "new"):
+        wide[(model, "total")] = wide[model].sum(axis=1)
+    return wide.sort_index(axis=1)
+
+
+def per_inhabitant(table: pd.DataFrame) -> pd.DataFrame:
+    """Per municipality, year and model: total over components (kr.) and kr. per inhabitant."""
+    grouped = table.groupby(["kommunekode", "kommune", "region", "year", "model"], observed=True, as_index=False).agg(
+        amount_dkk=("amount_dkk", "sum"), population=("population", "first"),
+        projected=("population_projected", "any"))
+    return grouped.assign(per_inhabitant=grouped["amount_dkk"] / grouped["population"])
+
+
+def monthly_rows(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
+    """One municipality's monthly invoices (kr.), tidy, with Danish month and component names."""
+    rows = monthly(kommune, year, scenario)
+    return rows.assign(Måned=rows["month"].map(lambda m: fmt.month(m.date())),
+                       Komponent=rows["component"].map(COMPONENT))
+
+
+def lines_table(wide: pd.DataFrame) -> pd.DataFrame:
+    """Budget lines with Danish headings from a (model, component) table: SAPA under each model, the
+    lines paid alike under both, the totals and the difference (kr.)."""
+    return pd.DataFrame({
+        "SAPA, ny model": wide[("new", "sapa")],
+        "SAPA, gammel model": wide[("old", "sapa")],
+        COMPONENT["infrastructure"]: wide[("new", "infrastructure")],
+        COMPONENT["buffet"]: wide[("new", "buffet")],
+        COMPONENT["kmd_sag"]: wide[("new", "kmd_sag")],
+        "I alt, ny model": wide["new"][list(COMPONENT)].sum(axis=1),
+        "I alt, gammel model": wide["old"][list(COMPONENT)].sum(axis=1),
+        "Forskel (ny - gammel)": wide["new"][list(COMPONENT)].sum(axis=1) - wide["old"][list(COMPONENT)].sum(axis=1),
+    })
+
+
+def invoices(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
+    """One municipality's invoices per month (kr.), as lines_table, indexed by Danish month name."""
+    rows = monthly(kommune, year, scenario)
+    table = lines_table(rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk"))
+    table.index = pd.Index([fmt.month(m.date()) for m in table.index], name="Måned")
+    return table
+
+
+def population_effect(table: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Per municipality: population and new-model total (kr.) in two years and the population growth,
+    sorted with the fastest growing first."""
+    rows = per_inhabitant(table)
+    rows = rows[rows["model"] == "new"].set_index(["kommunekode", "year"])
+    start, end = rows.xs(first, level="year"), rows.xs(last, level="year")
+    result = pd.DataFrame({
+        "kommune": end["kommune"], "population_from": start["population"], "population_to": end["population"],
+        "growth": end["population"] / start["population"] - 1,
+        "bill_from": start["amount_dkk"], "bill_to": end["amount_dkk"],
+    }).sort_values("growth", ascending=False).reset_index()
+    result.attrs.update({"from": first, "to": last})
+    return result
+
+
+def per_inhabitant_spread(table: pd.DataFrame, year: int, model: str = "new") -> dict[str, float]:
+    """Lowest and highest total payment per inhabitant (kr.) among the municipalities in a year."""
+    rows = per_inhabitant(table)
+    values = rows[(rows["year"] == year) & (rows["model"] == model)]["per_inhabitant"]
+    return {"min": float(values.min()), "max": float(values.max())}

@@ -1,0 +1,271 @@
+"""Charts (Altair) with Danish formats, and a renderer that works with no network.
+
+`enable()` switches Altair to the 'sapa' renderer: each chart becomes a <div> plus a vegaEmbed call,
+and the first chart of a session also carries the Vega JavaScript bundle (from vl-convert), guarded so
+it is defined once. A notebook exported to HTML is therefore one file that draws its charts offline,
+and the same output draws live in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+
+import altair as alt
+import pandas as pd
+
+from . import fmt
+from .labels import MODEL_SHORT
+
+EMBED_OPTIONS = {
+    "actions": False,
+    "renderer": "svg",
+    "formatLocale": fmt.D3_FORMAT_LOCALE,
+    "timeFormatLocale": fmt.D3_TIME_FORMAT_LOCALE,
+}
+MODEL_ORDER = [MODEL_SHORT["old"], MODEL_SHORT["new"]]
+# Old and new differ by colour, dash and point shape, so no reader depends on colour alone.
+MODEL_SCALE = {
+    "color": alt.Color("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"]),
+                       legend=alt.Legend(title=None, orient="top")),
+    "strokeDash": alt.StrokeDash("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=[[6, 3], [1, 0]]),
+                                 legend=alt.Legend(title=None, orient="top")),
+    "shape": alt.Shape("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=["square", "circle"]),
+                       legend=alt.Legend(title=None, orient="top")),
+}
+_session = {"count": 0, "bundle_sent": False}
+
+
+@cache
+def _bundle_script() -> str:
+    import vl_convert
+
+    code = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    # A block keeps the bundle's top-level names local, so a second copy on a page does no harm.
+    return f"<script>if (!window.vegaEmbed) {{\n{code}\n}}</script>"
+
+
+def _render(spec: dict, **_) -> dict:
+    _session["count"] += 1
+    chart_id = f"sapa-chart-{_session['count']}"
+    bundle = "" if _session["bundle_sent"] else _bundle_script()
+    _session["bundle_sent"] = True
+    title = spec.get("title", {})
+    title = title.get("text", "") if isinstance(title, dict) else str(title)
+    label = html.escape(spec.get("description") or title, quote=True)
+    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
+    script = (
+        f"(function(){{var spec={payload};function draw(){{if(window.vegaEmbed){{"
+        f"vegaEmbed('#{chart_id}',spec,{options}).catch(function(e){{console.error(e);}});"
+        f"}}else{{setTimeout(draw,25);}}}}draw();}})();"
+    )
+    return {
+        "text/html": f'{bundle}<figure id="{chart_id}" class="sapa-chart" role="img" aria-label="{label}"></figure>'
+        f"<script>{script}</script>",
+        "text/plain": f"<Diagram: {title}>",
+    }
+
+
+def enable() -> None:
+    """Use the offline renderer from here on; the next chart carries the JavaScript bundle again."""
+    alt.renderers.register("sapa", _render)
+    alt.renderers.enable("sapa")
+    _session.update(count=0, bundle_sent=False)
+
+
+def _with_model_names(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(Model=frame["model"].map(MODEL_SHORT))
+
+
+def finish(chart: alt.Chart, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
+    """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style."""
+    title_params = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    return chart.properties(title=title_params, description=description).configure_axis(
+        labelFontSize=11, titleFontSize=12).configure_view(stroke=None)
+
+
+def model_lines(frame: pd.DataFrame, value: str, title: str, description: str, axis_title: str,
+                kind: str = "kr", facet: str | None = None, subtitle: str | None = None) -> alt.Chart:
+    """Lines over years, old vs new (dashed vs solid, squares vs circles); optional small multiples."""
+    data = _with_model_names(frame)
+    tooltip = [alt.Tooltip("year:O", title="År"), alt.Tooltip("Model:N"),
+               alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
+    if facet:
+        tooltip.insert(0, alt.Tooltip(f"{facet}:N"))
+    base = alt.Chart(data).encode(
+        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90 if facet else 0)),
+        y=alt.Y(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
+        **MODEL_SCALE, tooltip=tooltip,
+    )
+    chart = base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=45)
+    if facet:
+        chart = chart.properties(width=330, height=160).facet(
+            facet=alt.Facet(f"{facet}:N", title=None), columns=2).resolve_scale(y="independent")
+    else:
+        chart = chart.properties(width=620, height=260)
+    return finish(chart, title, description, subtitle)
+
+
+def stacked_components(frame: pd.DataFrame, title: str, description: str, kind: str = "kr",
+                       value: str = "amount_dkk", axis_title: str = "kr.", column: str = "Model") -> alt.Chart:
+    """Bars per year with the components stacked; one panel per model."""
+    data = _with_model_names(frame)
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
+        y=alt.Y(f"sum({value}):Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
+        color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None),
+                        scale=alt.Scale(scheme="tableau10")),
+        order=alt.Order("Komponent:N"),
+        tooltip=[alt.Tooltip("year:O", title="År"), alt.Tooltip("Model:N"), alt.Tooltip("Komponent:N"),
+                 alt.Tooltip(f"sum({value}):Q", title=axis_title, format=fmt.d3(kind))],
+    ).properties(width=300, height=240).facet(column=alt.Column(f"{column}:N", title=None, sort=MODEL_ORDER))
+    return finish(chart, title, description)
+
+
+def diverging_bars(frame: pd.DataFrame, value: str, label: str, title: str, description: str,
+                   axis_title: str, kind: str = "kr2", tooltip_extra: list | None = None) -> alt.Chart:
+    """Horizontal bars left (saves) or right (pays more) of zero, sorted; colour repeats the side."""
+    data = frame.assign(Retning=lambda f: f[value].map(lambda v: "Betaler mere" if v > 0 else "Betaler mindre"))
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{label}:N", sort=alt.EncodingSortField(value, order="descending"), title=None,
+                axis=alt.Axis(labelFontSize=9)),
+        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
+        color=alt.Color("Retning:N", scale=alt.Scale(domain=["Betaler mere", "Betaler mindre"],
+                                                    range=["#b04a2f", "#2e7d4f"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
+        + (tooltip_extra or []),
+    ).properties(width=560, height=alt.Step(11))
+    return finish(chart, title, description)
+
+
+def spread_chart(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
+    """Old model's 5-95 % range (bar) and median (tick) against the new model's fixed bill (diamond)."""
+    base = alt.Chart(frame).encode(y=alt.Y("kommune:N", sort=alt.EncodingSortField("spread_dkk", order="descending"),
+                                           title=None))
+    tooltip = [alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("year:O", title="År"),
+               alt.Tooltip("old_p05_dkk:Q", title="Gammel model, 5 %", format=fmt.d3("kr")),
+               alt.Tooltip("old_p50_dkk:Q", title="Gammel model, median", format=fmt.d3("kr")),
+               alt.Tooltip("old_p95_dkk:Q", title="Gammel model, 95 %", format=fmt.d3("kr")),
+               alt.Tooltip("new_dkk:Q", title="Ny model (fast)", format=fmt.d3("kr"))]
+    band = base.mark_bar(height=9, color="#e3b4a5").encode(
+        x=alt.X("old_p05_dkk:Q", title="SAPA-regning, kr.", axis=alt.Axis(format=fmt.d3("kr"))),
+        x2="old_p95_dkk:Q", tooltip=tooltip)
+    median = base.mark_tick(color="#b04a2f", thickness=2, size=12).encode(x="old_p50_dkk:Q", tooltip=tooltip)
+    new = base.mark_point(shape="diamond", filled=True, size=70, color="#1f5f8b").encode(x="new_dkk:Q",
+                                                                                        tooltip=tooltip)
+    chart = (band + median + new).properties(width=560, height=alt.Step(16))
+    return finish(chart, title, description,
+                   subtitle="Bjælke: gammel model, 5-95 % af forsinkelsesudfaldene; streg: median; ruder: ny model")
+
+
+def population_path(frame: pd.DataFrame, title: str, description: str, last_observed: int) -> alt.Chart:
+    """Population on 1 January over the years; projected years drawn hollow and dashed."""
+    data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    base = alt.Chart(data).encode(
+        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("population:Q", title="Indbyggere 1. januar", scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=fmt.d3("num"))),
+        tooltip=[alt.Tooltip("year:O", title="År"), alt.Tooltip("population:Q", title="Indbyggere",
+                                                                format=fmt.d3("num")), alt.Tooltip("Status:N")],
+    )
+    line = base.mark_line(color="#555").encode(strokeDash=alt.StrokeDash(
+        "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=[[1, 0], [4, 3]]),
+        legend=alt.Legend(title=None, orient="top")))
+    points = base.mark_point(size=40, color="#555").encode(
+        shape=alt.Shape("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["circle", "triangle"]),
+                        legend=None),
+        fill=alt.Fill("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#555", "white"]),
+                      legend=None))
+    chart = (line + points).properties(width=620, height=220)
+    return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
+
+
+def effective_price(curve: pd.DataFrame, points: pd.DataFrame, title: str, description: str,
+                    thresholds: dict[str, float]) -> alt.Chart:
+    """Effective price per inhabitant against population, with the knee marked and the 98 as points."""
+    lines = alt.Chart(curve).mark_line(strokeWidth=2).encode(
+        x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"))),
+        y=alt.Y("price:Q", title="Pris pr. indbygger, kr.", axis=alt.Axis(format=fmt.d3("kr2"))),
+        color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+        strokeDash=alt.StrokeDash("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+    )
+    dots = alt.Chart(points).mark_point(size=35, filled=True).encode(
+        x="population:Q", y="price:Q",
+        color=alt.Color("Betaling:N", legend=None),
+        shape=alt.Shape("Betaling:N", legend=None),
+        tooltip=[alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("Betaling:N"),
+                 alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
+                 alt.Tooltip("price:Q", title="Pris pr. indbygger", format=fmt.d3("kr2"))],
+    )
+    rules = alt.Chart(pd.DataFrame({"x": list(thresholds.values()), "label": list(thresholds.keys())})).mark_rule(
+        strokeDash=[2, 2], color="#888").encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
+    chart = (lines + dots + rules).properties(width=620, height=300)
+    return finish(chart, title, description)
+
+
+def knee_explorer(municipal: pd.DataFrame, revenue: float, threshold: float, rate: float, title: str,
+                  description: str) -> alt.Chart:
+    """Sliders for the knee (threshold, rate) that recompute every municipality's bill in the browser.
+
+    `municipal` has kommune, population, months (billed months / 12) and baseline (kr.); the price is
+    re-derived from `revenue` so the total stays the same, exactly as sapa_model.new_model does.
+    """
+    t = alt.param(name="knaek", value=threshold, bind=alt.binding_range(
+        min=50_000, max=400_000, step=10_000, name="Knækgrænse (indbyggere) "))
+    r = alt.param(name="sats", value=rate, bind=alt.binding_range(min=0, max=1, step=0.05,
+                                                                   name="Knæksats (andel af prisen) "))
+    chart = alt.Chart(municipal).add_params(t, r).transform_calculate(
+        weighted="min(datum.population, knaek) + sats * max(datum.population - knaek, 0)",
+        units="datum.weighted * datum.months",
+    ).transform_joinaggregate(total_units="sum(units)").transform_calculate(
+        bill=f"{revenue} / datum.total_units * datum.units",
+        change_per_inhabitant="round(100 * (datum.bill - datum.baseline) / datum.population) / 100",
+    ).mark_point(filled=True, size=40).encode(
+        x=alt.X("population:Q", title="Indbyggere", scale=alt.Scale(type="log"), axis=alt.Axis(format=fmt.d3("num"))),
+        y=alt.Y("change_per_inhabitant:Q", title="Ændring pr. indbygger mod scenariet, kr.",
+                scale=alt.Scale(domain={"unionWith": [-1, 1]}), axis=alt.Axis(format=fmt.d3("kr2"))),
+        color=alt.condition("datum.change_per_inhabitant > 0", alt.value("#b04a2f"), alt.value("#2e7d4f")),
+        shape=alt.condition("datum.change_per_inhabitant > 0", alt.value("triangle-up"), alt.value("triangle-down")),
+        tooltip=[alt.Tooltip("kommune:N", title="Kommune"),
+                 alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
+                 alt.Tooltip("bill:Q", title="SAPA-regning", format=fmt.d3("kr")),
+                 alt.Tooltip("baseline:Q", title="Basis", format=fmt.d3("kr")),
+                 alt.Tooltip("change_per_inhabitant:Q", title="Ændring pr. indbygger", format=fmt.d3("kr2"))],
+    ).properties(width=620, height=300)
+    return finish(chart, title, description,
+                   subtitle="Træk i skyderne under diagrammet; prisen genberegnes, så det samlede beløb er uændret")
+
+
+def monthly_bars(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
+    """Invoices per month, components stacked, one panel per model."""
+    data = _with_model_names(frame)
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("Måned:O", sort=None, title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("sum(amount_dkk):Q", title="kr. pr. måned", axis=alt.Axis(format=fmt.d3("kr"))),
+        color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip("Måned:O"), alt.Tooltip("Model:N"), alt.Tooltip("Komponent:N"),
+                 alt.Tooltip("sum(amount_dkk):Q", title="kr.", format=fmt.d3("kr"))],
+    ).properties(width=300, height=220).facet(column=alt.Column("Model:N", title=None, sort=MODEL_ORDER))
+    return finish(chart, title, description)
+
+
+def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
+    """One line per municipality over the years, small multiples by region; projected years hollow."""
+    data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    tooltip = [alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("year:O", title="År"),
+               alt.Tooltip("amount_dkk:Q", title="Betaling", format=fmt.d3("kr")),
+               alt.Tooltip("per_inhabitant:Q", title="Pr. indbygger", format=fmt.d3("kr2")),
+               alt.Tooltip("Status:N", title="Indbyggertal")]
+    base = alt.Chart(data).encode(
+        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
+        y=alt.Y("amount_dkk:Q", title="kr. pr. år", axis=alt.Axis(format=fmt.d3("kr"))),
+        detail="kommune:N", tooltip=tooltip)
+    points = base.mark_point(size=18, color="#1f5f8b").encode(
+        fill=alt.Fill("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#1f5f8b", "white"]),
+                      legend=alt.Legend(title="Indbyggertal", orient="top")))
+    chart = (base.mark_line(strokeWidth=1, color="#1f5f8b", opacity=0.6) + points).properties(
+        width=300, height=170).facet(facet=alt.Facet("region:N", title=None), columns=2).resolve_scale(y="independent")
+    return finish(chart, title, description)

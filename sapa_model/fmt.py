@@ -1,0 +1,74 @@
+"""Danish number formats, one place for prose, tables and charts: 1.234.567 kr., 12,5 %."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december"]
+
+# d3-format and d3-time-format locales for Vega (da-DK), used by every chart.
+D3_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
+D3_TIME_FORMAT_LOCALE = {
+    "dateTime": "%A den %d. %B %Y %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+    "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+    "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+    "months": MONTHS, "shortMonths": [m[:3] for m in MONTHS],
+}
+
+
+def num(value: float, decimals: int = 0) -> str:
+    """A number with Danish separators: 1234567.8 -> '1.234.568'; decimals=1 -> '1.234.567,8'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return ("-" if round(value, decimals) < 0 else "") + text
+
+
+def kr(value: float, decimals: int = 0) -> str:
+    """An amount in kroner: '1.234.567 kr.'."""
+    return f"{num(value, decimals)} kr."
+
+
+def mio_kr(value: float, decimals: int = 1) -> str:
+    """An amount in millions of kroner: '12,3 mio. kr.'."""
+    return f"{num(value / 1e6, decimals)} mio. kr."
+
+
+def kr_per_inhabitant(value: float) -> str:
+    """A price per inhabitant with øre: '13,28 kr.'."""
+    return kr(value, 2)
+
+
+def pct(share: float, decimals: int = 1) -> str:
+    """A share as a percentage: 0.125 -> '12,5 %'."""
+    return f"{num(100 * share, decimals)} %"
+
+
+def signed_kr(value: float, decimals: int = 0) -> str:
+    """An amount with its sign always shown: '+1.234 kr.', '-56 kr.'."""
+    return ("+" if round(value, decimals) > 0 else "") + kr(value, decimals)
+
+
+def date(day: dt.date | str) -> str:
+    """A date in Danish: '1. oktober 2019'."""
+    day = dt.date.fromisoformat(str(day)[:10]) if not isinstance(day, dt.date) else day
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def month(day: dt.date | str) -> str:
+    """A month in Danish: 'oktober 2019'."""
+    day = dt.date.fromisoformat(str(day)[:10]) if not isinstance(day, dt.date) else day
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def d3(kind: str) -> str:
+    """The d3 format string for a kind of number in charts (with the da-DK locale): 'kr', 'num', 'pct', 'kr2'."""
+    return {"kr": "$,.0f", "kr2": "$,.2f", "num": ",.0f", "pct": ".1%", "mio": ",.1f"}[kind]
+
+
+def join(items) -> str:
+    """A Danish list: 'A, B og C'."""
+    items = [str(i) for i in items]
+    return " og ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)

@@ -1,0 +1,47 @@
+"""Danish names for the model's codes, used the same way in every table, chart and sentence."""
+
+MODEL = {"old": "Gammel model (trappemodel)", "new": "Ny model (juni 2019)"}
+MODEL_SHORT = {"old": "Gammel model", "new": "Ny model"}
+COMPONENT = {
+    "sapa": "SAPA",
+    "infrastructure": "Fælleskommunal infrastruktur",
+    "buffet": "Buffetpris (drift af services)",
+    "kmd_sag": "KMD Sag",
+}
+WAVE = {"pilot": "Pilot", **{str(i): f"Bølge {i}" for i in range(1, 7)}}
+STATUS = {
+    "sourced": "kilde",
+    "seed": "oplæg (KOMBIT, juni 2019)",
+    "assumption": "antagelse",
+    "illustrative": "illustrativ pladsholder",
+}
+EVENT = {
+    "ksd": "KSD erstatter KMD Dagpenge",
+    "ky": "KY erstatter KMD Aktiv",
+    "udk": "Udbetaling Danmark overtager",
+    "kmd_sag_off": "KMD Sag slukkes",
+}
+
+# Danish column names for the exports and tables.
+COLUMNS = {
+    "kommunekode": "Kommunekode",
+    "kommune": "Kommune",
+    "region": "Region",
+    "year": "År",
+    "month": "Måned",
+    "model": "Model",
+    "component": "Komponent",
+    "amount_dkk": "Beløb (kr.)",
+    "population": "Indbyggere 1. januar",
+    "population_projected": "Indbyggertal fremskrevet",
+    "wave_inferred": "Bølge udledt (usikker faktureringsstart)",
+    "illustrative": "Illustrative parametre",
+    "extrapolated": "Parametre videreført efter sidste kendte værdi",
+}
+
+_OFFICIAL = {"København": "Københavns Kommune", "Bornholm": "Bornholms Regionskommune"}
+
+
+def official_name(kommune: str) -> str:
+    """The municipality's own name for itself: 'Aarhus Kommune', 'Københavns Kommune'."""
+    return _OFFICIAL.get(kommune, f"{kommune} Kommune")
