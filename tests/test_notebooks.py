@@ -1,0 +1,90 @@
+"""The notebooks: paired and clean, their figures equal sapa_model's, bad parameters fail clearly."""
+
+import json
+
+import jupytext
+import nbformat
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from conftest import ROOT
+from notebook_runner import NOTEBOOKS, key_figures, run, text
+from sapa_model import compute, fmt, municipality
+from sapa_model.analysis import budget_lines, knee_effect, total_check
+from sapa_model.labels import official_name
+
+NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_paired_with_its_text_file_and_committed_without_outputs(name):
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    paired = jupytext.read(NOTEBOOKS / f"{name}.py")
+    assert [c.source for c in notebook.cells] == [c.source for c in paired.cells]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in notebook.cells if c.cell_type == "code")
+    parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    for line in parameters[0].source.splitlines():  # literals only, each with its type and meaning
+        assert " = " in line and "  # " in line and line.split("#", 1)[1].strip().split(":")[0] in ("str", "int", "str | int")
+
+
+@pytest.mark.parametrize("kommune,scenario", [
+    ("København", ""),  # above the knee
+    ("Læsø", ""),  # small island, wave 4
+    ("Høje-Tåstrup", ""),  # inferred wave placement
+    ("Aarhus", "scenarios/ky_delayed_12m.yaml"),
+])
+def test_kommune_budget_shows_what_sapa_model_computes(tmp_path, kommune, scenario):
+    notebook = run("kommune_budget", tmp_path, kommune=kommune, scenario=scenario, year=2021)
+    figures = key_figures(notebook)
+    place = municipality(kommune)
+    lines = budget_lines(compute(ROOT / scenario if scenario else None, range(2019, 2031)), place.code).loc[2021]
+    assert figures["kommunekode"] == place.code
+    assert figures["sapa_new"] == pytest.approx(lines[("new", "sapa")], abs=0.01)
+    assert figures["sapa_old"] == pytest.approx(lines[("old", "sapa")], abs=0.01)
+    assert figures["total_new"] == pytest.approx(lines[("new", "total")], abs=0.01)
+    shown = text(notebook)
+    assert f"{official_name(place.name)} betaler i 2021 {fmt.kr(lines[('new', 'sapa')])} for SAPA" in shown
+    assert "Illustrative tal" in shown
+    if place.wave_inferred:
+        assert "Usikker bølgeplacering" in shown
+    if scenario:
+        assert "KY forsinket 12 måneder" in shown
+
+
+def test_old_vs_new_totals_equal_sapa_model(tmp_path):
+    figures = key_figures(run("old_vs_new", tmp_path, draws=200))
+    check = total_check(compute())
+    assert figures["sapa_old_total"] == pytest.approx(check["old"].sum(), abs=0.01)
+    assert figures["sapa_new_total"] == pytest.approx(check["new"].sum(), abs=0.01)
+    assert figures["largest_difference"] < 1
+
+
+def test_knee_discount_figures_equal_sapa_model(tmp_path):
+    figures = key_figures(run("knee_discount", tmp_path, year=2022))
+    effect = knee_effect(None, [2022])
+    big = effect[effect["above_threshold"]]
+    assert sorted(figures["above_threshold"]) == ["Aalborg", "Aarhus", "København", "Odense"]
+    assert figures["big_saving"] == pytest.approx(-big["effect"].sum(), abs=0.01)
+    assert figures["big_saving"] == pytest.approx(figures["rest_extra"], abs=1)  # revenue neutral
+
+
+def test_costs_over_years_for_a_region(tmp_path):
+    figures = key_figures(run("costs_over_years", tmp_path, region="Nordjylland"))
+    table = compute()
+    rows = table[(table["region"] == "Nordjylland") & (table["year"] == 2030)]
+    assert figures["municipalities"] == 11
+    assert figures["total_new_last_year"] == pytest.approx(rows[rows["model"] == "new"]["amount_dkk"].sum(), abs=0.01)
+
+
+@pytest.mark.parametrize("name,parameters,message", [
+    ("kommune_budget", {"kommune": "Arhus"}, "unknown municipality 'Arhus'; did you mean 'Aarhus'?"),
+    ("kommune_budget", {"kommune": "Aarhus", "last_year": 2050}, "outside the range the model covers: 2019-2040"),
+    ("costs_over_years", {"region": "Sjaelland"}, "unknown region 'Sjaelland'; did you mean 'Sjælland'?"),
+    ("old_vs_new", {"scenario": "scenarios/missing.yaml"}, "does not exist"),
+])
+def test_bad_parameter_stops_with_a_clear_message(tmp_path, name, parameters, message):
+    with pytest.raises(PapermillExecutionError) as caught:
+        run(name, tmp_path, **parameters)
+    assert message in str(caught.value)
+    assert "Traceback" not in json.dumps(caught.value.traceback)  # the user's typo shows no stack trace
