@@ -143,10 +143,10 @@ def compute(scenario: Scenario | str | Path | None = None, years: Iterable[int] 
     return tidy(run(scenario, years))
 
 
-def monthly(kommune: str | int, year: int, scenario: Scenario | str | Path | None = None) -> pd.DataFrame:
-    """One municipality's invoices for each month of a year (kr.): month, model, component, amount_dkk."""
+def monthly(kommune: str | int, year: int | Iterable[int], scenario: Scenario | str | Path | None = None) -> pd.DataFrame:
+    """One municipality's invoices for each month of a year or years (kr.): month, model, component, amount_dkk."""
     code = resolve_code(kommune)
-    bills = run(scenario, [year])
+    bills = run(scenario, [year] if isinstance(year, int) else year)
     row = int(np.searchsorted(bills.grid.codes, code))
     frames = [
         pd.DataFrame({"month": bills.grid.months.astype("datetime64[s]"), "model": model, "component": component,

@@ -72,3 +72,9 @@ def join(items) -> str:
     """A Danish list: 'A, B og C'."""
     items = [str(i) for i in items]
     return " og ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def sort_key(name: str) -> str:
+    """Danish alphabetical order: æ, ø, å after z, and 'aa' counted as å (Aarhus after Vordingborg)."""
+    text = name.lower().replace("aa", "å")
+    return text.translate(str.maketrans({"æ": "{", "ø": "|", "å": "}"}))

@@ -1,0 +1,106 @@
+"""The `sapa` command: build the reports (and print a municipality's budget)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import SapaError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sapa", description="What Danish municipalities pay for KOMBIT's SAPA.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    reports = commands.add_parser("reports", help="build every HTML report and export",
+                                  description="Build the national reports, one report per municipality, the CSV/XLSX "
+                                              "exports and index.html.")
+    reports.add_argument("--kommune", action="append", default=[], metavar="NAME_OR_CODE",
+                         help="build only this municipality's report (repeatable); national reports are then skipped "
+                              "unless --national is given")
+    reports.add_argument("--national", action="store_true", help="with --kommune: build the national reports too")
+    reports.add_argument("--scenario", default="", metavar="FILE", help="scenario YAML file (default: the baseline)")
+    reports.add_argument("--out", default="reports", type=Path, metavar="DIR", help="output folder (default: reports)")
+    reports.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                         help="parallel workers, each with its own kernel (default: 2)")
+    reports.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
+                         help="time limit per notebook cell (default: 300)")
+    reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    budget = commands.add_parser("budget", help="print one municipality's budget lines",
+                                 description="Print a municipality's yearly budget lines under both models.")
+    budget.add_argument("kommune", metavar="NAME_OR_CODE")
+    budget.add_argument("--scenario", default="", metavar="FILE")
+    budget.add_argument("--years", default="2019-2030", metavar="FIRST-LAST")
+    return parser
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .names import resolve_codes
+    from .report.build import build, kommune_jobs, national_jobs
+    from .scenario import load_scenario
+
+    # Every option is checked before any work starts.
+    if args.jobs < 1:
+        raise SapaError(f"--jobs must be 1 or more, not {args.jobs}")
+    if args.timeout <= 0:
+        raise SapaError(f"--timeout must be a positive number of seconds, not {args.timeout}")
+    codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
+    scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
+    load_scenario(scenario or None)
+    if args.out.exists() and not args.out.is_dir():
+        raise SapaError(f"--out {args.out} is a file; give a folder")
+    jobs = (national_jobs() if (args.national or not args.kommune) else []) + kommune_jobs(codes)
+    outcomes = build(args.out, jobs, scenario, workers=args.jobs, timeout=args.timeout, progress=not args.quiet)
+    failed = [o for o in outcomes if o.error]
+    built = len(outcomes) - len(failed)
+    print(f"{built} rapporter bygget i {args.out}/ (åbn {args.out / 'index.html'})", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} rapport(er) fejlede:", file=sys.stderr)
+        for outcome in failed:
+            print(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _budget(args: argparse.Namespace) -> int:
+    from . import fmt
+    from .analysis import budget_lines, lines_table
+    from .engine import compute
+    from .names import municipality
+
+    try:
+        first, last = (int(y) for y in args.years.split("-"))
+    except ValueError:
+        raise SapaError(f"--years must look like 2019-2030, not {args.years!r}") from None
+    place = municipality(args.kommune)
+    table = compute(args.scenario or None, range(first, last + 1))
+    lines = lines_table(budget_lines(table, place.code)).rename_axis("År")
+    print(f"{place.name} ({place.code}), kr. pr. år. Scenarie: {args.scenario or 'basis'}.")
+    print(lines.map(lambda v: fmt.num(v)).to_string())
+    if table.attrs["illustrative"]:
+        print(f"\nIllustrative tal: bygger på pladsholdere ({', '.join(table.attrs['illustrative'])}).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sapa` console script."""
+    import warnings
+
+    from .errors import ParameterExtrapolationWarning
+
+    warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # every report and table lists them
+    args = _parser().parse_args(argv)
+    try:
+        return {"reports": _reports, "budget": _budget}[args.command](args)
+    except SapaError as exc:
+        print(f"sapa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

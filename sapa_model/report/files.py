@@ -1,0 +1,46 @@
+"""Files that are either complete or absent: write to a hidden temporary name, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+PARTIAL = ".partial"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path`, on any error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (UTF-8)."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def remove_partials(folder: Path) -> int:
+    """Delete temporary files left by an interrupted build; return how many."""
+    leftovers = list(Path(folder).rglob(f".*{PARTIAL}")) if Path(folder).exists() else []
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return len(leftovers)
+
+
+def slug(text: str) -> str:
+    """A file-name slug: 'Høje-Taastrup' -> 'hoeje-taastrup', 'Ærø' -> 'aeroe'."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
