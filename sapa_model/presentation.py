@@ -23,7 +23,7 @@ def describe_value(parameter: Parameter) -> str:
 
     def one(value) -> str:
         if isinstance(value, float):
-            return fmt.num(value, 0 if value.is_integer() and value >= 100 else 2)
+            return fmt.num(value, 0 if value.is_integer() else 2)
         return fmt.date(value) if isinstance(value, dt.date) else str(value)
 
     if not parameter.values:

@@ -20,3 +20,14 @@ def _fresh_parameter_warnings():
 
     params._warned.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def built_reports(tmp_path_factory):
+    """The national reports and three municipalities' reports, built once with `sapa reports`."""
+    from reports_fixture import build_subset
+
+    out = tmp_path_factory.mktemp("reports")
+    result = build_subset(out)
+    assert result.returncode == 0, result.stderr
+    return out

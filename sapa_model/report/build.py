@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import __version__, datasets, fmt
 from ..engine import compute, monthly
+from ..errors import SapaError
 from ..labels import WAVE
 from ..presentation import build_date, data_vintage
 from ..scenario import Scenario, load_scenario
@@ -202,6 +203,10 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
                 bar.update()
         write_text(out / "index.html", index_page(sorted(outcomes, key=lambda o: jobs.index(o.job)), scenario,
                                                   national_files))
+    except futures.process.BrokenProcessPool as exc:
+        executor.shutdown(wait=False, cancel_futures=True)
+        remove_partials(out)
+        raise SapaError(f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?") from None
     except BaseException:
         for process in list(getattr(executor, "_processes", {}).values()):
             process.terminate()

@@ -20,6 +20,7 @@ from papermill.parameterize import parameterize_notebook
 
 RESET = "%reset -f"
 WARM_UP = "import pandas, altair, sapa_model.notebook, sapa_model.analysis, sapa_model.montecarlo"
+START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
 
 
 class WarmKernel:
@@ -38,7 +39,7 @@ class WarmKernel:
                                      connection_file=str(Path(tempfile.mkdtemp(prefix="sapa-kernel-")) / "k.json"))
         env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
         self.manager.start_kernel(cwd=str(self.cwd), env=env)
-        self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]))
+        self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), START_UP_TIMEOUT)
 
     def stop(self) -> None:
         if self.client is not None:
@@ -47,8 +48,8 @@ class WarmKernel:
             self.manager.shutdown_kernel(now=True)
         self.manager = self.client = None
 
-    def _run(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-        client = NotebookClient(notebook, km=self.manager, timeout=self.timeout, kernel_name="python3",
+    def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:
+        client = NotebookClient(notebook, km=self.manager, timeout=timeout or self.timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(self.cwd)}})
         client.kc = self.client  # set after construction: NotebookClient.__init__ clears it
         result = client.execute()

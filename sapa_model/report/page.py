@@ -26,9 +26,10 @@ def _exporter() -> HTMLExporter:
 
 
 def _without_machine_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy without outputs meant for tests (the key figures as JSON) and without stderr streams."""
+    """A copy with stable cell ids, without outputs meant for tests (the key figures as JSON) or stderr."""
     copy = nbformat.from_dict(notebook)
-    for cell in copy.cells:
+    for number, cell in enumerate(copy.cells):
+        cell.id = f"c{number}"  # papermill gives its injected cell a random id; reports must be reproducible
         if cell.cell_type == "code":
             cell.outputs = [
                 o for o in cell.outputs

@@ -1,0 +1,84 @@
+"""A real browser: headless Chromium opens the reports from disk with the network cut off."""
+
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+MARKS = ".sapa-chart svg .mark-rect path, .sapa-chart svg .mark-line path, .sapa-chart svg .mark-symbol path"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert shutil.which("chromium"), "the browser test needs Chromium: apt-get install chromium (.ci/run does this)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, path):
+    """Open a file:// page with every non-file request blocked and recorded; return page, requests, errors."""
+    context = browser.new_context()
+    requests, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(path.as_uri())
+    return page, requests, errors
+
+
+@pytest.mark.parametrize("name,charts", [("kommuner/101-koebenhavn.html", 4), ("kommuner/825-laesoe.html", 4),
+                                         ("national/gammel-mod-ny-model.html", 3), ("national/knaekrabatten.html", 2),
+                                         ("national/udgifter-hele-landet.html", 2)])
+def test_every_chart_draws_with_no_network(browser, built_reports, name, charts):
+    page, requests, errors = open_offline(browser, built_reports / name)
+    page.wait_for_function(
+        "document.querySelectorAll('.sapa-chart svg').length === document.querySelectorAll('.sapa-chart').length",
+        timeout=20_000)
+    assert page.locator(".sapa-chart").count() == charts
+    for chart in page.locator(".sapa-chart").all():
+        assert chart.locator("svg .mark-rect path, svg .mark-line path, svg .mark-symbol path, svg .mark-rule line").count() > 0
+    assert requests == [] and errors == []
+
+
+def test_the_knee_sliders_recompute_in_the_browser(browser, built_reports):
+    page, requests, errors = open_offline(browser, built_reports / "national/knaekrabatten.html")
+    page.wait_for_selector("input[name=knaek]", timeout=20_000)
+    explorer = page.locator(".sapa-chart").last
+    before = explorer.locator("svg .mark-symbol path").first.get_attribute("transform")
+    page.locator("input[name=knaek]").fill("100000")
+    page.locator("input[name=knaek]").dispatch_event("input")
+    page.wait_for_function(f"document.querySelector('.sapa-chart:last-of-type svg .mark-symbol path')"
+                           f".getAttribute('transform') !== {before!r}", timeout=10_000)
+    assert requests == [] and errors == []
+
+
+def test_index_filters_by_name_code_region_and_wave(browser, built_reports):
+    page, requests, errors = open_offline(browser, built_reports / "index.html")
+    visible = lambda: page.locator("#kommuner tbody tr:not([hidden])").count()
+    assert visible() == 3
+    page.fill("#q", "825")
+    assert visible() == 1 and "Læsø" in page.locator("#kommuner tbody tr:not([hidden])").inner_text()
+    page.fill("#q", "")
+    page.select_option("#region", "Hovedstaden")
+    assert visible() == 2
+    page.select_option("#wave", "4")
+    assert visible() == 2
+    page.select_option("#region", "")
+    assert visible() == 3  # København, Læsø and Høje-Taastrup are all in wave 4
+    page.click("text=Læsø")
+    page.wait_for_function("document.querySelectorAll('.sapa-chart svg').length === 4", timeout=20_000)
+    assert requests == [] and errors == []

@@ -1,0 +1,134 @@
+"""`sapa reports`: the files, their content, exports, determinism, failures, bad options, interruption."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from reports_fixture import EPOCH, build_subset, sapa
+from sapa_model import __version__, compute
+from sapa_model.report.build import Job, build
+
+REPORTS = ["national/gammel-mod-ny-model.html", "national/knaekrabatten.html", "national/udgifter-hele-landet.html",
+           "national/udgifter-sjaelland.html", "kommuner/101-koebenhavn.html", "kommuner/825-laesoe.html",
+           "kommuner/169-hoeje-taastrup.html"]
+
+
+def test_every_report_exists_and_every_link_in_the_index_resolves(built_reports):
+    for name in REPORTS:
+        assert (built_reports / name).is_file(), name
+    index = (built_reports / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"#]+)"', index)
+    assert len(links) >= 7 + 3 * 4
+    for link in links:
+        assert (built_reports / link).is_file(), link
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_report_is_offline_and_states_where_its_numbers_come_from(built_reports, name):
+    page = (built_reports / name).read_text(encoding="utf-8")
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page)  # nothing from the network
+    assert page.count("window.vegaEmbed") >= 1 and page.rstrip().endswith("</html>")
+    assert "Illustrative tal" in page and "old_model.full_price" in page  # the banner, naming the placeholders
+    assert f"sapa-budget {__version__}" in page and "28. november 2025" in page  # version and build date
+    assert "Danmarks Statistik" in page and "Scenarie" in page
+    assert "def " not in page and "import " not in page  # no code in the report
+
+
+def test_municipal_report_names_the_municipality_and_its_flags(built_reports):
+    page = (built_reports / "kommuner/169-hoeje-taastrup.html").read_text(encoding="utf-8")
+    assert "Høje-Taastrup Kommune" in page and "Usikker bølgeplacering" in page
+    assert "1. oktober 2019" in page and "Fremskrevet indbyggertal" in page
+    assert 'href="169-hoeje-taastrup.xlsx"' in page
+
+
+def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
+    table = compute()
+    mine = table[table["kommunekode"] == 825]
+    yearly = pd.read_csv(built_reports / "kommuner/825-laesoe-aar.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(yearly.columns[:6]) == ["Kommunekode", "Kommune", "År", "Model", "Komponent", "Beløb (kr.)"]
+    assert yearly["Beløb (kr.)"].dtype == float
+    assert yearly["Beløb (kr.)"].sum() == pytest.approx(mine["amount_dkk"].sum(), abs=len(mine) * 0.005)
+    monthly = pd.read_csv(built_reports / "kommuner/825-laesoe-maaned.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(monthly) == 12 * 12 * 8 and monthly["Beløb (kr.)"].sum() == pytest.approx(yearly["Beløb (kr.)"].sum(), abs=1)
+    workbook = openpyxl.load_workbook(built_reports / "kommuner/825-laesoe.xlsx")
+    assert workbook.sheetnames == ["Budgetlinjer pr. år", "Fakturaer pr. måned", "Om tallene"]
+    sheet = workbook["Budgetlinjer pr. år"]
+    assert [c.value for c in sheet[1]][5] == "Beløb (kr.)" and isinstance(sheet["F2"].value, (int, float)) and sheet["F2"].value == 3612
+
+
+def test_national_export_is_the_whole_table(built_reports):
+    tidy = pd.read_csv(built_reports / "exports/sapa-alle-kommuner.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(tidy) == 98 * 12 * 2 * 4
+    workbook = openpyxl.load_workbook(built_reports / "exports/sapa-alle-kommuner.xlsx", read_only=True)
+    assert workbook.sheetnames[:4] == ["SAPA, ny model", "SAPA, gammel model", "I alt, ny model", "I alt, gammel model"]
+    rows = list(workbook["SAPA, ny model"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Kommunekode", "Kommune", "2019") and len(rows) == 99
+
+
+def test_rebuilding_with_unchanged_inputs_gives_the_same_bytes(built_reports, tmp_path):
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Læsø")
+    assert result.returncode == 0, result.stderr
+    for name in ("kommuner/825-laesoe.html", "kommuner/825-laesoe-aar.csv"):
+        assert (tmp_path / name).read_bytes() == (built_reports / name).read_bytes(), name
+
+
+def test_a_scenario_is_named_in_the_reports(tmp_path):
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Aarhus",
+                  "--scenario", "scenarios/ky_delayed_12m.yaml")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "kommuner/751-aarhus.html").read_text(encoding="utf-8")
+    assert "KY forsinket 12 måneder" in page and "Forsinkelse af KY: 12 måneder" in page
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--kommune", "Arhus"], "unknown municipality 'Arhus'; did you mean 'Aarhus'?"),
+    (["--kommune", "Arhus", "--kommune", "Odnse"], "'Odnse'"),
+    (["--scenario", "scenarios/nope.yaml"], "does not exist"),
+    (["--jobs", "0"], "--jobs must be 1 or more"),
+])
+def test_a_wrong_option_stops_before_any_work(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = sapa("reports", "--out", str(out), "--quiet", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_one_failing_report_does_not_stop_the_others(tmp_path):
+    jobs = [Job("kommune_budget", {"kommune": "Arhus"}, "kommuner/broken.html", "Broken"),
+            Job("kommune_budget", {"kommune": 825}, "kommuner/825-laesoe.html", "Læsø", 825)]
+    outcomes = build(tmp_path, jobs, workers=1, progress=False)
+    assert "did you mean 'Aarhus'" in outcomes[0].error and not outcomes[1].error
+    assert (tmp_path / "kommuner/825-laesoe.html").exists() and not (tmp_path / "kommuner/broken.html").exists()
+    assert "Broken: " in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_time_limit_fails_the_report_and_the_exit_code_says_so(tmp_path):
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Læsø", "--timeout", "0.01")
+    assert result.returncode == 1
+    assert "1 rapport(er) fejlede" in result.stderr and "kommuner/825-laesoe.html" in result.stderr
+    assert not (tmp_path / "kommuner/825-laesoe.html").exists()
+
+
+def test_ctrl_c_leaves_no_half_written_file(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "sapa_model.cli", "reports", "--out", str(tmp_path), "--quiet"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**__import__("os").environ, "SOURCE_DATE_EPOCH": EPOCH})
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((tmp_path / "kommuner").glob("*.html"))) < 3:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob(".*"))
+    for page in tmp_path.rglob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
+    leftover = subprocess.run(["pgrep", "-f", f"sapa-kernel-.*"], capture_output=True, text=True)
+    assert leftover.stdout.strip() == "", "kernels left running after Ctrl-C"
