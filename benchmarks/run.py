@@ -1,0 +1,87 @@
+"""Benchmark: compute speed, the full report build, and the naive way for comparison.
+
+Run with `make benchmark` (or `.venv/bin/python benchmarks/run.py [--sample N] [--skip-build]`).
+Prints its figures; targets: compute in milliseconds, 10 000 Monte Carlo draws in about a second,
+the full build (98 municipal + national reports) under 60 seconds on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(function, repeat: int) -> float:
+    """Median seconds of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sample", type=int, default=3, help="reports built the naive way (default 3)")
+    parser.add_argument("--skip-build", action="store_true", help="only the compute figures")
+    args = parser.parse_args()
+
+    import sapa_model
+    from sapa_model.errors import ParameterExtrapolationWarning
+    from sapa_model.montecarlo import simulate
+
+    warnings.simplefilter("ignore", ParameterExtrapolationWarning)
+    sapa_model.compute()
+    print("== Computation ==")
+    print(f"compute(): 98 municipalities x 12 years, both models, 4 components: "
+          f"{1000 * timed(sapa_model.compute, 30):.1f} ms (median of 30)")
+    print(f"compute() with a scenario file: "
+          f"{1000 * timed(lambda: sapa_model.compute(ROOT / 'scenarios/knee_100000.yaml'), 30):.1f} ms")
+    print(f"Monte Carlo, 10 000 delay draws x 98 x 12 years: {timed(lambda: simulate(draws=10_000), 3):.2f} s")
+    if args.skip_build:
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "reports"
+        print("\n== Full build: sapa reports (warm kernels, 2 workers) ==")
+        started = time.perf_counter()
+        result = subprocess.run([str(BIN / "sapa"), "reports", "--out", str(out), "--quiet"], cwd=ROOT,
+                                capture_output=True, text=True)
+        full = time.perf_counter() - started
+        count = len(list(out.rglob("*.html"))) - 1  # without index.html
+        if result.returncode:
+            print(result.stderr)
+        print(f"{count} reports + index + exports in {full:.1f} s: {full / count:.2f} s per report "
+              f"({'under' if full < 60 else 'OVER'} the 60 s target)")
+
+        print(f"\n== Naive way, sample of {args.sample}: a fresh papermill + jupyter nbconvert process per report ==")
+        names = ["Aarhus", "Læsø", "Høje-Taastrup", "Odense", "Esbjerg"][: args.sample]
+        per_report = []
+        for name in names:
+            executed = Path(folder) / f"{name}.ipynb"
+            started = time.perf_counter()
+            subprocess.run([str(BIN / "papermill"), "notebooks/kommune_budget.ipynb", str(executed), "-p", "kommune",
+                            name, "--no-progress-bar"], cwd=ROOT, check=True, capture_output=True)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                           cwd=ROOT, check=True, capture_output=True)
+            per_report.append(time.perf_counter() - started)
+            print(f"  {name}: {per_report[-1]:.1f} s")
+        naive = statistics.mean(per_report)
+        print(f"naive: {naive:.1f} s per report, projected {naive * count:.0f} s for {count} reports "
+              f"(sequential); this build: {full / count:.2f} s per report, {naive * count / full:.0f}x faster")
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
