@@ -49,6 +49,17 @@ def main() -> None:
     print(f"compute() with a scenario file: "
           f"{1000 * timed(lambda: sapa_model.compute(ROOT / 'scenarios/knee_100000.yaml'), 30):.1f} ms")
     print(f"Monte Carlo, 10 000 delay draws x 98 x 12 years: {timed(lambda: simulate(draws=10_000), 3):.2f} s")
+
+    from sapa_model.explorer import Explorer
+
+    explorer = Explorer()
+    values = iter([100_000, 150_000] * 20)
+    knee = explorer.sliders["sapa.knee.threshold"]
+    delay = explorer.delays["ky"]
+    print(f"explorer, one slider change (recompute all 98 and redraw every output): "
+          f"knee {1000 * timed(lambda: setattr(knee, 'value', next(values)), 20):.0f} ms, "
+          f"delay {1000 * timed(lambda: setattr(delay, 'value', (delay.value + 1) % 36), 20):.0f} ms "
+          f"(target: well under 100 ms)")
     if args.skip_build:
         return
 

@@ -101,7 +101,7 @@ def infrastructure_knee_effect(table: pd.DataFrame, year: int, scenario: Scenari
 
 
 def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | None = None,
-                          max_population: int = 700_000) -> tuple[pd.DataFrame, pd.DataFrame]:
+                          max_population: int = 700_000, points_on_curve: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Effective price per inhabitant (kr.) against population, for SAPA (new model) and the
     infrastructure in a year: a curve from 1 to max_population, and the 98 municipalities as points."""
     params = load_scenario(scenario).params
@@ -111,7 +111,7 @@ def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | N
         COMPONENT["sapa"]: (sapa_price, "sapa.knee"),
         COMPONENT["infrastructure"]: (params.value("infrastructure.price_per_inhabitant", day), "infrastructure.knee"),
     }
-    population = np.linspace(1_000, max_population, 300)
+    population = np.linspace(1_000, max_population, points_on_curve)
     people = table[(table["year"] == year)].drop_duplicates("kommunekode")
     curves, points = [], []
     for label, (price, knee) in payments.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,52 @@ def check_years(years: Iterable[int], first: int | None = None, last: int | None
     return years
 
 
+def read_forecast(path: str | Path, last_year: int) -> pd.DataFrame:
+    """A user's own population forecast (CSV: kommune, year, population), validated; wide: code x year.
+
+    Every problem is listed at once with its row; DataError says what would be right.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"forecast file {path} does not exist")
+    try:
+        frame = pd.read_csv(path, dtype=str, sep=None, engine="python")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"forecast file {path} cannot be read as CSV: {exc}") from None
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    if "kommunekode" in frame and "kommune" not in frame:
+        frame["kommune"] = frame["kommunekode"]
+    missing = {"kommune", "year", "population"} - set(frame.columns)
+    if missing:
+        raise DataError(f"forecast file {path} needs the columns kommune, year, population; missing: "
+                        f"{', '.join(sorted(missing))}")
+    first = last_observed_year() + 1
+    problems, rows = [], []
+    for number, row in enumerate(frame.itertuples(index=False), start=2):
+        try:
+            code = resolve_code(row.kommune)
+        except LookupError as exc:
+            problems.append(f"row {number}: {exc}")
+            continue
+        year, people = str(row.year).strip(), str(row.population).strip().replace(".", "").replace(" ", "")
+        if not year.isdigit() or not first <= int(year) <= last_year:
+            problems.append(f"row {number}: year {row.year!r} must be a year from {first} to {last_year} "
+                            f"(observed years cannot be replaced)")
+        elif not people.isdigit() or int(people) <= 0:
+            problems.append(f"row {number}: population {row.population!r} must be a positive whole number")
+        else:
+            rows.append((code, int(year), int(people)))
+    table = pd.DataFrame(rows, columns=["kommunekode", "year", "population"])
+    duplicated = table[table.duplicated(["kommunekode", "year"], keep=False)]
+    problems += [f"{code}/{year} appears twice" for code, year in duplicated[["kommunekode", "year"]].drop_duplicates().to_numpy()]
+    if problems:
+        raise DataError(f"forecast file {path} has {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    return table.pivot(index="kommunekode", columns="year", values="population")
+
+
 @lru_cache(maxsize=32)
-def _projected(method: str, trend_years: int, last_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _projected(method: str, trend_years: int, last_year: int, forecast: str = "",
+               forecast_stamp: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     observed = datasets.observed_population()
     years = list(range(first_year(), last_year + 1))
     future = [y for y in years if y > last_observed_year()]
@@ -61,6 +106,10 @@ def _projected(method: str, trend_years: int, last_year: int) -> tuple[pd.DataFr
             raise DataError(f"unknown projection method {method!r}; use one of {', '.join(METHODS)}")
     projected = pd.DataFrame(False, index=table.index, columns=years)
     projected[future] = True
+    if forecast:
+        # The forecast replaces the projection for its years; after its last year its last value holds.
+        own = read_forecast(forecast, last_year).reindex(index=table.index, columns=years).ffill(axis=1)
+        table = table.where(own.isna(), own)
     return table.astype("int64"), projected
 
 
@@ -69,8 +118,10 @@ def population_matrix(years: Iterable[int], params: ParameterSet | None = None) 
     params = baseline() if params is None else params
     last = int(params.value("projection.last_year"))
     years = check_years(years, last=last)
+    forecast = str(params.value("projection.forecast_file"))
     table, projected = _projected(
-        str(params.value("projection.method")), int(params.value("projection.trend_years")), last
+        str(params.value("projection.method")), int(params.value("projection.trend_years")), last, forecast,
+        Path(forecast).stat().st_mtime if forecast and Path(forecast).is_file() else 0.0,
     )
     return table[years], projected[years]
 

@@ -86,14 +86,18 @@ def build_date() -> dt.date:
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
 
 
+def provenance_text(scenario: Scenario) -> str:
+    """Which scenario, data vintage, package version and build date produced the figures (plain text)."""
+    source = f" (fil: {os.path.basename(scenario.source)})" if scenario.source else ""
+    return (f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
+            f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
+            f"derefter fremskrevet ({scenario.params.value('projection.method')}). Bølgeplan fra KOMBITs "
+            f"programledermøde juni 2019. Kilder og status for hver parameter: sapa_model/parameters/.")
+
+
 def provenance(scenario: Scenario) -> Markdown:
-    """Which scenario, data vintage, package version and build date produced the figures."""
-    source = f" (fil: `{os.path.basename(scenario.source)}`)" if scenario.source else ""
-    return Markdown(
-        f"*Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
-        f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
-        f"derefter fremskrevet ({scenario.params.value('projection.method')}). Bølgeplan fra KOMBITs "
-        f"programledermøde juni 2019. Kilder og status for hver parameter: `sapa_model/parameters/`.*")
+    """The provenance line, in italics, for a notebook or report."""
+    return Markdown(f"*{provenance_text(scenario)}*")
 
 
 def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, caption: str | None = None) -> HTML:

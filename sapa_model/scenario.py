@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ParameterError, ScenarioError
+from .errors import ParameterError, SapaError, ScenarioError
 from .params import Parameter, ParameterSet, _as_day, _check_value, baseline, merge_values, read_yaml
 
 TOP_KEYS = ("name", "description", "parameters", "delays", "projection")
@@ -184,9 +184,12 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         overrides["projection.method"] = projection
     elif isinstance(projection, Mapping):
         for key, value in projection.items():
-            overrides[f"projection.{'method' if key == 'method' else key}"] = value
+            overrides[f"projection.{key}"] = value
     elif projection is not None:
-        problems.append("'projection' must be carry_forward, trend or {method: trend, trend_years: 5}")
+        problems.append("'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}")
+    forecast = overrides.get("projection.forecast_file")
+    if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
+        overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
     scenario = Scenario(
         name=str(data.get("name") or "").strip(),
         description=str(data.get("description") or "").strip(),
@@ -195,8 +198,15 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     )
     try:
         scenario.params  # validates every override now, before anyone uses the scenario
+        if scenario.params.value("projection.forecast_file"):
+            from .population import read_forecast
+
+            read_forecast(scenario.params.value("projection.forecast_file"),
+                          int(scenario.params.value("projection.last_year")))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
+    except SapaError as exc:
+        problems.append(f"projection.forecast_file: {exc}")
     if problems:
         raise ScenarioError(f"{where} is not a valid scenario:\n  " + "\n  ".join(p.strip() for p in problems))
     return scenario

@@ -13,7 +13,7 @@ from sapa_model import compute, fmt, municipality
 from sapa_model.analysis import budget_lines, knee_effect, total_check
 from sapa_model.labels import official_name
 
-NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount"]
+NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -60,6 +60,7 @@ def national_jobs() -> list[Job]:
     jobs += [Job("costs_over_years", {"region": region}, f"national/udgifter-{slug(region)}.html",
                  f"Udgifter over årene, Region {region}") for region in datasets.REGIONS]
     jobs.append(Job("knee_discount", {}, "national/knaekrabatten.html", "Knækrabatten"))
+    jobs.append(Job("explorer", {}, "national/scenarieudforsker.html", "Scenarieudforsker (basis; live: make explorer)"))
     return jobs
 
 
@@ -188,7 +189,7 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
     out.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario(scenario_path or None)
     outcomes: list[Outcome] = []
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")  # never fork a process that runs threads
     executor = futures.ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context,
                                            initializer=start_worker, initargs=(str(ROOT), timeout))
     try:

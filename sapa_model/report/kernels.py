@@ -50,7 +50,7 @@ class WarmKernel:
 
     def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:
         client = NotebookClient(notebook, km=self.manager, timeout=timeout or self.timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(self.cwd)}})
+                                resources={"metadata": {"path": str(self.cwd)}}, store_widget_state=False)
         client.kc = self.client  # set after construction: NotebookClient.__init__ clears it
         result = client.execute()
         self.client = client.kc
@@ -91,6 +91,11 @@ def install_signal_handlers() -> None:
 def start_worker(cwd: str, timeout: float) -> None:
     """Process-pool initializer: one warm kernel per worker, shut down when the worker is told to stop."""
     global _worker
+    import warnings
+
+    from ..errors import ParameterExtrapolationWarning
+
+    warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # the reports list them instead
     install_signal_handlers()
     _worker = WarmKernel(Path(cwd), timeout)
     import multiprocessing.util

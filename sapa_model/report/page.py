@@ -28,6 +28,7 @@ def _exporter() -> HTMLExporter:
 def _without_machine_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy with stable cell ids, without outputs meant for tests (the key figures as JSON) or stderr."""
     copy = nbformat.from_dict(notebook)
+    copy.metadata.pop("widgets", None)  # without a kernel, widgets fall back to their static HTML
     for number, cell in enumerate(copy.cells):
         cell.id = f"c{number}"  # papermill gives its injected cell a random id; reports must be reproducible
         if cell.cell_type == "code":

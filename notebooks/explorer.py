@@ -1,0 +1,29 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Scenarieudforsker
+#
+# Flyt knækket, priserne og forsinkelserne i monopolbruddet, og se med det samme, hvad alle 98 kommuner
+# betaler efter den gamle og den nye afregningsmodel. Hver ændring genberegner alle kommuner.
+# Gem scenariet under "Gem eller indlæs scenarie" og byg rapporterne med det:
+# `sapa reports --scenario scenarios/mit_scenarie.yaml`.
+#
+# Tallene bygger på illustrative pladsholdere, ikke KOMBITs rigtige priser (se rapporternes banner).
+# Uden en kørende kerne (fx eksporteret til HTML) vises basisscenariets tal i stedet for knapperne.
+
+# %% tags=["parameters"]
+scenario = ""  # str: scenario YAML file to start from; empty means the shipped baseline
+
+# %% tags=["remove_input"]
+from sapa_model.explorer import Explorer
+
+explorer = Explorer(scenario or None)
+explorer

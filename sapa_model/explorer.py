@@ -1,0 +1,302 @@
+"""The live scenario explorer (ipywidgets): move the knee, the prices and the delays, see every municipality.
+
+`Explorer().root` is the widget tree; every change recomputes all 98 municipalities and updates the
+outputs. The controls map one to one onto scenario overrides, so "Gem scenarie" writes a scenario YAML
+that `load_scenario` and `sapa reports --scenario` accept and that reproduces the figures shown.
+Displayed where no kernel runs (a static HTML export), it shows the baseline results instead.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from . import charts, datasets, fmt
+from .analysis import effective_price_curve, lines_table, national
+from .engine import compute
+from .errors import SapaError
+from .labels import EVENT
+from .params import baseline
+from .presentation import banner, provenance_text
+from .presentation import table as html_table
+from .scenario import Scenario, load_scenario, scenario_from_data
+
+PRICE_YEARS = list(range(2019, 2031))
+SLIDERS = {  # parameter -> (label, minimum, maximum, step)
+    "sapa.knee.threshold": ("SAPA: knækgrænse (indbyggere)", 50_000, 400_000, 5_000),
+    "sapa.knee.rate": ("SAPA: knæksats (andel)", 0.0, 1.0, 0.05),
+    "infrastructure.knee.threshold": ("Infrastruktur: knækgrænse", 50_000, 400_000, 5_000),
+    "infrastructure.knee.rate": ("Infrastruktur: knæksats", 0.0, 1.0, 0.05),
+}
+SHARE = "sapa.infrastructure_share"
+STYLE = {"description_width": "230px"}
+LAYOUT = w.Layout(width="520px")
+
+
+def _first_value(name: str, params=None):
+    parameter = (params or baseline())[name]
+    return parameter.values[-1] if parameter.values else None
+
+
+def _slider(name: str) -> w.Widget:
+    label, low, high, step = SLIDERS[name]
+    value = _first_value(name)
+    if isinstance(step, int):
+        return w.IntSlider(value=int(value), min=low, max=high, step=step, description=label, style=STYLE,
+                           layout=LAYOUT, continuous_update=False)
+    return w.FloatSlider(value=float(value), min=low, max=high, step=step, description=label, style=STYLE,
+                         layout=LAYOUT, continuous_update=False)
+
+
+class Explorer:
+    """Controls, outputs and the scenario they make."""
+
+    def __init__(self, scenario: Scenario | str | Path | None = None):
+        self.sliders = {name: _slider(name) for name in SLIDERS}
+        self.share = w.FloatSlider(value=float(_first_value(SHARE)), min=0, max=10, step=0.25,
+                                   description="Infrastrukturandel taget ud af SAPA-prisen fra 2020 (kr.)",
+                                   style=STYLE, layout=LAYOUT, continuous_update=False)
+        self.method = w.ToggleButtons(options=[("Udledt (samlet pris stiger ikke)", "derived"),
+                                               ("Indtastet pr. år", "given")], value="derived",
+                                      description="SAPA-pris", style=STYLE)
+        self.prices = {y: w.BoundedFloatText(value=0.0, min=0, max=1000, step=0.01, description=str(y),
+                                             layout=w.Layout(width="160px"), disabled=True) for y in PRICE_YEARS}
+        self.delays = {e: w.IntSlider(value=0, min=0, max=36, description=f"{label} (mdr. forsinket)", style=STYLE,
+                                      layout=LAYOUT, continuous_update=False) for e, label in EVENT.items()}
+        self.projection = w.Dropdown(options=[("Sidste observerede værdi videreført", "carry_forward"),
+                                              ("Lineær trend", "trend")], value="carry_forward",
+                                     description="Befolkningsfremskrivning", style=STYLE, layout=LAYOUT)
+        self.forecast = w.Text(value="", placeholder="sti til CSV: kommune;year;population",
+                               description="Egen befolkningsprognose", style=STYLE, layout=LAYOUT)
+        self.forecast_button = w.Button(description="Brug prognose")
+        self.years = w.IntRangeSlider(value=(2019, 2030), min=2019, max=int(baseline().value("projection.last_year")),
+                                      description="År", style=STYLE, layout=LAYOUT, continuous_update=False)
+        names = sorted(datasets.municipalities()["kommune"], key=fmt.sort_key)
+        self.region = w.Dropdown(options=[("Hele landet", "")] + [(r, r) for r in datasets.REGIONS], value="",
+                                 description="Region", style=STYLE)
+        self.selection = w.SelectMultiple(options=names, value=("Aarhus", "Læsø"), rows=6,
+                                          description="Kommuner", style=STYLE)
+        self.name = w.Text(value="Mit scenarie", description="Navn", style=STYLE, layout=LAYOUT)
+        self.description = w.Textarea(value="", description="Beskrivelse", style=STYLE, layout=LAYOUT)
+        self.path = w.Text(value="scenarios/mit_scenarie.yaml", description="Fil", style=STYLE, layout=LAYOUT)
+        self.save_button, self.load_button = w.Button(description="Gem scenarie"), w.Button(description="Indlæs scenarie")
+        self.status, self.banner, self.provenance = w.HTML(), w.HTML(), w.HTML()
+        self.totals, self.selected, self.changes, self.curve = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        self.table: pd.DataFrame | None = None
+        self._baseline_tables: dict[tuple, pd.DataFrame] = {}
+        self._quiet = False
+
+        for control in self._controls():
+            control.observe(self._changed, names="value")
+        self.method.observe(self._toggle_prices, names="value")
+        self.forecast_button.on_click(lambda _: self._changed())
+        self.save_button.on_click(lambda _: self._save_clicked())
+        self.load_button.on_click(lambda _: self._load_clicked())
+        self.root = self._layout()
+        if scenario is not None:
+            self.load(scenario)
+        else:
+            self.update()
+
+    # -- the controls and the scenario they make -------------------------------------------------------
+
+    def _controls(self) -> list[w.Widget]:
+        return [*self.sliders.values(), self.share, self.method, *self.prices.values(), *self.delays.values(),
+                self.projection, self.years, self.region, self.selection]
+
+    def overrides(self) -> dict:
+        """The scenario's parameter overrides: only the values that differ from the baseline."""
+        result: dict = {}
+        for name, slider in self.sliders.items():
+            if slider.value != _first_value(name):
+                result[name] = slider.value
+        if self.share.value != _first_value(SHARE):
+            result[SHARE] = {"2019-01-01": 0.0, "2020-01-01": float(self.share.value)}
+        if self.method.value == "given":
+            result["sapa.price.method"] = "given"
+            result["sapa.price.per_inhabitant"] = {f"{y}-01-01": float(box.value) for y, box in self.prices.items()}
+        for event, slider in self.delays.items():
+            if slider.value:
+                result[f"old_model.events.{event}.delay"] = int(slider.value)
+        if self.projection.value != "carry_forward":
+            result["projection.method"] = self.projection.value
+        if self.forecast.value.strip():
+            result["projection.forecast_file"] = str(Path(self.forecast.value.strip()).resolve())
+        return result
+
+    def scenario(self) -> Scenario:
+        """The scenario the controls describe (validated)."""
+        return scenario_from_data({"name": self.name.value.strip() or "Mit scenarie",
+                                   "description": self.description.value, "parameters": self.overrides()})
+
+    def load(self, scenario: Scenario | str | Path) -> None:
+        """Set every control from a scenario (file or object), then recompute once."""
+        scenario = load_scenario(scenario)
+        params = scenario.params
+        self._quiet = True
+        try:
+            for name, slider in self.sliders.items():
+                slider.value = params[name].values[-1]
+            self.share.value = float(params[SHARE].values[-1])
+            given = params.value("sapa.price.method") == "given"
+            if given:
+                january = np.array([np.datetime64(f"{y}-01-01") for y in PRICE_YEARS])
+                for year, value in zip(PRICE_YEARS, params.series("sapa.price.per_inhabitant", january)):
+                    self.prices[year].value = float(value)
+            self.method.value = "given" if given else "derived"
+            for event, slider in self.delays.items():
+                slider.value = int(params.value(f"old_model.events.{event}.delay"))
+            self.projection.value = params.value("projection.method")
+            self.forecast.value = params.value("projection.forecast_file")
+            self.name.value, self.description.value = scenario.name, scenario.description
+        finally:
+            self._quiet = False
+        self.update()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the current scenario as YAML (only what differs from the baseline)."""
+        from .report.files import write_text
+
+        path = Path(path)
+        write_text(path, self.scenario().to_yaml())
+        return path
+
+    # -- reacting to the user ----------------------------------------------------------------------------
+
+    def _toggle_prices(self, change) -> None:
+        for box in self.prices.values():
+            box.disabled = change["new"] != "given"
+        if change["new"] == "given" and not any(box.value for box in self.prices.values()) and self.table is not None:
+            self._quiet = True  # start from the derived prices, so switching changes nothing until edited
+            for year, box in self.prices.items():
+                box.value = round(self.table.attrs["sapa_price"].get(year, 0.0), 2)
+            self._quiet = False
+
+    def _changed(self, *_) -> None:
+        if not self._quiet:
+            self.update()
+
+    def _save_clicked(self) -> None:
+        try:
+            path = self.save(self.path.value)
+            self.status.value = f"<p>Scenariet er gemt i <code>{html.escape(str(path))}</code>. Byg rapporterne med " \
+                                f"<code>sapa reports --scenario {html.escape(str(path))}</code>.</p>"
+        except (SapaError, OSError) as exc:
+            self.status.value = self._error(exc)
+
+    def _load_clicked(self) -> None:
+        try:
+            self.load(self.path.value)
+        except (SapaError, OSError) as exc:
+            self.status.value = self._error(exc)
+
+    @staticmethod
+    def _error(exc: Exception) -> str:
+        return (f'<pre style="color:#9b1c1c;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+                "<p>De viste tal er fra sidste gyldige indstilling.</p>")
+
+    # -- recomputing -------------------------------------------------------------------------------------
+
+    def _baseline(self, years: tuple[int, ...]) -> pd.DataFrame:
+        if years not in self._baseline_tables:
+            self._baseline_tables[years] = compute(None, years)
+        return self._baseline_tables[years]
+
+    def update(self) -> None:
+        """Recompute all 98 municipalities for the current controls and refresh every output."""
+        years = tuple(range(self.years.value[0], self.years.value[1] + 1))
+        try:
+            scenario = self.scenario()
+            table = compute(scenario, years)
+        except SapaError as exc:
+            self.status.value = self._error(exc)
+            return
+        self.table, self.status.value = table, ""
+        self.banner.value = banner(scenario, table).data
+        self.provenance.value = f"<p><em>{html.escape(provenance_text(scenario))}</em></p>"
+        base = self._baseline(years)
+        self.totals.value = self._totals_html(table)
+        self.selected.value = self._selection_html(table)
+        self.changes.value = self._changes_html(table, base)
+        self.curve.value = self._curve_html(table, scenario)
+
+    def _totals_html(self, table: pd.DataFrame) -> str:
+        wide = national(table).pivot_table(index="year", columns=["model", "component"], values="amount_dkk")
+        lines = lines_table(wide).rename_axis("År").reset_index()
+        return html_table(lines, {c: fmt.kr for c in lines.columns[1:]},
+                          caption="Hele landet pr. år, kr. (ny og gammel model)").data
+
+    def _selection_html(self, table: pd.DataFrame) -> str:
+        rows = table[table["region"] == self.region.value] if self.region.value else table[
+            table["kommune"].isin(self.selection.value)]
+        if rows.empty:
+            return "<p>Vælg en eller flere kommuner eller en region.</p>"
+        sums = rows.pivot_table(index="kommune", columns=["model", "component"], values="amount_dkk", aggfunc="sum",
+                                observed=True)
+        lines = lines_table(sums).reset_index().rename(columns={"kommune": "Kommune"})
+        span = f"{self.years.value[0]}-{self.years.value[1]}"
+        return html_table(lines, {c: fmt.kr for c in lines.columns[1:]},
+                          caption=f"Valgte kommuner, summen over {span}, kr.").data
+
+    @staticmethod
+    def _changes_html(table: pd.DataFrame, base: pd.DataFrame) -> str:
+        change = change_against(table, base)
+        if change["change"].abs().max() < 0.5:
+            return "<p>Ingen kommune betaler anderledes end i basis efter den nye model.</p>"
+        shown = pd.concat([change.head(5), change.tail(5)]).drop_duplicates("kommune")
+        shown = shown.rename(columns={"kommune": "Kommune", "change": "Ændring", "per_inhabitant": "Pr. indbygger pr. år"})
+        return html_table(shown[["Kommune", "Ændring", "Pr. indbygger pr. år"]],
+                          {"Ændring": fmt.signed_kr, "Pr. indbygger pr. år": lambda v: fmt.signed_kr(v, 2)},
+                          caption="Største ændringer mod basis (ny model, alle betalinger); + betaler mere").data
+
+    @staticmethod
+    def _curve_html(table: pd.DataFrame, scenario: Scenario) -> str:
+        year = 2022 if 2022 in set(table["year"]) else int(table["year"].max())
+        params, day = scenario.params, f"{year}-01-01"
+        knees = {"SAPA": params.value("sapa.knee.threshold", day)}
+        if year >= 2020:
+            knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
+        curve, points = effective_price_curve(table, year, scenario, points_on_curve=60)
+        return charts.price_curve_svg(curve, points, knees, f"Pris pr. indbygger efter kommunens størrelse, {year}")
+
+    # -- showing it ---------------------------------------------------------------------------------------
+
+    def _layout(self) -> w.Widget:
+        prices = w.GridBox(list(self.prices.values()), layout=w.Layout(grid_template_columns="repeat(4, 170px)"))
+        controls = w.Accordion(children=[
+            w.VBox([*self.sliders.values()]),
+            w.VBox([self.method, prices, self.share]),
+            w.VBox([*self.delays.values()]),
+            w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.years]),
+            w.VBox([self.region, self.selection]),
+            w.VBox([self.name, self.description, self.path, w.HBox([self.save_button, self.load_button])]),
+        ], titles=("Knæk", "SAPA-pris", "Forsinkelser i monopolbruddet", "Befolkning og år", "Kommuner",
+                   "Gem eller indlæs scenarie"))
+        controls.selected_index = 0
+        outputs = w.Tab(children=[self.totals, self.selected, self.changes, self.curve],
+                        titles=("Hele landet", "Valgte kommuner", "Vindere og tabere", "Pris pr. indbygger"))
+        return w.VBox([self.banner, controls, self.status, outputs, self.provenance])
+
+    def static_html(self) -> str:
+        """What a reader without a kernel sees: the current (baseline) results, no controls."""
+        return ("<p><em>Statisk visning: tallene for basisscenariet. Kør notesbogen i JupyterLab eller som app "
+                "(<code>make explorer</code>) for at ændre forudsætningerne.</em></p>"
+                + self.banner.value + self.totals.value + self.curve.value + self.provenance.value)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = self.root._repr_mimebundle_(**kwargs) or {}
+        return {**bundle, "text/html": self.static_html()}
+
+
+def change_against(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Per municipality: the change in its new-model total (all components, kr.) against another table,
+    and per inhabitant per year; sorted from the largest increase to the largest decrease."""
+    pick = lambda t: t[t["model"] == "new"].groupby("kommunekode")["amount_dkk"].sum()
+    person_years = table.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
+    result = datasets.municipalities()[["kommune"]].assign(change=pick(table) - pick(base))
+    result["per_inhabitant"] = result["change"] / person_years
+    return result.reset_index().sort_values("change", ascending=False, ignore_index=True)
