@@ -30,11 +30,10 @@ from sapa_model.notebook import setup
 ctx = setup(scenario=scenario, region=region, first_year=first_year, last_year=last_year)
 table = ctx.table[ctx.table["region"] == ctx.region] if ctx.region else ctx.table
 area = f"Region {ctx.region}" if ctx.region else "hele landet"
-display(Markdown(
-    f"# Kommunernes udgifter {ctx.years[0]}-{ctx.years[-1]}, {area}\n\n"
-    "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
-    "buffetpris og KMD Sag), i alt og pr. indbygger, efter den gamle og den nye afregningsmodel."))
-display(show.banner(ctx.scenario, table))
+show.heading(f"Kommunernes udgifter {ctx.years[0]}-{ctx.years[-1]}, {area}",
+             "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
+             "buffetpris og KMD Sag), i alt og pr. indbygger, efter den gamle og den nye afregningsmodel.",
+             ctx.scenario, table)
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]

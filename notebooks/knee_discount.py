@@ -28,14 +28,13 @@ ctx = setup(scenario=scenario, first_year=year, last_year=year, year=year)
 params = ctx.scenario.params
 day = f"{ctx.year}-01-01"
 threshold, rate = params.value("sapa.knee.threshold", day), params.value("sapa.knee.rate", day)
-display(Markdown(
-    f"# Knækrabatten i {ctx.year}\n\n"
+show.heading(
+    f"Knækrabatten i {ctx.year}",
     f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
     f"{fmt.pct(rate, 0)} af SAPA-prisen. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
     "jævnt med indbyggertallet, blot langsommere over knækket. Den fælleskommunale infrastruktur har sit eget "
     "knæk. Her vises, hvem rabatten hjælper, og hvad den koster de øvrige kommuner, når SAPAs samlede pris ikke "
-    "stiger."))
-display(show.banner(ctx.scenario, ctx.table))
+    "stiger.", ctx.scenario, ctx.table)
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]

@@ -35,11 +35,10 @@ place = ctx.municipality
 mine = ctx.table[ctx.table["kommunekode"] == place.code]
 lines = analysis.budget_lines(ctx.table, place.code)
 summary = lines.loc[ctx.year]
-display(Markdown(
-    f"# {official_name(place.name)}: SAPA {ctx.years[0]}-{ctx.years[-1]}\n\n"
-    "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger, år for år, efter den gamle "
-    "afregningsmodel (trappemodellen) og den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019."))
-display(show.banner(ctx.scenario, mine))
+show.heading(f"{official_name(place.name)}: SAPA {ctx.years[0]}-{ctx.years[-1]}",
+             "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger, år for år, efter den gamle "
+             "afregningsmodel (trappemodellen) og den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019.",
+             ctx.scenario, mine)
 
 # %% tags=["remove_input"]
 population_now = int(mine.loc[mine["year"] == ctx.year, "population"].iloc[0])

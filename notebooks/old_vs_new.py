@@ -24,18 +24,17 @@ from IPython.display import Markdown, display
 
 from sapa_model import analysis, charts, fmt
 from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT, EVENT
+from sapa_model.labels import COMPONENT
 from sapa_model.montecarlo import simulate
 from sapa_model.notebook import setup
 
 ctx = setup(scenario=scenario, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table
-display(Markdown(
-    f"# Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}\n\n"
-    "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
-    "udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019: "
-    "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over 150.000."))
-display(show.banner(ctx.scenario, table))
+show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
+             "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
+             "udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019: "
+             "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over 150.000.",
+             ctx.scenario, table)
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]

@@ -93,9 +93,7 @@ def tidy(bills: Bills) -> pd.DataFrame:
     blocks = []
     for (model, component), monthly in bills.monthly.items():
         used = bills.reads[(model, component)].values()
-        stale_by_year = {
-            p.name: grid.by_year(p.stale(grid.days).astype(int)) > 0 for p in used if p.stale(grid.days).any()
-        }
+        stale_by_year = {p.name: grid.by_year(p.stale(grid.days).astype(int)) > 0 for p in used}
         extrapolated = np.array(
             [", ".join(sorted(n for n, stale in stale_by_year.items() if stale[y])) for y in range(n_y)], dtype=object
         )

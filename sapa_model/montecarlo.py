@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import datasets
-from .engine import DEFAULT_YEARS, FIRST_YEAR, run
+from .engine import DEFAULT_YEARS, run
 from .events import effective_months, staircase
 from .grid import Grid
 from .old_model import base_bill
@@ -92,4 +92,4 @@ def simulate(
     )
 
 
-__all__ = ["FIRST_YEAR", "Simulation", "draw_delays", "old_bills", "simulate"]
+__all__ = ["Simulation", "draw_delays", "old_bills", "simulate"]

@@ -67,6 +67,12 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
     return HTML("".join(parts))
 
 
+def heading(title: str, introduction: str, scenario: Scenario, table: pd.DataFrame) -> None:
+    """Open a report: the title and introduction, then the banner of illustrative parameters."""
+    display(Markdown(f"# {title}\n\n{introduction}"))
+    display(banner(scenario, table))
+
+
 def scenario_box(scenario: Scenario) -> Markdown:
     """The scenario's name, description and every parameter value that differs from the baseline."""
     changed = scenario.changed()

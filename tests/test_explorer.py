@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import nbformat
 import pytest
 from nbconvert import HTMLExporter
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import sapa_model
 from sapa_model import YearOutOfRangeError, population, population_table
 from sapa_model.scenario import apply_overrides
 

@@ -11,7 +11,6 @@ import sapa_model
 from sapa_model import compute, monthly
 from sapa_model.engine import run
 from sapa_model.events import effective_months, staircase
-from sapa_model.grid import Grid
 from sapa_model.infrastructure import buffet, infrastructure
 from sapa_model.knee import weighted
 from sapa_model.new_model import sapa_new

@@ -5,14 +5,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from conftest import ROOT
-from reports_fixture import EPOCH, build_subset, sapa
+from reports_fixture import EPOCH, sapa
 from sapa_model import __version__, compute
 from sapa_model.report.build import Job, build
 
@@ -132,5 +131,5 @@ def test_ctrl_c_leaves_no_half_written_file(tmp_path):
     assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob(".*"))
     for page in tmp_path.rglob("*.html"):
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
-    leftover = subprocess.run(["pgrep", "-f", f"sapa-kernel-.*"], capture_output=True, text=True)
+    leftover = subprocess.run(["pgrep", "-f", "sapa-kernel-.*"], capture_output=True, text=True)
     assert leftover.stdout.strip() == "", "kernels left running after Ctrl-C"

@@ -113,10 +113,9 @@ def build_one(job: Job, out: str, scenario_path: str) -> Outcome:
         return Outcome(job, time.perf_counter() - started, error=str(reason).strip().splitlines()[-1][:300])
 
 
-def index_page(outcomes: list[Outcome], scenario: Scenario, national_files: list[str]) -> str:
+def index_page(outcomes: list[Outcome], scenario: Scenario, illustrative: list[str], national_files: list[str]) -> str:
     """reports/index.html: every report, filterable by name, code, region and wave; works offline."""
     ok = {o.job.output: o for o in outcomes if not o.error}
-    failed = {o.job.output for o in outcomes if o.error}
     municipalities = datasets.municipalities()
 
     def link(o: Outcome) -> str:
@@ -138,7 +137,6 @@ def index_page(outcomes: list[Outcome], scenario: Scenario, national_files: list
     waves = "".join(f'<option value="{w}">{label}</option>' for w, label in WAVE.items())
     failures = "".join(f"<li>{html.escape(o.job.title)}: {html.escape(o.error)}</li>" for o in outcomes if o.error)
     exports_links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(Path(f).name)}</a>' for f in national_files)
-    illustrative = compute(scenario, [2022]).attrs["illustrative"]
     banner = (f'<div class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
               f'padding:0.6em 1em;border-radius:6px"><strong>Illustrative tal.</strong> Beløbene bygger på '
               f'{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</div>'
@@ -193,8 +191,8 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
     executor = futures.ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context,
                                            initializer=start_worker, initargs=(str(ROOT), timeout))
     try:
-        national_files = [str(p.relative_to(out)) for p in exports.national(_tables(scenario_path)[1], scenario,
-                                                                           out / "exports")]
+        table = _tables(scenario_path)[1]
+        national_files = [str(p.relative_to(out)) for p in exports.national(table, scenario, out / "exports")]
         pending = {executor.submit(build_one, job, str(out), scenario_path): job for job in jobs}
         with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
             for done in futures.as_completed(pending):
@@ -203,7 +201,7 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
                 bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
                 bar.update()
         write_text(out / "index.html", index_page(sorted(outcomes, key=lambda o: jobs.index(o.job)), scenario,
-                                                  national_files))
+                                                  table.attrs["illustrative"], national_files))
     except futures.process.BrokenProcessPool as exc:
         executor.shutdown(wait=False, cancel_futures=True)
         remove_partials(out)
