@@ -24,7 +24,7 @@ from IPython.display import Markdown, display
 
 from sapa_model import analysis, charts, fmt
 from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT
+from sapa_model.labels import COMPONENT, PROJECTION
 from sapa_model.notebook import setup
 
 ctx = setup(scenario=scenario, region=region, first_year=first_year, last_year=last_year)
@@ -83,7 +83,7 @@ display(Markdown(
     f"Betalingerne følger indbyggertallet 1. januar. Fra {growth.attrs['from']} til {growth.attrs['to']} vokser "
     f"indbyggertallet mest i {growth.iloc[0]['kommune']} ({fmt.pct(growth.iloc[0]['growth'])}). "
     f"Indbyggertal efter {show.last_observed_year()} er fremskrevet "
-    f"('{ctx.scenario.params.value('projection.method')}')."))
+    f"({PROJECTION[ctx.scenario.params.value('projection.method')]})."))
 formats = dict(zip(shown.columns[1:], [fmt.num, fmt.num, fmt.pct, fmt.kr, fmt.kr]))
 display(show.table(shown, formats,
                    caption="De ti kommuner med størst befolkningsvækst (betaling: ny model, alle komponenter)"))

@@ -26,7 +26,7 @@ from IPython.display import Markdown, display
 
 from sapa_model import analysis, charts, fmt
 from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT, WAVE, official_name
+from sapa_model.labels import COMPONENT, PROJECTION, WAVE, official_name
 from sapa_model.notebook import setup
 
 ctx = setup(kommune=kommune, scenario=scenario, first_year=first_year, last_year=last_year, year=year,
@@ -70,8 +70,8 @@ if place.wave_inferred:
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
     notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
-                 f"med {projected[0] - 1}; derefter bruges metoden "
-                 f"'{ctx.scenario.params.value('projection.method')}'.")
+                 f"med {projected[0] - 1}; derefter: "
+                 f"{PROJECTION[ctx.scenario.params.value('projection.method')]}.")
 if notes:
     display(Markdown("## Forbehold for denne kommune\n\n" + "\n\n".join(notes)))
 

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     reports.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
                          help="parallel workers, each with its own kernel (default: 2)")
     reports.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
-                         help="time limit per notebook cell (default: 300)")
+                         help="time limit per report (default: 300)")
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
     budget = commands.add_parser("budget", help="print one municipality's budget lines",
                                  description="Print a municipality's yearly budget lines under both models.")

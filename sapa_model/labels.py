@@ -15,6 +15,7 @@ STATUS = {
     "assumption": "antagelse",
     "illustrative": "illustrativ pladsholder",
 }
+PROJECTION = {"carry_forward": "sidste observerede tal videreført", "trend": "lineær trend"}
 EVENT = {
     "ksd": "KSD erstatter KMD Dagpenge",
     "ky": "KY erstatter KMD Aktiv",

@@ -12,7 +12,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from . import __version__, datasets, fmt
-from .labels import STATUS
+from .labels import PROJECTION, STATUS
 from .params import Parameter
 from .population import last_observed_year
 from .scenario import Scenario
@@ -22,16 +22,21 @@ def describe_value(parameter: Parameter) -> str:
     """A parameter's values in Danish: '16,00 kr./indbygger/år' or '0 fra 2019, 3,00 fra 2020 (kr./...)'."""
 
     def one(value) -> str:
+        if parameter.unit == "andel":
+            return fmt.pct(value, 0 if (100 * value).is_integer() else 1)
         if isinstance(value, float):
             return fmt.num(value, 0 if value.is_integer() else 2)
-        return fmt.date(value) if isinstance(value, dt.date) else str(value)
+        if isinstance(value, dt.date):
+            return fmt.date(value)
+        return PROJECTION.get(value, value) or "ingen"
 
+    unit = "" if parameter.unit in ("andel", "dato", "metode", "fil") else f" {parameter.unit}"
     if not parameter.values:
         return "ingen værdi"
     if len(parameter.values) == 1:
-        return f"{one(parameter.values[0])} {parameter.unit}"
+        return f"{one(parameter.values[0])}{unit}"
     steps = ", ".join(f"{one(v)} fra {d.astype(object).year}" for d, v in zip(parameter.dates, parameter.values))
-    return f"{steps} ({parameter.unit})"
+    return f"{steps} ({unit.strip()})" if unit else steps
 
 
 def _parameter_list(parameters: Iterable[Parameter]) -> str:
@@ -97,7 +102,7 @@ def provenance_text(scenario: Scenario) -> str:
     source = f" (fil: {os.path.basename(scenario.source)})" if scenario.source else ""
     return (f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
             f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
-            f"derefter fremskrevet ({scenario.params.value('projection.method')}). Bølgeplan fra KOMBITs "
+            f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra KOMBITs "
             f"programledermøde juni 2019. Kilder og status for hver parameter: sapa_model/parameters/.")
 
 
@@ -113,7 +118,7 @@ def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, ca
                          na_rep="–", justify="left")
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
-    return HTML(body)
+    return HTML(f'<div class="sapa-scroll">{body}</div>')
 
 
 def data_vintage() -> str:

@@ -25,7 +25,7 @@ from ..presentation import build_date, data_vintage
 from ..scenario import Scenario, load_scenario
 from . import exports, page
 from .files import remove_partials, slug, write_text
-from .kernels import start_worker, worker
+from .kernels import start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -92,25 +92,29 @@ def _tables(scenario_path: str) -> tuple[Scenario, pd.DataFrame]:
     return scenario, compute(scenario, YEARS)
 
 
-def build_one(job: Job, out: str, scenario_path: str) -> Outcome:
-    """Run in a worker: execute the notebook on the warm kernel, write the page and any exports."""
+def build_one(job: Job, out: str, scenario_path: str, timeout: float) -> Outcome:
+    """Run in a worker: execute the notebook on the warm kernel, write the page and any exports, within
+    the time limit; any failure becomes the outcome's error."""
     started = time.perf_counter()
     try:
-        scenario, table = _tables(scenario_path)
-        files = []
-        if job.code is not None:
-            stem = Path(out) / Path(job.output).with_suffix("")
-            rows = table[table["kommunekode"] == job.code]
-            rows.attrs = table.attrs
-            paths = exports.municipal(rows, monthly(job.code, YEARS, scenario), scenario, stem)
-            files = [str(p.relative_to(out)) for p in paths]
-        notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb",
-                                    {**job.parameters, "scenario": scenario_path})
-        write_text(Path(out) / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
-        return Outcome(job, time.perf_counter() - started, files=files)
+        with time_limit(timeout):
+            return _build_one(job, Path(out), scenario_path, started)
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         reason = getattr(exc, "evalue", None) or f"{type(exc).__name__}: {exc}"
         return Outcome(job, time.perf_counter() - started, error=str(reason).strip().splitlines()[-1][:300])
+
+
+def _build_one(job: Job, out: Path, scenario_path: str, started: float) -> Outcome:
+    scenario, table = _tables(scenario_path)
+    files = []
+    if job.code is not None:
+        rows = table[table["kommunekode"] == job.code]
+        rows.attrs = table.attrs
+        paths = exports.municipal(rows, monthly(job.code, YEARS, scenario), scenario, out / Path(job.output).with_suffix(""))
+        files = [str(p.relative_to(out)) for p in paths]
+    notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", {**job.parameters, "scenario": scenario_path})
+    write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
+    return Outcome(job, time.perf_counter() - started, files=files)
 
 
 def index_page(outcomes: list[Outcome], scenario: Scenario, illustrative: list[str], national_files: list[str]) -> str:
@@ -193,7 +197,7 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
     try:
         table = _tables(scenario_path)[1]
         national_files = [str(p.relative_to(out)) for p in exports.national(table, scenario, out / "exports")]
-        pending = {executor.submit(build_one, job, str(out), scenario_path): job for job in jobs}
+        pending = {executor.submit(build_one, job, str(out), scenario_path, timeout): job for job in jobs}
         with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
             for done in futures.as_completed(pending):
                 outcome = done.result()
@@ -207,9 +211,12 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
         remove_partials(out)
         raise SapaError(f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?") from None
     except BaseException:
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()
-        executor.shutdown(wait=True, cancel_futures=True)
+        try:  # let the reports in progress finish (each within its time limit); start no new one
+            executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # a second Ctrl-C: stop the workers now (each stops its kernel first)
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
         remove_partials(out)
         raise
     executor.shutdown(wait=True)

@@ -7,6 +7,7 @@ notebooks themselves are untouched: papermill injects the parameters exactly as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import KernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
@@ -21,6 +23,16 @@ from papermill.parameterize import parameterize_notebook
 RESET = "%reset -f"
 WARM_UP = "import pandas, altair, sapa_model.notebook, sapa_model.analysis, sapa_model.montecarlo"
 START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
+
+
+class _Client(NotebookClient):
+    """nbclient's client, but its exit-time clean-up tolerates a kernel already shut down (after Ctrl-C)."""
+
+    async def _async_cleanup_kernel(self) -> None:
+        if self.km is not None:
+            await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
 
 class WarmKernel:
@@ -49,7 +61,7 @@ class WarmKernel:
         self.manager = self.client = None
 
     def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:
-        client = NotebookClient(notebook, km=self.manager, timeout=timeout or self.timeout, kernel_name="python3",
+        client = _Client(notebook, km=self.manager, timeout=timeout or self.timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(self.cwd)}}, store_widget_state=False)
         client.kc = self.client  # set after construction: NotebookClient.__init__ clears it
         result = client.execute()
@@ -75,6 +87,26 @@ class WarmKernel:
 _worker: WarmKernel | None = None
 
 
+class ReportTimeout(Exception):
+    """A report took longer than its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise ReportTimeout in this (worker) process if the block runs longer than `seconds`."""
+
+    def expire(*_):
+        raise ReportTimeout(f"took longer than the time limit of {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _stop_and_exit(*_) -> None:
     if _worker is not None:
         _worker.stop()
@@ -82,8 +114,8 @@ def _stop_and_exit(*_) -> None:
 
 
 def install_signal_handlers() -> None:
-    """Ctrl-C is the main process's to handle; SIGTERM stops this worker's kernel first. (nbclient replaces
-    these while a notebook runs, so they are installed again after each one.)"""
+    """SIGTERM (a forced stop) shuts this worker's kernel down first. (nbclient replaces the handler while
+    a notebook runs, so it is installed again after each one.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_and_exit)
 
@@ -96,6 +128,9 @@ def start_worker(cwd: str, timeout: float) -> None:
     from ..errors import ParameterExtrapolationWarning
 
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # the reports list them instead
+    # Leave the terminal's process group: Ctrl-C goes to the main process only, which then lets this
+    # worker finish its current report and stop its kernel cleanly.
+    os.setpgrp()
     install_signal_handlers()
     _worker = WarmKernel(Path(cwd), timeout)
     import multiprocessing.util

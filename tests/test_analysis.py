@@ -1,0 +1,88 @@
+"""The figures the notebooks show: each analysis function against hand reasoning and compute()."""
+
+import numpy as np
+import pytest
+
+from sapa_model import analysis, compute
+from sapa_model.montecarlo import simulate
+
+BIG4 = {"København", "Aarhus", "Aalborg", "Odense"}
+
+
+@pytest.fixture(scope="module")
+def table():
+    return compute()
+
+
+def test_national_sums_equal_the_table(table):
+    national = analysis.national(table)
+    assert len(national) == 12 * 2 * 4
+    assert national["amount_dkk"].sum() == pytest.approx(table["amount_dkk"].sum())
+
+
+def test_the_total_does_not_rise(table):
+    check = analysis.total_check(table)
+    assert list(check.index) == list(range(2019, 2031))
+    assert check["difference"].abs().max() < 1
+
+
+def test_municipal_difference_is_a_redistribution(table):
+    difference = analysis.municipal_difference(table)
+    assert len(difference) == 98 and difference["difference"].sum() == pytest.approx(0, abs=1)
+    assert difference["difference_per_inhabitant"].is_monotonic_decreasing
+    assert set(difference.tail(4)["kommune"]) == BIG4  # the knee makes the four largest pay less
+    aarhus = difference.set_index("kommune").loc["Aarhus"]
+    rows = table[(table["kommune"] == "Aarhus") & (table["component"] == "sapa")]
+    assert aarhus["new"] - aarhus["old"] == pytest.approx(
+        rows[rows["model"] == "new"]["amount_dkk"].sum() - rows[rows["model"] == "old"]["amount_dkk"].sum())
+    regions = analysis.regional_difference(difference, table)
+    assert regions["difference"].sum() == pytest.approx(0, abs=1)
+    assert (regions["pays_more"] + regions["pays_less"]).sum() == 98
+
+
+def test_knee_effect_saves_the_big_four_and_costs_the_rest_the_same(table):
+    effect = analysis.knee_effect(None, [2022])
+    assert set(effect.loc[effect["above_threshold"], "kommune"]) == BIG4
+    assert (effect.loc[effect["above_threshold"], "effect"] < 0).all()
+    assert (effect.loc[~effect["above_threshold"], "effect"] > 0).all()
+    assert effect["effect"].sum() == pytest.approx(0, abs=1)
+
+
+def test_infrastructure_knee_saving_by_hand(table):
+    saving = analysis.infrastructure_knee_effect(table, 2022).set_index("kommune")
+    population = saving.loc["København", "population"]
+    assert saving.loc["København", "saving"] == pytest.approx(25 * 0.5 * (population - 150_000))
+    assert saving.loc["Læsø", "saving"] == pytest.approx(0, abs=1e-6)
+
+
+def test_effective_price_curve_by_hand(table):
+    curve, points = analysis.effective_price_curve(table, 2022, points_on_curve=700)
+    price = table.attrs["sapa_price"][2022]
+    sapa = curve[curve["Betaling"] == "SAPA"].set_index("population")["price"]
+    assert sapa[sapa.index <= 150_000].round(9).eq(round(price, 9)).all()
+    at_300k = np.interp(300_000, sapa.index, sapa.to_numpy())
+    assert at_300k == pytest.approx(price * (150_000 + 0.5 * 150_000) / 300_000, rel=1e-3)
+    assert len(points) == 2 * 98
+
+
+def test_risk_is_sorted_and_spreads_are_not_negative():
+    risk = analysis.risk(simulate(draws=300))
+    assert len(risk) == 98 and risk["spread_dkk"].is_monotonic_decreasing and (risk["spread_dkk"] >= 0).all()
+    assert (risk["old_p05_dkk"] <= risk["old_p50_dkk"]).all() and (risk["old_p50_dkk"] <= risk["old_p95_dkk"]).all()
+
+
+def test_invoices_add_up_to_the_year(table):
+    invoices = analysis.invoices("Læsø", 2019)
+    assert len(invoices) == 12 and invoices.index[9] == "oktober 2019"
+    assert (invoices["SAPA, ny model"].iloc[:9] == 0).all() and (invoices["SAPA, ny model"].iloc[9:] > 0).all()
+    lines = analysis.lines_table(analysis.budget_lines(table, 825)).loc[2019]
+    assert invoices.sum().to_numpy() == pytest.approx(lines.to_numpy())
+
+
+def test_population_effect_and_spread(table):
+    growth = analysis.population_effect(table, 2020, 2026)
+    row = growth.iloc[0]
+    assert row["growth"] == pytest.approx(row["population_to"] / row["population_from"] - 1)
+    assert growth["growth"].is_monotonic_decreasing
+    spread = analysis.per_inhabitant_spread(table, 2030)
+    assert 0 < spread["min"] <= spread["max"]

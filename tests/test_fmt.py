@@ -1,0 +1,43 @@
+"""Danish formats: one module for prose, tables and charts."""
+
+import datetime as dt
+
+import pytest
+
+from sapa_model import fmt
+from sapa_model.labels import official_name
+
+
+@pytest.mark.parametrize("value,text", [(1234567, "1.234.567 kr."), (0, "0 kr."), (-1234.4, "-1.234 kr."),
+                                        (999.5, "1.000 kr."), (-0.4, "0 kr.")])
+def test_kroner(value, text):
+    assert fmt.kr(value) == text
+
+
+def test_other_formats():
+    assert fmt.kr(1234.5, 2) == "1.234,50 kr."
+    assert fmt.kr_per_inhabitant(13.2751) == "13,28 kr."
+    assert fmt.pct(0.125) == "12,5 %" and fmt.pct(1) == "100,0 %" and fmt.pct(0.5, 0) == "50 %"
+    assert fmt.mio_kr(12_345_678) == "12,3 mio. kr."
+    assert fmt.signed_kr(1234) == "+1.234 kr." and fmt.signed_kr(-56) == "-56 kr." and fmt.signed_kr(0) == "0 kr."
+    assert fmt.num(float("nan")) == "–"
+    assert fmt.date(dt.date(2019, 10, 1)) == "1. oktober 2019" and fmt.date("2019-07-01") == "1. juli 2019"
+    assert fmt.month("2019-12-01") == "december 2019"
+    assert fmt.join(["København", "Aarhus", "Aalborg", "Odense"]) == "København, Aarhus, Aalborg og Odense"
+    assert fmt.join(["Aarhus"]) == "Aarhus" and fmt.join([]) == ""
+
+
+def test_danish_alphabetical_order():
+    names = ["Aarhus", "Ærø", "Vejle", "Assens", "Østerbro", "Aabenraa", "Zealand"]
+    assert sorted(names, key=fmt.sort_key) == ["Assens", "Vejle", "Zealand", "Ærø", "Østerbro", "Aabenraa", "Aarhus"]
+
+
+def test_chart_locale_matches_the_prose():
+    assert fmt.D3_FORMAT_LOCALE["decimal"] == "," and fmt.D3_FORMAT_LOCALE["thousands"] == "."
+    assert fmt.D3_FORMAT_LOCALE["currency"] == ["", " kr."] and fmt.d3("kr") == "$,.0f"
+
+
+def test_official_names():
+    assert official_name("Aarhus") == "Aarhus Kommune"
+    assert official_name("København") == "Københavns Kommune"
+    assert official_name("Bornholm") == "Bornholms Regionskommune"
