@@ -16,6 +16,12 @@ from .montecarlo import Simulation
 from .scenario import Scenario, combine, load_scenario, scenario_from_data
 
 
+def person_years(table: pd.DataFrame, by: str = "kommunekode") -> pd.Series:
+    """Inhabitants summed over the table's years (population on 1 January), per municipality or region:
+    the denominator of every 'kr. per inhabitant per year' figure."""
+    return table.drop_duplicates(["kommunekode", "year"]).groupby(by, observed=True)["population"].sum()
+
+
 def national(table: pd.DataFrame) -> pd.DataFrame:
     """National sums (kr.) per year, model and component."""
     return table.groupby(["year", "model", "component"], observed=True, as_index=False)["amount_dkk"].sum()
@@ -37,11 +43,10 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
     """Per municipality over the table's years: old, new, difference (kr.) and kr. per inhabitant per year."""
     rows = table[table["component"].isin(list(components))]
     sums = rows.pivot_table(index="kommunekode", columns="model", values="amount_dkk", aggfunc="sum", observed=True)
-    person_years = rows.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
     names = datasets.municipalities()[["kommune", "region", "wave"]]
     result = names.loc[sums.index].assign(
         old=sums["old"], new=sums["new"], difference=sums["new"] - sums["old"],
-        difference_per_inhabitant=(sums["new"] - sums["old"]) / person_years,
+        difference_per_inhabitant=(sums["new"] - sums["old"]) / person_years(rows),
         population=rows.sort_values("year").groupby("kommunekode")["population"].last(),
     )
     return result.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
@@ -49,12 +54,11 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
 
 def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Per region: sum of old, new and difference (kr.), kr. per inhabitant per year, and who pays more."""
-    person_years = table.drop_duplicates(["kommunekode", "year"]).groupby("region", observed=True)["population"].sum()
     grouped = difference.groupby("region").agg(
         old=("old", "sum"), new=("new", "sum"), difference=("difference", "sum"),
         pays_more=("difference", lambda d: int((d > 0.5).sum())), pays_less=("difference", lambda d: int((d < -0.5).sum())),
     )
-    grouped["difference_per_inhabitant"] = grouped["difference"] / person_years.reindex(grouped.index)
+    grouped["difference_per_inhabitant"] = grouped["difference"] / person_years(table, "region").reindex(grouped.index)
     return grouped.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
 
 
@@ -78,11 +82,10 @@ def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame
     with_knee = compute(scenario, years)
     flat = compute(without_knee(scenario), years)
     pick = lambda t: t[(t["model"] == "new") & (t["component"] == "sapa")].groupby("kommunekode")["amount_dkk"].sum()
-    person_years = with_knee.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
     names = datasets.municipalities()[["kommune", "region"]]
     result = names.assign(with_knee=pick(with_knee), without_knee=pick(flat))
     result["effect"] = result["with_knee"] - result["without_knee"]
-    result["effect_per_inhabitant"] = result["effect"] / person_years
+    result["effect_per_inhabitant"] = result["effect"] / person_years(with_knee)
     result["above_threshold"] = with_knee.groupby("kommunekode")["population"].max() > float(
         load_scenario(scenario).params.value("sapa.knee.threshold", f"{max(years)}-01-01"))
     return result.reset_index().sort_values("effect", ignore_index=True)

@@ -21,7 +21,6 @@ from .population import check_years
 from .scenario import Scenario, load_scenario
 
 MODELS = ("old", "new")
-COMPONENTS = ("sapa", "infrastructure", "buffet", "kmd_sag")
 DEFAULT_YEARS = range(2019, 2031)
 FIRST_YEAR = 2019  # SAPA's first billing year; earlier years have no SAPA bill to compute
 COLUMNS = [

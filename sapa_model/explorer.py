@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, datasets, fmt
-from .analysis import effective_price_curve, lines_table, national
+from .analysis import effective_price_curve, lines_table, national, person_years
 from .engine import compute
 from .errors import SapaError
 from .labels import EVENT
@@ -296,7 +296,6 @@ def change_against(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     """Per municipality: the change in its new-model total (all components, kr.) against another table,
     and per inhabitant per year; sorted from the largest increase to the largest decrease."""
     pick = lambda t: t[t["model"] == "new"].groupby("kommunekode")["amount_dkk"].sum()
-    person_years = table.drop_duplicates(["kommunekode", "year"]).groupby("kommunekode")["population"].sum()
     result = datasets.municipalities()[["kommune"]].assign(change=pick(table) - pick(base))
-    result["per_inhabitant"] = result["change"] / person_years
+    result["per_inhabitant"] = result["change"] / person_years(table)
     return result.reset_index().sort_values("change", ascending=False, ignore_index=True)

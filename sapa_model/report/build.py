@@ -10,7 +10,6 @@ from __future__ import annotations
 import concurrent.futures as futures
 import html
 import multiprocessing
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,7 +45,6 @@ class Job:
 @dataclass
 class Outcome:
     job: Job
-    seconds: float
     error: str = ""
     files: list[str] = field(default_factory=list)
 
@@ -95,16 +93,15 @@ def _tables(scenario_path: str) -> tuple[Scenario, pd.DataFrame]:
 def build_one(job: Job, out: str, scenario_path: str, timeout: float) -> Outcome:
     """Run in a worker: execute the notebook on the warm kernel, write the page and any exports, within
     the time limit; any failure becomes the outcome's error."""
-    started = time.perf_counter()
     try:
         with time_limit(timeout):
-            return _build_one(job, Path(out), scenario_path, started)
+            return _build_one(job, Path(out), scenario_path)
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         reason = getattr(exc, "evalue", None) or f"{type(exc).__name__}: {exc}"
-        return Outcome(job, time.perf_counter() - started, error=str(reason).strip().splitlines()[-1][:300])
+        return Outcome(job, error=str(reason).strip().splitlines()[-1][:300])
 
 
-def _build_one(job: Job, out: Path, scenario_path: str, started: float) -> Outcome:
+def _build_one(job: Job, out: Path, scenario_path: str) -> Outcome:
     scenario, table = _tables(scenario_path)
     files = []
     if job.code is not None:
@@ -114,7 +111,7 @@ def _build_one(job: Job, out: Path, scenario_path: str, started: float) -> Outco
         files = [str(p.relative_to(out)) for p in paths]
     notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", {**job.parameters, "scenario": scenario_path})
     write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
-    return Outcome(job, time.perf_counter() - started, files=files)
+    return Outcome(job, files=files)
 
 
 def index_page(outcomes: list[Outcome], scenario: Scenario, illustrative: list[str], national_files: list[str]) -> str:
