@@ -39,7 +39,7 @@ def main() -> None:
 
     import sapa_model
     from sapa_model.errors import ParameterExtrapolationWarning
-    from sapa_model.montecarlo import simulate
+    from sapa_model.engine import simulate
 
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)
     sapa_model.compute()
@@ -50,7 +50,7 @@ def main() -> None:
           f"{1000 * timed(lambda: sapa_model.compute(ROOT / 'scenarios/knee_100000.yaml'), 30):.1f} ms")
     print(f"Monte Carlo, 10 000 delay draws x 98 x 12 years: {timed(lambda: simulate(draws=10_000), 3):.2f} s")
 
-    from sapa_model.explorer import Explorer
+    from sapa_model.views.explorer import Explorer
 
     explorer = Explorer()
     values = iter([100_000, 150_000] * 20)

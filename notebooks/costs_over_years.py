@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -16,16 +23,16 @@
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
 region = ""  # str: Hovedstaden, Sjælland, Syddanmark, Midtjylland or Nordjylland; empty means all of Denmark
-first_year = 2019  # int: first year shown (2019 or later)
-last_year = 2030  # int: last year shown (at most 2040)
+first_year = None  # int | None: first year shown; None: SAPA's first billing year
+last_year = None  # int | None: last year shown; None: the model's default horizon
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model import analysis, charts, fmt
-from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT, PROJECTION
-from sapa_model.notebook import setup
+from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import presentation as show
+from sapa_model.views.labels import COMPONENT, PROJECTION
+from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, region=region, first_year=first_year, last_year=last_year)
 table = ctx.table[ctx.table["region"] == ctx.region] if ctx.region else ctx.table

@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,7 +30,7 @@
 scenario = ""  # str: scenario YAML file to start from; empty means the shipped baseline
 
 # %% tags=["remove_input"]
-from sapa_model.explorer import Explorer
+from sapa_model.views.explorer import Explorer
 
 explorer = Explorer(scenario or None)
 explorer

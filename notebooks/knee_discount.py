@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,9 +27,9 @@ year = 2022  # int: the year analysed (2020 or later shows the infrastructure's 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model import analysis, charts, fmt
-from sapa_model import presentation as show
-from sapa_model.notebook import setup
+from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import presentation as show
+from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, first_year=year, last_year=year, year=year)
 params = ctx.scenario.params
@@ -104,7 +111,7 @@ else:
 # hver kommunes ændring pr. indbygger i forhold til scenariet. Over nul betaler kommunen mere.
 
 # %% tags=["remove_input"]
-explorer_data, revenue = analysis.knee_explorer_data(ctx.table, ctx.year)
+explorer_data, revenue = analysis.knee_explorer_data(ctx.table, ctx.year, ctx.scenario)
 charts.knee_explorer(explorer_data, revenue, threshold, rate, f"Knækket flyttet: ændring pr. indbygger, {ctx.year}",
                      "Punktdiagram med en kommune pr. punkt: indbyggertal mod ændring i SAPA-betaling pr. "
                      "indbygger, styret af to skydere for knækgrænse og knæksats")

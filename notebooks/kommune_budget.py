@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -16,18 +23,18 @@
 # %% tags=["parameters"]
 kommune = "Aarhus"  # str | int: the municipality, by name (any common spelling) or 3-digit code
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
-first_year = 2019  # int: first budget year shown (2019 or later)
-last_year = 2030  # int: last budget year shown (at most 2040)
+first_year = None  # int | None: first year shown; None: SAPA's first billing year
+last_year = None  # int | None: last year shown; None: the model's default horizon
 year = 2021  # int: the year the summary at the top speaks of
 invoice_year = 2019  # int: the year whose monthly invoices are shown
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model import analysis, charts, fmt
-from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT, PROJECTION, WAVE, official_name
-from sapa_model.notebook import setup
+from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import presentation as show
+from sapa_model.views.labels import COMPONENT, PROJECTION, WAVE, official_name
+from sapa_model.views.notebook import setup
 
 ctx = setup(kommune=kommune, scenario=scenario, first_year=first_year, last_year=last_year, year=year,
             invoice_year=invoice_year)

@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -15,18 +22,18 @@
 
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
-first_year = 2019  # int: first year compared (2019 or later)
-last_year = 2030  # int: last year compared (at most 2040)
+first_year = None  # int | None: first year compared; None: SAPA's first billing year
+last_year = None  # int | None: last year compared; None: the model's default horizon
 draws = 10000  # int: number of Monte Carlo draws of the monopoly-break delays
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model import analysis, charts, fmt
-from sapa_model import presentation as show
-from sapa_model.labels import COMPONENT
-from sapa_model.montecarlo import simulate
-from sapa_model.notebook import setup
+from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import presentation as show
+from sapa_model.views.labels import COMPONENT
+from sapa_model.engine import simulate
+from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table

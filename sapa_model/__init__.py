@@ -1,7 +1,12 @@
-"""sapa_model: what Danish municipalities pay for KOMBIT's SAPA, under the old and the new settlement model."""
+"""sapa_model: what Danish municipalities pay for KOMBIT's SAPA, under the old and the new settlement model.
 
-from importlib.metadata import PackageNotFoundError, version
+The package is layered; each layer imports only from the layers below it:
 
+    data  <-  parameters  <-  rules  <-  scenarios  <-  engine  <-  views  <-  report  <-  cli
+"""
+
+from .data.names import Municipality, municipality, resolve_code
+from .engine import compute, monthly, population, population_table, sapa_price
 from .errors import (
     DataError,
     ParameterError,
@@ -11,16 +16,9 @@ from .errors import (
     UnknownMunicipalityError,
     YearOutOfRangeError,
 )
-from .names import Municipality, municipality, resolve_code
-from .params import ParameterSet, baseline
-from .engine import compute, monthly, sapa_price
-from .population import population, population_table
-from .scenario import Scenario, combine, load_scenario
-
-try:
-    __version__ = version("sapa-budget")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+from .parameters import ParameterSet, baseline
+from .scenarios import Scenario, combine, load_scenario
+from .version import __version__
 
 __all__ = [
     "DataError",
@@ -29,18 +27,19 @@ __all__ = [
     "ParameterExtrapolationWarning",
     "ParameterSet",
     "SapaError",
+    "Scenario",
     "ScenarioError",
     "UnknownMunicipalityError",
     "YearOutOfRangeError",
-    "Scenario",
+    "__version__",
     "baseline",
     "combine",
     "compute",
     "load_scenario",
     "monthly",
-    "sapa_price",
     "municipality",
     "population",
     "population_table",
     "resolve_code",
+    "sapa_price",
 ]

@@ -31,15 +31,15 @@ def _parser() -> argparse.ArgumentParser:
                                  description="Print a municipality's yearly budget lines under both models.")
     budget.add_argument("kommune", metavar="NAME_OR_CODE")
     budget.add_argument("--scenario", default="", metavar="FILE")
-    budget.add_argument("--years", default="2019-2030", metavar="FIRST-LAST")
+    budget.add_argument("--years", default="", metavar="FIRST-LAST", help="default: the model's default years")
     return parser
 
 
 def _reports(args: argparse.Namespace) -> int:
-    from . import datasets
-    from .names import resolve_codes
+    from .data import datasets
+    from .data.names import resolve_codes
     from .report.build import build, kommune_jobs, national_jobs
-    from .scenario import load_scenario
+    from .scenarios import load_scenario
 
     # Every option is checked before any work starts.
     if args.jobs < 1:
@@ -65,17 +65,20 @@ def _reports(args: argparse.Namespace) -> int:
 
 
 def _budget(args: argparse.Namespace) -> int:
-    from . import fmt
-    from .analysis import budget_lines, lines_table
+    from .data.names import municipality
     from .engine import compute
-    from .names import municipality
+    from .views import fmt
+    from .views.analysis import budget_lines, lines_table
 
-    try:
-        first, last = (int(y) for y in args.years.split("-"))
-    except ValueError:
-        raise SapaError(f"--years must look like 2019-2030, not {args.years!r}") from None
+    years = None
+    if args.years:
+        try:
+            first, last = (int(y) for y in args.years.split("-"))
+        except ValueError:
+            raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2030, not {args.years!r}") from None
+        years = range(first, last + 1)
     place = municipality(args.kommune)
-    table = compute(args.scenario or None, range(first, last + 1))
+    table = compute(args.scenario or None, years)
     lines = lines_table(budget_lines(table, place.code)).rename_axis("År")
     print(f"{place.name} ({place.code}), kr. pr. år. Scenarie: {args.scenario or 'basis'}.")
     print(lines.map(lambda v: fmt.num(v)).to_string())

@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import datasets
-from .events import effective_months, staircase
-from .grid import Grid
-from .infrastructure import buffet, infrastructure
-from .kmd_sag import kmd_sag
-from .names import resolve_code
-from .new_model import sapa_new, yearly_price
-from .old_model import sapa_old
-from .population import check_years
-from .scenario import Scenario, load_scenario
+from .data import datasets
+from .data import population as people
+from .data.names import resolve_code
+from .parameters import ParameterSet, baseline
+from .rules.buffet import buffet
+from .rules.events import effective_months, event_names, staircase
+from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
+from .rules.infrastructure import infrastructure
+from .rules.kmd_sag import kmd_sag
+from .rules.new_model import sapa_new, yearly_price
+from .rules.old_model import full_price_bill, sapa_old
+from .scenarios import Scenario, load_scenario
+from .scenarios.montecarlo import draw_delays
 
 MODELS = ("old", "new")
-DEFAULT_YEARS = range(2019, 2031)
-FIRST_YEAR = 2019  # SAPA's first billing year; earlier years have no SAPA bill to compute
+COMPONENTS = ("sapa", "infrastructure", "buffet", "kmd_sag")
 COLUMNS = [
     "kommunekode", "kommune", "region", "year", "model", "component", "amount_dkk",
     "population", "population_projected", "wave_inferred", "illustrative", "extrapolated",
 ]
+ScenarioLike = Scenario | str | Path | None
+
+
+def default_years(params: ParameterSet | None = None) -> range:
+    """The years computed when none are given: SAPA's first billing year to horizon.default_last_year."""
+    params = baseline() if params is None else params
+    return range(first_billing_year(params), int(params.value("horizon.default_last_year")) + 1)
+
+
+def model_years(years: Iterable[int] | int | None, params: ParameterSet) -> list[int]:
+    """The years to compute, checked: from SAPA's first billing year to projection.last_year."""
+    years = default_years(params) if years is None else years
+    return people.check_years(years, first_billing_year(params), last_model_year(params))
 
 
 @dataclass(frozen=True)
@@ -34,26 +49,26 @@ class Bills:
     """Monthly invoices (kr.) per (model, component), each (municipalities, months), and what they read."""
 
     grid: Grid
-    monthly: dict[tuple[str, str], np.ndarray]
+    invoices: dict[tuple[str, str], np.ndarray]
     price: np.ndarray  # (Y,) new-model SAPA price per knee-weighted inhabitant
     reads: dict[tuple[str, str], dict]  # parameters each component read
     scenario: Scenario
 
     def yearly(self, key: tuple[str, str]) -> np.ndarray:
         """Yearly sums (M, Y) of one component."""
-        return self.grid.by_year(self.monthly[key])
+        return self.grid.by_year(self.invoices[key])
 
 
-def run(scenario: Scenario | str | Path | None = None, years: Iterable[int] = DEFAULT_YEARS) -> Bills:
-    """Compute every monthly invoice for all 98 municipalities in the given years."""
+def run(scenario: ScenarioLike = None, years: Iterable[int] | None = None) -> Bills:
+    """Compute every monthly invoice for all 98 municipalities in the given years (default: default_years())."""
     scenario = load_scenario(scenario)
     params = scenario.params
-    grid = Grid.build(params, check_years(years, first=FIRST_YEAR, last=int(params.value("projection.last_year"))))
-    monthly, reads = {}, {}
+    grid = Grid.build(params, model_years(years, params))
+    invoices, reads = {}, {}
 
     def component(key, compute):
         with params.reading() as used:
-            monthly[key] = compute()
+            invoices[key] = compute()
         reads[key] = dict(used)
 
     with params.reading() as timeline:
@@ -73,7 +88,7 @@ def run(scenario: Scenario | str | Path | None = None, years: Iterable[int] = DE
     reads[("new", "sapa")].update(used_for_price)
     if params.value("sapa.price.method") == "derived":
         reads[("new", "sapa")].update({k: v for k, v in timeline.items() if not k.endswith(".delay")})
-    return Bills(grid, monthly, price, reads, scenario)
+    return Bills(grid, invoices, price, reads, scenario)
 
 
 def _flag_names(parameters: Iterable, predicate) -> str:
@@ -85,12 +100,12 @@ def tidy(bills: Bills) -> pd.DataFrame:
     grid = bills.grid
     table = datasets.municipalities().loc[grid.codes]
     n_m, n_y = grid.population.shape
+    # A 2019 figure depends on an inferred wave placement only where that placement decides the billing start.
     inferred = (table["placement"].to_numpy() == "inferred") & (
-        table["billing_start"].to_numpy().astype("datetime64[M]") > np.datetime64(grid.params.value("billing.earliest_start"), "M")
-    )
-    start_year = table["billing_start"].dt.year.to_numpy()
+        grid.start > np.datetime64(grid.params.value("billing.earliest_start"), "M"))
+    start_year = grid.start.astype("datetime64[Y]").astype(int) + 1970
     blocks = []
-    for (model, component), monthly in bills.monthly.items():
+    for (model, component), invoices in bills.invoices.items():
         used = bills.reads[(model, component)].values()
         stale_by_year = {p.name: grid.by_year(p.stale(grid.days).astype(int)) > 0 for p in used}
         extrapolated = np.array(
@@ -104,7 +119,7 @@ def tidy(bills: Bills) -> pd.DataFrame:
                     "year": np.tile(grid.years, n_m),
                     "model": model,
                     "component": component,
-                    "amount_dkk": grid.by_year(monthly).ravel(),
+                    "amount_dkk": grid.by_year(invoices).ravel(),
                     "population": grid.population.ravel().astype("int64"),
                     "population_projected": (grid.projected & uses_population).ravel(),
                     "wave_inferred": (
@@ -130,30 +145,111 @@ def tidy(bills: Bills) -> pd.DataFrame:
     return result[COLUMNS]
 
 
-def compute(scenario: Scenario | str | Path | None = None, years: Iterable[int] = DEFAULT_YEARS) -> pd.DataFrame:
+def compute(scenario: ScenarioLike = None, years: Iterable[int] | None = None) -> pd.DataFrame:
     """Yearly bills (kr.) for all 98 municipalities: columns kommunekode, kommune, year, model, component, amount_dkk, flags.
 
-    `scenario`: None (the baseline), a path to a scenario YAML file, or a Scenario. `years`: 2019 up to
-    projection.last_year. `attrs` holds the scenario name, the illustrative and extrapolated parameters
+    `scenario`: None (the baseline), a path to a scenario YAML file, or a Scenario. `years`: from SAPA's
+    first billing year up to projection.last_year (default: default_years()). `attrs` holds the scenario name, the illustrative and extrapolated parameters
     used and the new model's SAPA price per year.
     """
     return tidy(run(scenario, years))
 
 
-def monthly(kommune: str | int, year: int | Iterable[int], scenario: Scenario | str | Path | None = None) -> pd.DataFrame:
+def monthly(kommune: str | int, year: int | Iterable[int], scenario: ScenarioLike = None) -> pd.DataFrame:
     """One municipality's invoices for each month of a year or years (kr.): month, model, component, amount_dkk."""
     code = resolve_code(kommune)
-    bills = run(scenario, [year] if isinstance(year, int) else year)
+    bills = run(scenario, year)
     row = int(np.searchsorted(bills.grid.codes, code))
     frames = [
         pd.DataFrame({"month": bills.grid.months.astype("datetime64[s]"), "model": model, "component": component,
                       "amount_dkk": values[row]})
-        for (model, component), values in bills.monthly.items()
+        for (model, component), values in bills.invoices.items()
     ]
     return pd.concat(frames, ignore_index=True)
 
 
-def sapa_price(scenario: Scenario | str | Path | None = None, years: Iterable[int] = DEFAULT_YEARS) -> pd.Series:
+def sapa_price(scenario: ScenarioLike = None, years: Iterable[int] | None = None) -> pd.Series:
     """The new model's SAPA price per knee-weighted inhabitant per year (kr.), indexed by year."""
     bills = run(scenario, years)
     return pd.Series(bills.price, index=pd.Index(bills.grid.years, name="year"), name="sapa_price_dkk")
+
+
+def billing_starts(scenario: ScenarioLike = None) -> pd.Series:
+    """Each municipality's first SAPA billing month (the billing-start rule applied to its wave), by code."""
+    params = load_scenario(scenario).params
+    grid = Grid.build(params, [first_billing_year(params)])
+    return pd.Series(grid.start.astype("datetime64[D]").astype(object), index=pd.Index(grid.codes, name="kommunekode"),
+                     name="billing_start")
+
+
+def population_table(years: Iterable[int] | None = None, scenario: ScenarioLike | ParameterSet = None) -> pd.DataFrame:
+    """Tidy table: kommunekode, kommune, region, year, population, projected (True after the last observed
+    year), projected as the scenario's parameters say. Default: every year from the first observed one."""
+    params = scenario if isinstance(scenario, ParameterSet) else load_scenario(scenario).params
+    last = last_model_year(params)
+    years = people.check_years(range(people.first_year(), last + 1) if years is None else years,
+                               people.first_year(), last)
+    table, projected = population_matrix(params, years)
+    tidy = table.stack().rename("population").to_frame()
+    tidy["projected"] = projected.stack()
+    tidy.index.names = ["kommunekode", "year"]
+    names = datasets.municipalities()[["kommune", "region"]]
+    return tidy.reset_index().join(names, on="kommunekode")[
+        ["kommunekode", "kommune", "region", "year", "population", "projected"]]
+
+
+def population(name_or_code: str | int, year: int, scenario: ScenarioLike | ParameterSet = None) -> int:
+    """Population on 1 January of the year for one municipality (projected after the last observed year)."""
+    table = population_table([year], scenario)
+    return int(table.loc[table["kommunekode"] == resolve_code(name_or_code), "population"].iloc[0])
+
+
+# -- Delay uncertainty ---------------------------------------------------------------------------------
+
+
+def old_bills(grid: Grid, delays: np.ndarray) -> np.ndarray:
+    """Old-model SAPA bill per draw, municipality and year (kr.): (draws, M, Y), vectorised."""
+    share = staircase(grid.params, effective_months(grid.params, delays), grid.months)  # (N, T)
+    base = full_price_bill(grid)  # (M, T)
+    return np.stack([share[:, 12 * y: 12 * (y + 1)] @ base[:, 12 * y: 12 * (y + 1)].T for y in range(len(grid.years))],
+                    axis=-1)
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The old model's bills under N delay draws against the new model's fixed bills."""
+
+    codes: np.ndarray
+    years: np.ndarray
+    old: np.ndarray  # (N, M, Y) kr.
+    new: np.ndarray  # (M, Y) kr., the same in every draw
+    delays: np.ndarray  # (N, events) months
+    events: list[str]
+
+    def summary(self, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Per municipality and year: new bill, old mean and quantiles, and the 5-95 % spread."""
+        q = np.quantile(self.old, quantiles, axis=0)  # (Q, M, Y)
+        n_m, n_y = self.new.shape
+        frame = pd.DataFrame({
+            "kommunekode": np.repeat(self.codes, n_y),
+            "year": np.tile(self.years, n_m),
+            "new_dkk": self.new.ravel(),
+            "old_mean_dkk": self.old.mean(axis=0).ravel(),
+            **{f"old_p{round(100 * p):02d}_dkk": q[i].ravel() for i, p in enumerate(quantiles)},
+        })
+        frame["spread_dkk"] = frame[f"old_p{round(100 * max(quantiles)):02d}_dkk"] - frame[
+            f"old_p{round(100 * min(quantiles)):02d}_dkk"]
+        names = datasets.municipalities()[["kommune", "region"]]
+        return frame.join(names, on="kommunekode")
+
+
+def simulate(scenario: ScenarioLike = None, years: Iterable[int] | None = None, draws: int | None = None,
+             seed: int | None = None) -> Simulation:
+    """Monte Carlo over the event delays (parameters old_model.events.*.delay_low/mode/high), seeded."""
+    bills = run(scenario, years)
+    params = bills.grid.params
+    draws = int(params.value("montecarlo.draws")) if draws is None else int(draws)
+    seed = int(params.value("montecarlo.seed")) if seed is None else int(seed)
+    delays = draw_delays(params, draws, seed)
+    return Simulation(codes=bills.grid.codes, years=bills.grid.years, old=old_bills(bills.grid, delays),
+                      new=bills.yearly(("new", "sapa")), delays=delays, events=event_names(params))

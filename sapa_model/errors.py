@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+ECHO_LIMIT = 60  # characters of a user's value repeated in a message; the rest is cut
+PROBLEM_LIMIT = 20  # problems listed in one message; the rest are counted
+
+
+def echo(value: object) -> str:
+    """A user's value as a message shows it: repr, cut to ECHO_LIMIT characters."""
+    text = repr(value)
+    return text if len(text) <= ECHO_LIMIT else f"{text[:ECHO_LIMIT - 1]}…"
+
+
+def listing(problems: list[str]) -> str:
+    """Problems one per line, at most PROBLEM_LIMIT of them, then how many more there are."""
+    shown = [f"  {p}" for p in problems[:PROBLEM_LIMIT]]
+    if len(problems) > PROBLEM_LIMIT:
+        shown.append(f"  … and {len(problems) - PROBLEM_LIMIT} more")
+    return "\n".join(shown)
+
 
 class SapaError(Exception):
     """Base class for every error caused by the user's input; the CLI prints its message, no trace."""
@@ -20,7 +37,7 @@ class UnknownMunicipalityError(SapaError, LookupError):
         hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else (
             "; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)"
         )
-        super().__init__(f"unknown municipality {given!r}{hint}")
+        super().__init__(f"unknown municipality {echo(given)}{hint}")
 
     @classmethod
     def many(cls, errors: list["UnknownMunicipalityError"]) -> "UnknownMunicipalityError":
@@ -47,6 +64,14 @@ class ParameterError(SapaError, ValueError):
 
 class ScenarioError(SapaError, ValueError):
     """A scenario file that is malformed; nothing of it has been applied."""
+
+
+class NotebookParameterError(SapaError, ValueError):
+    """A notebook parameter with a wrong value."""
+
+
+class ReportError(SapaError, RuntimeError):
+    """The report build cannot go on (a worker's kernel will not start, the output folder is in use)."""
 
 
 class ParameterExtrapolationWarning(UserWarning):

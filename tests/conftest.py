@@ -16,7 +16,7 @@ for variable in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CA
 @pytest.fixture(autouse=True)
 def _fresh_parameter_warnings():
     """Each test sees the 'past its last value' warnings anew."""
-    from sapa_model import params
+    from sapa_model.parameters import loader as params
 
     params._warned.clear()
     yield

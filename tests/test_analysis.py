@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from sapa_model import analysis, compute
-from sapa_model.montecarlo import simulate
+from sapa_model import compute
+from sapa_model.views import analysis
+from sapa_model.engine import simulate
 
 BIG4 = {"København", "Aarhus", "Aalborg", "Odense"}
 

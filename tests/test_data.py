@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from sapa_model import datasets
+from sapa_model.data import datasets
+from sapa_model.parameters import baseline
+from sapa_model.rules import calendar
 from sapa_model.errors import DataError
 
 
@@ -45,14 +47,14 @@ def test_anchor_values_from_statistics_denmark():
     assert wide.loc[751, 2019] == 345_332  # Aarhus
 
 
-def test_billing_start_is_first_of_month_after_course_end_never_before_july_2019():
+def test_the_seeds_billing_starts_follow_the_rule_the_model_applies():
+    """The slide states each wave's billing start; the model derives it from the course end with the
+    sourced rule. The two must agree for every municipality."""
     waves = datasets.read_table("waves.csv")
-    earliest = pd.Timestamp("2019-07-01")
-    # The pilot's course ended in 2018: the rule then gives the earliest date.
-    course_end = waves["course_end"].fillna(pd.Timestamp("2018-12-31"))
-    rule = (course_end + pd.offsets.MonthBegin(1)).clip(lower=earliest)
-    assert (waves["billing_start"] == rule).all(), waves.loc[waves["billing_start"] != rule]
-    assert (waves["billing_start"] >= earliest).all()
+    rule = calendar.billing_start(waves["course_end"].to_numpy(), baseline().value("billing.earliest_start"))
+    stated = waves["billing_start"].to_numpy().astype("datetime64[M]")
+    assert (stated == rule).all(), waves.loc[stated != rule, "kommune"].tolist()
+    assert sorted(set(stated.astype(str))) == ["2019-07", "2019-10", "2019-11", "2019-12"]
 
 
 def test_only_four_municipalities_ever_above_150000():

@@ -9,8 +9,9 @@ import pytest
 from nbconvert import HTMLExporter
 
 from conftest import ROOT
-from sapa_model import compute, fmt, load_scenario
-from sapa_model.explorer import Explorer
+from sapa_model import compute, load_scenario
+from sapa_model.views import fmt
+from sapa_model.views.explorer import Explorer
 from sapa_model.report.kernels import WarmKernel
 from sapa_model.report.page import render
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from sapa_model import fmt
-from sapa_model.labels import official_name
+from sapa_model.views import fmt
+from sapa_model.views.labels import official_name
 
 
 @pytest.mark.parametrize("value,text", [(1234567, "1.234.567 kr."), (0, "0 kr."), (-1234.4, "-1.234 kr."),

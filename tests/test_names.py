@@ -26,8 +26,8 @@ def test_codes_in_any_form(typed):
 
 
 def test_every_official_name_in_any_case():
-    for code, name in zip(sapa_model.datasets.municipalities()["kommunekode"],
-                          sapa_model.datasets.municipalities()["kommune"]):
+    for code, name in zip(sapa_model.data.datasets.municipalities()["kommunekode"],
+                          sapa_model.data.datasets.municipalities()["kommune"]):
         assert resolve_code(name) == code
         assert resolve_code(name.upper()) == code
 
@@ -57,5 +57,5 @@ def test_nonsense_says_what_is_accepted(typed):
 
 def test_several_unknown_are_named_together():
     with pytest.raises(UnknownMunicipalityError) as caught:
-        sapa_model.names.resolve_codes(["Aarhus", "Arhus", "Odnse"])
+        sapa_model.data.names.resolve_codes(["Aarhus", "Arhus", "Odnse"])
     assert "'Arhus'" in str(caught.value) and "'Odnse'" in str(caught.value) and "Odense" in str(caught.value)

@@ -9,9 +9,10 @@ from papermill.exceptions import PapermillExecutionError
 
 from conftest import ROOT
 from notebook_runner import NOTEBOOKS, key_figures, run, text
-from sapa_model import compute, fmt, municipality
-from sapa_model.analysis import budget_lines, knee_effect, total_check
-from sapa_model.labels import official_name
+from sapa_model import compute, municipality
+from sapa_model.views import fmt
+from sapa_model.views.analysis import budget_lines, knee_effect, total_check
+from sapa_model.views.labels import official_name
 
 NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer"]
 
@@ -25,7 +26,7 @@ def test_notebook_is_paired_with_its_text_file_and_committed_without_outputs(nam
     parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(parameters) == 1
     for line in parameters[0].source.splitlines():  # literals only, each with its type and meaning
-        assert " = " in line and "  # " in line and line.split("#", 1)[1].strip().split(":")[0] in ("str", "int", "str | int")
+        assert " = " in line and "  # " in line and line.split("#", 1)[1].strip().split(":")[0] in ("str", "int", "str | int", "int | None")
 
 
 @pytest.mark.parametrize("kommune,scenario", [

@@ -6,7 +6,7 @@ import pytest
 
 import sapa_model
 from sapa_model import ParameterError, ParameterExtrapolationWarning, compute
-from sapa_model.params import PARAMETER_DIR, STATUSES, parse_parameter, read_yaml
+from sapa_model.parameters import PARAMETER_DIR, STATUSES, parse_parameter, read_yaml
 
 
 def test_every_parameter_has_description_unit_status_and_reference():
@@ -38,7 +38,7 @@ def _record(**changes):
 @pytest.mark.parametrize("changes,message", [
     ({"unit": None}, "missing unit"),
     ({"status": None}, "missing status"),
-    ({"status": "guess"}, "must be one of sourced, seed, assumption, illustrative"),
+    ({"status": "guess"}, "must be one of sourced, seed, calibrated, scenario, assumption, illustrative"),
     ({"colour": "red"}, r"unknown key\(s\) \['colour'\]"),
     ({"values": {"2020-13-01": 1}}, "is not a date"),
     ({"value": 3}, "either 'values'"),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sapa_model import YearOutOfRangeError, population, population_table
-from sapa_model.scenario import apply_overrides
+from sapa_model.scenarios import apply_overrides
 
 
 def test_statistics_denmark_figure_via_an_alias():

@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 import sapa_model
 from sapa_model import compute, monthly
 from sapa_model.engine import run
-from sapa_model.events import effective_months, staircase
-from sapa_model.infrastructure import buffet, infrastructure
-from sapa_model.knee import weighted
-from sapa_model.new_model import sapa_new
-from sapa_model.old_model import sapa_old
-from sapa_model.scenario import scenario_from_data
+from sapa_model.rules.events import effective_months, staircase
+from sapa_model.rules.buffet import buffet
+from sapa_model.rules.infrastructure import infrastructure
+from sapa_model.rules.knee import weighted
+from sapa_model.rules.new_model import sapa_new
+from sapa_model.rules.old_model import sapa_old
+from sapa_model.scenarios import scenario_from_data
 
 populations = st.integers(min_value=0, max_value=2_000_000)
 thresholds = st.integers(min_value=1, max_value=1_000_000)

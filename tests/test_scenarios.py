@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT
 from sapa_model import ScenarioError, combine, compute, load_scenario
-from sapa_model.scenario import scenario_from_data
+from sapa_model.scenarios import scenario_from_data
 
 SCENARIOS = ROOT / "scenarios"
 BIG4 = ["København", "Aarhus", "Aalborg", "Odense"]
@@ -95,7 +95,7 @@ def test_saved_scenario_reads_back_to_the_same_figures(tmp_path):
 @pytest.mark.parametrize("text,message", [
     ("name: x\nparameters:\n  sapa.knee.treshold: 100000\n", "did you mean sapa.knee.threshold"),
     ("name: x\nparameters:\n  sapa.knee.rate: half\n", "takes a number such as 0.5"),
-    ("name: x\nparameters:\n  sapa.knee.rate: 1.5\n", "is a share"),
+    ("name: x\nparameters:\n  sapa.knee.rate: 1.5\n", r"from 0 to 1 \(a share: 0.5 = 50 %\)"),
     ("name: x\nparameters:\n  old_model.full_price: {values: {2019-01-01: 3}, unit: kr}\n",
      "unit 'kr' is wrong; old_model.full_price is in 'kr./indbygger/år'"),
     ("name: x\nparameters:\n  sapa.price.method: guessed\n", "use one of derived, given"),

@@ -16,19 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, datasets, fmt
+from ..data import datasets
 from ..engine import compute, monthly
-from ..errors import SapaError
-from ..labels import WAVE
-from ..presentation import build_date, data_vintage
-from ..scenario import Scenario, load_scenario
+from ..errors import ReportError
+from ..files import remove_partials, slug, write_text
+from ..scenarios import Scenario, load_scenario
+from ..version import __version__
+from ..views import fmt
+from ..views.labels import WAVE
+from ..views.presentation import build_date, data_vintage
 from . import exports, page
-from .files import remove_partials, slug, write_text
 from .kernels import start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-YEARS = range(2019, 2031)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _top(job: Job, scenario: Scenario, files: list[str]) -> str:
 @cache
 def _tables(scenario_path: str) -> tuple[Scenario, pd.DataFrame]:
     scenario = load_scenario(scenario_path or None)
-    return scenario, compute(scenario, YEARS)
+    return scenario, compute(scenario)
 
 
 def build_one(job: Job, out: str, scenario_path: str, timeout: float) -> Outcome:
@@ -107,7 +108,8 @@ def _build_one(job: Job, out: Path, scenario_path: str) -> Outcome:
     if job.code is not None:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
-        paths = exports.municipal(rows, monthly(job.code, YEARS, scenario), scenario, out / Path(job.output).with_suffix(""))
+        years = sorted(table["year"].unique())
+        paths = exports.municipal(rows, monthly(job.code, years, scenario), scenario, out / Path(job.output).with_suffix(""))
         files = [str(p.relative_to(out)) for p in paths]
     notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", {**job.parameters, "scenario": scenario_path})
     write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
@@ -206,7 +208,7 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
     except futures.process.BrokenProcessPool as exc:
         executor.shutdown(wait=False, cancel_futures=True)
         remove_partials(out)
-        raise SapaError(f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?") from None
+        raise ReportError(f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?") from None
     except BaseException:
         try:  # let the reports in progress finish (each within its time limit); start no new one
             executor.shutdown(wait=True, cancel_futures=True)

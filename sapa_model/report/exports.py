@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
-from ..labels import COLUMNS, COMPONENT, MODEL
-from ..presentation import build_date, data_vintage
-from ..scenario import Scenario
-from .files import atomic_path
+from ..files import atomic_path
+from ..scenarios import Scenario
+from ..version import __version__
+from ..views.labels import COLUMNS, COMPONENT, MODEL
+from ..views.presentation import build_date, data_vintage
 
 AMOUNT = COLUMNS["amount_dkk"]
 

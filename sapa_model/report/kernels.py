@@ -20,8 +20,10 @@ from nbclient import NotebookClient
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from ..errors import ReportError
+
 RESET = "%reset -f"
-WARM_UP = "import pandas, altair, sapa_model.notebook, sapa_model.analysis, sapa_model.montecarlo"
+WARM_UP = "import pandas, altair, sapa_model.views.notebook, sapa_model.views.analysis"
 START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
 
 
@@ -141,5 +143,5 @@ def start_worker(cwd: str, timeout: float) -> None:
 def worker() -> WarmKernel:
     """This process's warm kernel."""
     if _worker is None:
-        raise RuntimeError("start_worker() was not called in this process")
+        raise ReportError("start_worker() was not called in this process")
     return _worker

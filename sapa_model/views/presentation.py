@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from . import __version__, datasets, fmt
+from ..data import datasets
+from ..data.population import last_observed_year
+from ..parameters import Parameter
+from ..scenarios import Scenario
+from ..version import __version__
+from . import fmt
 from .labels import PROJECTION, STATUS
-from .params import Parameter
-from .population import last_observed_year
-from .scenario import Scenario
 
 
 def describe_value(parameter: Parameter) -> str:

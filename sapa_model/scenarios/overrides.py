@@ -19,7 +19,6 @@ The baseline is never changed: a scenario makes a new ParameterSet.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -27,18 +26,16 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ParameterError, SapaError, ScenarioError
-from .params import Parameter, ParameterSet, _as_day, _check_value, baseline, merge_values, read_yaml
+from ..data.population import first_year as first_observed_year
+from ..data.population import last_observed_year, read_forecast
+from ..errors import PROBLEM_LIMIT, ParameterError, SapaError, ScenarioError, echo, listing
+from ..parameters import (STATUSES, Parameter, ParameterSet, as_day, baseline, check_range, check_value,
+                          merge_values, read_yaml)
+from ..rules.events import event_names
+from ..rules.grid import first_billing_year, last_model_year
 
 TOP_KEYS = ("name", "description", "parameters", "delays", "projection")
 LONG_FORM_KEYS = {"values", "value", "unit", "status", "reference", "description"}
-
-
-def events(params: ParameterSet | None = None) -> list[str]:
-    """The monopoly-break events of the old model, in the order of their planned dates."""
-    params = baseline() if params is None else params
-    names = {m.group(1) for name in params for m in [re.match(r"old_model\.events\.(\w+)\.planned_date$", name)] if m}
-    return sorted(names, key=lambda e: params.parameters[f"old_model.events.{e}.planned_date"].values[0])
 
 
 def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
@@ -50,18 +47,19 @@ def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
             raise ParameterError(f"unknown key(s) {sorted(unknown)}; the long form takes {sorted(LONG_FORM_KEYS)}")
         if "unit" in raw and str(raw["unit"]) != parameter.unit:
             raise ParameterError(f"unit {raw['unit']!r} is wrong; {parameter.name} is in {parameter.unit!r}")
-        if raw.get("status", "assumption") not in ("sourced", "seed", "assumption", "illustrative"):
-            raise ParameterError(f"status {raw['status']!r} must be sourced, seed, assumption or illustrative")
+        if raw.get("status", "assumption") not in STATUSES:
+            raise ParameterError(f"status {echo(raw['status'])} must be one of {', '.join(STATUSES)}")
         metadata.update({k: str(raw[k]) for k in ("status", "reference", "description") if k in raw})
         raw = raw.get("values", raw.get("value"))
     if isinstance(raw, Mapping):
-        changes = {_as_day(day, parameter.name): _check_value(parameter.name, v, parameter.name) for day, v in raw.items()}
+        changes = {as_day(day, parameter.name): check_value(parameter.name, v, parameter.name) for day, v in raw.items()}
         if not changes:
             raise ParameterError("no values given")
         start = {}
     else:
         # A single value: it applies from the parameter's first date (for all time, if timeless).
-        changes = {parameter.dates[0] if parameter.dates else _as_day("2019-01-01", ""): _check_value(parameter.name, raw, parameter.name)}
+        first = parameter.dates[0] if parameter.dates else as_day("2019-01-01", "")
+        changes = {first: check_value(parameter.name, raw, parameter.name)}
         start = {"dates": (), "values": ()}
     for value in changes.values():
         _check_kind(parameter, value)
@@ -76,13 +74,10 @@ def _check_kind(parameter: Parameter, value) -> None:
         _as_day(value, parameter.name)
     elif kind != parameter.kind:
         example = {"number": "a number such as 0.5", "date": "a date such as 2020-01-01", "text": "a word"}
-        raise ParameterError(f"{value!r} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")
+        raise ParameterError(f"{echo(value)} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")
     if parameter.allowed and value not in parameter.allowed:
-        raise ParameterError(f"{value!r} is not allowed; use one of {', '.join(map(str, parameter.allowed))}")
-    if parameter.kind == "number" and value < 0:
-        raise ParameterError(f"{value!r} is negative; {parameter.name} ({parameter.unit}) cannot be")
-    if parameter.unit == "andel" and value > 1:
-        raise ParameterError(f"{value!r} is more than 1; {parameter.name} is a share (0.5 = 50 %)")
+        raise ParameterError(f"{echo(value)} is not allowed; use one of {', '.join(map(str, parameter.allowed))}")
+    check_range(parameter, value)
 
 
 def kind_name(kind: str) -> str:
@@ -131,7 +126,7 @@ def apply_overrides(overrides: Mapping[str, object], label: str = "", params: Pa
     changed, problems = {}, []
     for name, raw in overrides.items():
         if name not in params:
-            problems.append(params.unknown_message(str(name)))
+            problems.append(params.unknown_message(str(name), suggest=len(problems) < PROBLEM_LIMIT))
             continue
         try:
             changed[name] = _parse_override(params.parameters[name], raw, label)
@@ -140,18 +135,30 @@ def apply_overrides(overrides: Mapping[str, object], label: str = "", params: Pa
     result = params.with_values(changed)
     problems += _check_consistency(result) if not problems else []
     if problems:
-        raise ScenarioError(f"scenario {label or '(unnamed)'} is not valid:\n  " + "\n  ".join(problems))
+        raise ScenarioError(f"scenario {label or '(unnamed)'} is not valid:\n{listing(problems)}")
     return result
 
 
 def _check_consistency(params: ParameterSet) -> list[str]:
-    """Rules across parameters: the staircase must reach exactly the full price."""
-    total = params.value("old_model.base_share") + sum(
-        params.value(f"old_model.events.{e}.weight") for e in events(params)
-    )
+    """Rules across parameters: the staircase must reach exactly the full price; each delay distribution
+    must be ordered (low <= mode <= high)."""
+    problems = []
+    events = event_names(params)
+    total = params.value("old_model.base_share") + sum(params.value(f"old_model.events.{e}.weight") for e in events)
     if abs(total - 1) > 1e-9:
-        return [f"old_model.base_share plus the event weights must add up to 1 (the full price), not {total:g}"]
-    return []
+        problems.append(f"old_model.base_share plus the event weights must add up to 1 (the full price), not {total:g}")
+    first, last = first_billing_year(params), last_model_year(params)
+    if not first <= params.value("horizon.default_last_year") <= last:
+        problems.append(f"horizon.default_last_year must lie from {first} to projection.last_year ({last})")
+    observed = last_observed_year() - first_observed_year() + 1
+    if params.value("projection.trend_years") > observed:
+        problems.append(f"projection.trend_years can be at most the {observed} observed years")
+    for event in events:
+        low, mode, high = (params.value(f"old_model.events.{event}.delay_{k}") for k in ("low", "mode", "high"))
+        if not low <= mode <= high:
+            problems.append(f"the delay distribution of {event} needs delay_low <= delay_mode <= delay_high; "
+                            f"got {low:g}, {mode:g}, {high:g}")
+    return problems
 
 
 def scenario_from_data(data: object, source: str = "") -> Scenario:
@@ -168,15 +175,15 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         overrides = {}
     overrides = dict(overrides)
     delays = data.get("delays") or {}
-    known = events()
+    known = event_names(baseline())
     if not isinstance(delays, Mapping):
         problems.append(f"'delays' must map events ({', '.join(known)}) to months")
         delays = {}
     for event, months in delays.items():
         if event not in known:
-            problems.append(f"delays: unknown event {event!r}; the events are {', '.join(known)}")
+            problems.append(f"delays: unknown event {echo(event)}; the events are {', '.join(known)}")
         elif isinstance(months, bool) or not isinstance(months, int):
-            problems.append(f"delays: {event} must be a whole number of months, not {months!r}")
+            problems.append(f"delays: {event} must be a whole number of months, not {echo(months)}")
         else:
             overrides[f"old_model.events.{event}.delay"] = months
     projection = data.get("projection")
@@ -199,16 +206,14 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     try:
         scenario.params  # validates every override now, before anyone uses the scenario
         if scenario.params.value("projection.forecast_file"):
-            from .population import read_forecast
-
-            read_forecast(scenario.params.value("projection.forecast_file"),
+            read_forecast(scenario.params.value("projection.forecast_file"), last_observed_year() + 1,
                           int(scenario.params.value("projection.last_year")))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
     except SapaError as exc:
         problems.append(f"projection.forecast_file: {exc}")
     if problems:
-        raise ScenarioError(f"{where} is not a valid scenario:\n  " + "\n  ".join(p.strip() for p in problems))
+        raise ScenarioError(f"{where} is not a valid scenario:\n{listing([p.strip() for p in problems])}")
     return scenario
 
 
@@ -222,7 +227,7 @@ def load_scenario(path: str | Path | Scenario | None) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist; the shipped examples are in scenarios/")
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, "scenario file")
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
     return scenario_from_data(data, str(path))

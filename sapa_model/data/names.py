@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import numbers
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 from . import datasets
-from .errors import DataError, UnknownMunicipalityError
+from ..errors import DataError, UnknownMunicipalityError
 
 # Each Danish letter and how people write it without one. The first spelling is the standard one.
 _LETTERS = {"æ": ("ae", "a", "e"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",), "ü": ("u", "ue")}
@@ -72,12 +73,19 @@ def _index() -> tuple[dict[str, int], dict[str, str]]:
     return keys, shown
 
 
+NAME_LIMIT = 80  # no municipality's name, in any spelling, is longer
+
+
 def resolve_code(name_or_code: str | int) -> int:
     """The 3-digit code of a municipality given by code ('101', '0101', 101) or by any accepted name."""
+    if isinstance(name_or_code, bool) or not isinstance(name_or_code, (str, numbers.Integral)):
+        raise UnknownMunicipalityError(name_or_code, [])
     text = str(name_or_code).strip()
-    if text.isdigit() and not isinstance(name_or_code, bool):
+    if re.fullmatch(r"[0-9]{1,4}", text):  # ASCII digits only: '²' or '⁷⁵¹' are no code
         if int(text) in datasets.municipalities().index:
             return int(text)
+        raise UnknownMunicipalityError(name_or_code, [])
+    if len(text) > NAME_LIMIT:
         raise UnknownMunicipalityError(name_or_code, [])
     keys, _ = _index()
     for key in (_plain(text), _standard(text)):
@@ -107,13 +115,18 @@ def municipality(name_or_code: str | int) -> Municipality:
 
 
 def resolve_codes(names_or_codes) -> list[int]:
-    """Codes for several municipalities; every unknown one is named in a single error."""
-    codes, problems = [], []
+    """Codes for several municipalities, each once in the order first given; every unknown one is named in
+    a single error."""
+    codes: list[int] = []
+    problems = []
     for item in names_or_codes:
         try:
-            codes.append(resolve_code(item))
+            code = resolve_code(item)
         except UnknownMunicipalityError as exc:
             problems.append(exc)
+            continue
+        if code not in codes:
+            codes.append(code)
     if len(problems) == 1:
         raise problems[0]
     if problems:

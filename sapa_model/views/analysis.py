@@ -7,13 +7,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from . import datasets, fmt
-from .billing import months_billed
-from .engine import compute, monthly
-from .knee import price_per_inhabitant
+from ..data import datasets
+from ..engine import Simulation, billing_starts, compute, monthly
+from ..rules.calendar import billed, month_grid
+from ..rules.knee import price_per_inhabitant
+from ..scenarios import Scenario, combine, load_scenario, scenario_from_data
+from . import fmt
 from .labels import COMPONENT
-from .montecarlo import Simulation
-from .scenario import Scenario, combine, load_scenario, scenario_from_data
 
 
 def person_years(table: pd.DataFrame, by: str = "kommunekode") -> pd.Series:
@@ -126,13 +126,13 @@ def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | N
     return pd.concat(curves, ignore_index=True), pd.concat(points, ignore_index=True)
 
 
-def knee_explorer_data(table: pd.DataFrame, year: int) -> tuple[pd.DataFrame, float]:
+def knee_explorer_data(table: pd.DataFrame, year: int, scenario: Scenario | None = None) -> tuple[pd.DataFrame, float]:
     """Per municipality for the browser explorer: population, share of the year billed, new-model SAPA
     (kr.); and the year's national SAPA revenue (kr.) that the explorer keeps fixed."""
     rows = table[(table["model"] == "new") & (table["component"] == "sapa") & (table["year"] == year)]
-    months = datasets.municipalities()["billing_start"].reindex(rows["kommunekode"]).map(
-        lambda start: months_billed(start, year) / 12)
-    data = rows[["kommune", "population"]].assign(months=months.to_numpy(), baseline=rows["amount_dkk"].to_numpy())
+    starts = billing_starts(scenario).reindex(rows["kommunekode"])
+    months = billed(starts.to_numpy(), month_grid([year])).sum(axis=1)
+    data = rows[["kommune", "population"]].assign(months=months / 12, baseline=rows["amount_dkk"].to_numpy())
     return data.reset_index(drop=True), float(rows["amount_dkk"].sum())
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import DataError
+from ..errors import DataError
 
-DATA_DIR = Path(os.environ.get("SAPA_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
+DATA_DIR = Path(os.environ.get("SAPA_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
 
 REGIONS = ["Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"]
 WAVES = ["pilot", "1", "2", "3", "4", "5", "6"]

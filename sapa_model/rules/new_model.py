@@ -6,16 +6,26 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .formula import NUMPY
 from .grid import Grid
 from .knee import weighted
 
 
+def units(weighted_inhabitants, months_billed):
+    """What a year's price is multiplied by: knee-weighted inhabitants x months billed / 12."""
+    return weighted_inhabitants / 12 * months_billed
+
+
+def neutral_price(revenue, total_units, ops=NUMPY):
+    """The price per knee-weighted inhabitant at which `total_units` pay exactly `revenue` (0 if no units):
+    revenue / total_units. `ops` as in knee.weighted, so the browser uses this same formula."""
+    return ops.divide(revenue, total_units)
+
+
 def billed_units(grid: Grid) -> np.ndarray:
     """Knee-weighted inhabitants x months billed / 12, per month: (M, T). Price x units = invoice."""
-    units = weighted(
-        grid.monthly_population, grid.monthly("sapa.knee.threshold"), grid.monthly("sapa.knee.rate")
-    )
-    return units / 12 * grid.billed
+    people = weighted(grid.population_by_month, grid.per_month("sapa.knee.threshold"), grid.per_month("sapa.knee.rate"))
+    return units(people, grid.billed)
 
 
 def yearly_price(grid: Grid, planned_old: Callable[[], np.ndarray]) -> np.ndarray:
@@ -28,8 +38,7 @@ def yearly_price(grid: Grid, planned_old: Callable[[], np.ndarray]) -> np.ndarra
         january = np.array([np.datetime64(f"{y}-01-01") for y in grid.years])
         return grid.params.series("sapa.price.per_inhabitant", january)
     revenue = grid.by_year(planned_old().sum(axis=0))
-    units = grid.by_year(billed_units(grid).sum(axis=0))
-    return np.divide(revenue, units, out=np.zeros_like(revenue), where=units > 0)
+    return neutral_price(revenue, grid.by_year(billed_units(grid).sum(axis=0)))
 
 
 def sapa_new(grid: Grid, price: np.ndarray) -> np.ndarray:

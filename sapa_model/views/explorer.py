@@ -15,17 +15,21 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from . import charts, datasets, fmt
+from ..data import datasets
+from ..engine import compute, default_years
+from ..errors import SapaError
+from ..files import write_text
+from ..parameters import baseline
+from ..rules.grid import last_model_year
+from ..rules.infrastructure import first_billed_year
+from ..scenarios import Scenario, load_scenario, scenario_from_data
+from . import charts, fmt
 from .analysis import effective_price_curve, lines_table, national, person_years
-from .engine import compute
-from .errors import SapaError
 from .labels import EVENT
-from .params import baseline
 from .presentation import banner, provenance_text
 from .presentation import table as html_table
-from .scenario import Scenario, load_scenario, scenario_from_data
 
-PRICE_YEARS = list(range(2019, 2031))
+PRICE_YEARS = list(default_years())
 SLIDERS = {  # parameter -> (label, minimum, maximum, step)
     "sapa.knee.threshold": ("SAPA: knækgrænse (indbyggere)", 50_000, 400_000, 5_000),
     "sapa.knee.rate": ("SAPA: knæksats (andel)", 0.0, 1.0, 0.05),
@@ -37,14 +41,15 @@ STYLE = {"description_width": "230px"}
 LAYOUT = w.Layout(width="520px")
 
 
-def _first_value(name: str, params=None):
-    parameter = (params or baseline())[name]
+def _latest_value(name: str):
+    """The baseline's latest value of a parameter (None if it has none)."""
+    parameter = baseline()[name]
     return parameter.values[-1] if parameter.values else None
 
 
 def _slider(name: str) -> w.Widget:
     label, low, high, step = SLIDERS[name]
-    value = _first_value(name)
+    value = _latest_value(name)
     if isinstance(step, int):
         return w.IntSlider(value=int(value), min=low, max=high, step=step, description=label, style=STYLE,
                            layout=LAYOUT, continuous_update=False)
@@ -57,8 +62,8 @@ class Explorer:
 
     def __init__(self, scenario: Scenario | str | Path | None = None):
         self.sliders = {name: _slider(name) for name in SLIDERS}
-        self.share = w.FloatSlider(value=float(_first_value(SHARE)), min=0, max=10, step=0.25,
-                                   description="Infrastrukturandel taget ud af SAPA-prisen fra 2020 (kr.)",
+        self.share = w.FloatSlider(value=float(_latest_value(SHARE)), min=0, max=10, step=0.25,
+                                   description=f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
                                    style=STYLE, layout=LAYOUT, continuous_update=False)
         self.method = w.ToggleButtons(options=[("Udledt (samlet pris stiger ikke)", "derived"),
                                                ("Indtastet pr. år", "given")], value="derived",
@@ -73,7 +78,8 @@ class Explorer:
         self.forecast = w.Text(value="", placeholder="sti til CSV: kommune;year;population",
                                description="Egen befolkningsprognose", style=STYLE, layout=LAYOUT)
         self.forecast_button = w.Button(description="Brug prognose")
-        self.years = w.IntRangeSlider(value=(2019, 2030), min=2019, max=int(baseline().value("projection.last_year")),
+        self.years = w.IntRangeSlider(value=(PRICE_YEARS[0], PRICE_YEARS[-1]), min=PRICE_YEARS[0],
+                                      max=last_model_year(baseline()),
                                       description="År", style=STYLE, layout=LAYOUT, continuous_update=False)
         names = sorted(datasets.municipalities()["kommune"], key=fmt.sort_key)
         self.region = w.Dropdown(options=[("Hele landet", "")] + [(r, r) for r in datasets.REGIONS], value="",
@@ -112,10 +118,10 @@ class Explorer:
         """The scenario's parameter overrides: only the values that differ from the baseline."""
         result: dict = {}
         for name, slider in self.sliders.items():
-            if slider.value != _first_value(name):
+            if slider.value != _latest_value(name):
                 result[name] = slider.value
-        if self.share.value != _first_value(SHARE):
-            result[SHARE] = {"2019-01-01": 0.0, "2020-01-01": float(self.share.value)}
+        if self.share.value != _latest_value(SHARE):
+            result[SHARE] = {f"{first_billed_year(baseline())}-01-01": float(self.share.value)}
         if self.method.value == "given":
             result["sapa.price.method"] = "given"
             result["sapa.price.per_inhabitant"] = {f"{y}-01-01": float(box.value) for y, box in self.prices.items()}
@@ -159,8 +165,6 @@ class Explorer:
 
     def save(self, path: str | Path) -> Path:
         """Write the current scenario as YAML (only what differs from the baseline)."""
-        from .report.files import write_text
-
         path = Path(path)
         write_text(path, self.scenario().to_yaml())
         return path
@@ -258,7 +262,7 @@ class Explorer:
         year = 2022 if 2022 in set(table["year"]) else int(table["year"].max())
         params, day = scenario.params, f"{year}-01-01"
         knees = {"SAPA": params.value("sapa.knee.threshold", day)}
-        if year >= 2020:
+        if year >= first_billed_year(params):
             knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
         curve, points = effective_price_curve(table, year, scenario, points_on_curve=60)
         return charts.price_curve_svg(curve, points, knees, f"Pris pr. indbygger efter kommunens størrelse, {year}")

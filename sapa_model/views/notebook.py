@@ -9,16 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from . import charts, datasets
-from .engine import FIRST_YEAR, compute
-from .errors import ParameterExtrapolationWarning, SapaError
-from .names import Municipality, municipality
-from .population import check_years
-from .scenario import Scenario, load_scenario
-
-
-class NotebookParameterError(SapaError, ValueError):
-    """A notebook parameter with a wrong value."""
+from ..data import datasets
+from ..data.names import Municipality, municipality
+from ..engine import compute, default_years, model_years
+from ..errors import NotebookParameterError, ParameterExtrapolationWarning
+from ..scenarios import Scenario, load_scenario
+from . import charts
 
 
 class Parameters(BaseModel):
@@ -26,8 +22,8 @@ class Parameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scenario: str = ""
-    first_year: int = FIRST_YEAR
-    last_year: int = 2030
+    first_year: int | None = None
+    last_year: int | None = None
     kommune: str | int | None = None
     region: str = ""
     year: int | None = None
@@ -64,10 +60,12 @@ def setup(**parameters) -> Context:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise NotebookParameterError(f"invalid notebook parameter(s): {problems}") from None
     scenario = load_scenario(given.scenario or None)
-    last = int(scenario.params.value("projection.last_year"))
-    if given.first_year > given.last_year:
-        raise NotebookParameterError(f"first_year {given.first_year} is after last_year {given.last_year}")
-    years = check_years(range(given.first_year, given.last_year + 1), first=FIRST_YEAR, last=last)
+    default = default_years(scenario.params)
+    first = default[0] if given.first_year is None else given.first_year
+    last = default[-1] if given.last_year is None else given.last_year
+    if first > last:
+        raise NotebookParameterError(f"first_year {first} is after last_year {last}")
+    years = model_years(range(first, last + 1), scenario.params)
     year = given.year if given.year is not None else min(2022, years[-1])
     invoice_year = given.invoice_year if given.invoice_year is not None else years[0]
     for name, value in (("year", year), ("invoice_year", invoice_year)):

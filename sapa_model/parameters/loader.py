@@ -2,7 +2,8 @@
 
 A parameter file (`parameters/*.yaml`) maps a dotted name to a record. A record has either
 `values` (a mapping from the date a value applies from to the value) or `value` (one value that
-does not change over time). A `ParameterSet` is immutable: a scenario makes a new one.
+does not change over time), and may bound a number with `minimum` and `maximum`. A `ParameterSet`
+is immutable: a scenario makes a new one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,12 +21,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import ParameterError, ParameterExtrapolationWarning
+from ..errors import ParameterError, ParameterExtrapolationWarning, echo
 
-PARAMETER_DIR = Path(__file__).with_name("parameters")
-STATUSES = ("sourced", "seed", "assumption", "illustrative")
+PARAMETER_DIR = Path(__file__).parent
+# Where a value comes from, from the most to the least certain: a stated fact with its source, the seed
+# deck, solved from the user's own invoices, entered in a scenario, a modelling choice, a placeholder.
+STATUSES = ("sourced", "seed", "calibrated", "scenario", "assumption", "illustrative")
 REQUIRED = ("description", "unit", "status", "reference")
-OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed")
+OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed", "minimum", "maximum")
+MAX_YAML_BYTES = 1_000_000  # a scenario is a few kilobytes; the shipped parameter files are far smaller
 _TIMELESS = np.datetime64("1900-01-01", "D")
 _warned: set[str] = set()
 
@@ -43,6 +48,8 @@ class Parameter:
     label: str = ""
     valid_until: np.datetime64 | None = None
     allowed: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     timeless: bool = False
     origin: str = ""
 
@@ -86,7 +93,8 @@ class Parameter:
         return np.zeros(days.shape, bool) if last is None else days > last
 
 
-def _as_day(value, where: str) -> np.datetime64:
+def as_day(value, where: str) -> np.datetime64:
+    """A date from YAML (a date, or text YYYY-MM-DD) as datetime64[D]; ParameterError names `where`."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -96,18 +104,35 @@ def _as_day(value, where: str) -> np.datetime64:
             return np.datetime64(dt.date.fromisoformat(value.strip()), "D")
         except ValueError:
             pass
-    raise ParameterError(f"{where}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01")
+    raise ParameterError(f"{where}: {echo(value)} is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01")
 
 
-def _check_value(name: str, value, where: str):
-    """A value must be a number, a date or a short text; booleans and lists are refused."""
+def check_value(name: str, value, where: str):
+    """A value must be a finite number, a date or a short text; booleans, lists and nan/inf are refused."""
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise ParameterError(f"{where}: value {value!r} of {name} must be a number, a date or a word")
-    if isinstance(value, int):
+        raise ParameterError(f"{where}: value {echo(value)} of {name} must be a number, a date or a word")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > 1e12:
+            raise ParameterError(f"{where}: value {echo(value)} of {name} must be a finite number")
         return float(value)
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, str) and len(value) > 500:
+        raise ParameterError(f"{where}: the text given for {name} is longer than 500 characters")
     return value
+
+
+def check_range(parameter: Parameter, value) -> None:
+    """A number must lie within the parameter's minimum and maximum; ParameterError says the range."""
+    if not isinstance(value, float):
+        return
+    low = 0.0 if parameter.minimum is None else parameter.minimum
+    high = 1.0 if parameter.maximum is None and parameter.unit == "andel" else parameter.maximum
+    if value < low or (high is not None and value > high):
+        span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+        share = " (a share: 0.5 = 50 %)" if parameter.unit == "andel" else ""
+        raise ParameterError(f"{value:g} is out of range; {parameter.name} ({parameter.unit}) takes values "
+                             f"{span}{share}")
 
 
 def parse_parameter(name: str, record: object, origin: str) -> Parameter:
@@ -129,7 +154,7 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
     raw = {"1900-01-01": record["value"]} if timeless else record["values"]
     if not isinstance(raw, dict):
         raise ParameterError(f"{where}: 'values' must map dates (YYYY-MM-DD) to values")
-    pairs = sorted((_as_day(day, where), _check_value(name, value, where)) for day, value in raw.items())
+    pairs = sorted((as_day(day, where), check_value(name, value, where)) for day, value in raw.items())
     days = [day for day, _ in pairs]
     if len(set(days)) != len(days):
         raise ParameterError(f"{where}: the same date appears twice")
@@ -139,9 +164,10 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
     allowed = tuple(record["allowed"]) if record.get("allowed") else None
     for _, value in pairs:
         if allowed and value not in allowed:
-            raise ParameterError(f"{where}: {value!r} is not one of {', '.join(map(str, allowed))}")
+            raise ParameterError(f"{where}: {echo(value)} is not one of {', '.join(map(str, allowed))}")
     valid = record.get("last_value_still_valid_on")
-    return Parameter(
+    bounds = {key: float(record[key]) for key in ("minimum", "maximum") if key in record}
+    parameter = Parameter(
         name=name,
         label=str(record.get("label") or name),
         description=str(record["description"]).strip(),
@@ -150,38 +176,77 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
         reference=str(record["reference"]).strip(),
         dates=tuple(days),
         values=tuple(value for _, value in pairs),
-        valid_until=None if valid is None else _as_day(valid, where),
+        valid_until=None if valid is None else as_day(valid, where),
         allowed=allowed,
         timeless=timeless,
         origin=origin,
+        **bounds,
     )
+    for _, value in pairs:
+        try:
+            check_range(parameter, value)
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: {exc}") from None
+    return parameter
 
 
-class _DuplicateKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (YAML would keep the last)."""
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping (YAML would keep the last), keys
+    that are lists or mappings, and anchors/aliases (`&a`, `*a`: a few bytes of them can expand to
+    gigabytes, and nothing here needs them)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ParameterError(f"line {mark.line + 1}: YAML aliases (*name) are not allowed here; write the value out")
+        return super().compose_node(parent, index)
 
 
 def _no_duplicates(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, dt.date)) or isinstance(key, bool):
+            raise ParameterError(f"line {key_node.start_mark.line + 1}: a key must be a word, a number or a date, "
+                                 f"not {echo(key)}")
         if key in seen:
-            raise ParameterError(f"line {key_node.start_mark.line + 1}: {key!r} is given twice")
+            raise ParameterError(f"line {key_node.start_mark.line + 1}: {echo(key)} is given twice")
         seen.add(key)
     return loader.construct_mapping(node, deep)
 
 
-_DuplicateKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
-def read_yaml(path: Path) -> object:
-    """Parse a YAML file, refusing duplicate keys; errors name the file."""
+def read_text(path: Path, what: str = "file") -> str:
+    """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is
+    larger than MAX_YAML_BYTES or not text."""
+    path = Path(path)
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise ParameterError(f"{path}: a {what} is at most {MAX_YAML_BYTES // 1000} kB; this one is larger")
+    data = path.read_bytes()
     try:
-        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_DuplicateKeyLoader)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path}: not UTF-8 text; save the {what} as UTF-8") from None
+
+
+def read_yaml(path: Path, what: str = "file") -> object:
+    """Parse a YAML file safely (size-capped, no aliases, no duplicate keys); errors name the file and line
+    but never quote its content."""
+    text = read_text(path, what)
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ParameterError(f"{path}: not valid YAML{where}: {exc.problem or exc.context}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise ParameterError(f"{path}: not valid YAML ({type(exc).__name__})") from None
 
 
 @dataclass
@@ -209,12 +274,12 @@ class ParameterSet(Mapping):
     def __len__(self) -> int:
         return len(self.parameters)
 
-    def unknown_message(self, name: str) -> str:
-        """'unknown parameter X; did you mean Y?' with the valid names when nothing is close."""
-        close = difflib.get_close_matches(name, list(self.parameters), n=3, cutoff=0.6)
+    def unknown_message(self, name: str, suggest: bool = True) -> str:
+        """'unknown parameter X; did you mean Y?' (when `suggest` and a name is close), else where to look."""
+        close = difflib.get_close_matches(name[:100], list(self.parameters), n=3, cutoff=0.6) if suggest else []
         if close:
-            return f"unknown parameter {name!r}; did you mean {' or '.join(close)}?"
-        return f"unknown parameter {name!r}; valid parameters are: {', '.join(sorted(self.parameters))}"
+            return f"unknown parameter {echo(name)}; did you mean {' or '.join(close)}?"
+        return f"unknown parameter {echo(name)}; the parameters are listed in sapa_model/parameters/*.yaml"
 
     def value(self, name: str, day: dt.date | str = "1900-01-01"):
         """The value of a parameter on a day (the only value, for a timeless parameter)."""
@@ -254,16 +319,17 @@ class ParameterSet(Mapping):
         """A new set with some parameters replaced; this one is unchanged."""
         return ParameterSet({**self.parameters, **changes})
 
-    def illustrative(self) -> list[str]:
-        """Names of the parameters whose status is 'illustrative'."""
-        return sorted(name for name, p in self.parameters.items() if p.status == "illustrative")
+    def with_status(self, *statuses: str) -> list[str]:
+        """Names of the parameters with one of the given statuses (e.g. 'illustrative')."""
+        return sorted(name for name, p in self.parameters.items() if p.status in statuses)
 
     def differences(self, other: ParameterSet) -> list[str]:
         """Names of parameters whose values differ from another set's."""
         return sorted(
             name
             for name, p in self.parameters.items()
-            if (p.dates, p.values) != (other.parameters[name].dates, other.parameters[name].values)
+            if name not in other.parameters
+            or (p.dates, p.values) != (other.parameters[name].dates, other.parameters[name].values)
         )
 
 
@@ -283,7 +349,7 @@ def baseline() -> ParameterSet:
     """The shipped parameters, read from every file in sapa_model/parameters/."""
     parameters: dict[str, Parameter] = {}
     for path in sorted(PARAMETER_DIR.glob("*.yaml")):
-        content = read_yaml(path) or {}
+        content = read_yaml(path, "parameter file") or {}
         if not isinstance(content, dict):
             raise ParameterError(f"{path}: expected a mapping of parameter names to records")
         for name, record in content.items():

@@ -1,0 +1,30 @@
+"""KMD Sag: the payment being phased out, falling with each monopoly-break event until the contract ends."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .events import END_EVENT, event_names, happened
+from .grid import Grid
+
+
+def remaining_share(grid: Grid, effective: np.ndarray) -> np.ndarray:
+    """Share of the KMD Sag starting payment still paid in each month: 1 - reductions so far; 0 once it
+    ends: (..., T)."""
+    names = event_names(grid.params)
+    done = happened(effective, grid.months)
+    reductions = np.array([grid.params.value(f"kmd_sag.reduction.{e}") if e != END_EVENT else 0.0 for e in names])
+    share = 1.0 - np.einsum("e,...et->...t", reductions, done)
+    return np.where(done[..., names.index(END_EVENT), :], 0.0, np.maximum(share, 0.0))
+
+
+def starting_payment(grid: Grid) -> np.ndarray:
+    """Each municipality's yearly KMD Sag payment before any reduction (kr.): price x baseline-year
+    population: (M,)."""
+    year = int(grid.params.value("kmd_sag.baseline_year"))
+    return grid.params.value("kmd_sag.baseline_per_inhabitant") * grid.population_in(year)
+
+
+def kmd_sag(grid: Grid, effective: np.ndarray) -> np.ndarray:
+    """KMD Sag invoice per month (kr.): starting payment / 12 x the share still paid: (M, T)."""
+    return starting_payment(grid)[:, None] / 12 * remaining_share(grid, effective)[None, :]
