@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: reports test benchmark explorer lab chromium clean
+.PHONY: reports test lint benchmark explorer lab chromium clean
 .DEFAULT_GOAL := reports
 
 $(STAMP): pyproject.toml
@@ -24,8 +24,15 @@ reports: $(STAMP)
 	$(BIN)/sapa reports
 
 ## Run the whole test suite (installs Chromium for the browser test if it is missing and you are root).
-test: $(STAMP) chromium
+test: lint chromium
 	$(BIN)/python -m pytest
+
+## The package's habits: the layer contract, lint and format (ruff), types (mypy).
+lint: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check sapa_model
+	$(BIN)/ruff format --check sapa_model
+	$(BIN)/mypy
 
 ## Print build and compute timings.
 benchmark: $(STAMP)

@@ -13,22 +13,38 @@ from .errors import SapaError
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sapa", description="What Danish municipalities pay for KOMBIT's SAPA.")
     commands = parser.add_subparsers(dest="command", required=True)
-    reports = commands.add_parser("reports", help="build every HTML report and export",
-                                  description="Build the national reports, one report per municipality, the CSV/XLSX "
-                                              "exports and index.html.")
-    reports.add_argument("--kommune", action="append", default=[], metavar="NAME_OR_CODE",
-                         help="build only this municipality's report (repeatable); national reports are then skipped "
-                              "unless --national is given")
+    reports = commands.add_parser(
+        "reports",
+        help="build every HTML report and export",
+        description="Build the national reports, one report per municipality, the CSV/XLSX exports and index.html.",
+    )
+    reports.add_argument(
+        "--kommune",
+        action="append",
+        default=[],
+        metavar="NAME_OR_CODE",
+        help="build only this municipality's report (repeatable); national reports are then skipped "
+        "unless --national is given",
+    )
     reports.add_argument("--national", action="store_true", help="with --kommune: build the national reports too")
     reports.add_argument("--scenario", default="", metavar="FILE", help="scenario YAML file (default: the baseline)")
     reports.add_argument("--out", default="reports", type=Path, metavar="DIR", help="output folder (default: reports)")
-    reports.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
-                         help="parallel workers, each with its own kernel (default: 2)")
-    reports.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
-                         help="time limit per report (default: 300)")
+    reports.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="parallel workers, each with its own kernel (default: 2)",
+    )
+    reports.add_argument(
+        "--timeout", type=float, default=300, metavar="SECONDS", help="time limit per report (default: 300)"
+    )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
-    budget = commands.add_parser("budget", help="print one municipality's budget lines",
-                                 description="Print a municipality's yearly budget lines under both models.")
+    budget = commands.add_parser(
+        "budget",
+        help="print one municipality's budget lines",
+        description="Print a municipality's yearly budget lines under both models.",
+    )
     budget.add_argument("kommune", metavar="NAME_OR_CODE")
     budget.add_argument("--scenario", default="", metavar="FILE")
     budget.add_argument("--years", default="", metavar="FIRST-LAST", help="default: the model's default years")

@@ -26,8 +26,18 @@ from .scenarios.montecarlo import draw_delays
 MODELS = ("old", "new")
 COMPONENTS = ("sapa", "infrastructure", "buffet", "kmd_sag")
 COLUMNS = [
-    "kommunekode", "kommune", "region", "year", "model", "component", "amount_dkk",
-    "population", "population_projected", "wave_inferred", "illustrative", "extrapolated",
+    "kommunekode",
+    "kommune",
+    "region",
+    "year",
+    "model",
+    "component",
+    "amount_dkk",
+    "population",
+    "population_projected",
+    "wave_inferred",
+    "illustrative",
+    "extrapolated",
 ]
 ScenarioLike = Scenario | str | Path | None
 
@@ -59,7 +69,7 @@ class Bills:
         return self.grid.by_year(self.invoices[key])
 
 
-def run(scenario: ScenarioLike = None, years: Iterable[int] | None = None) -> Bills:
+def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None) -> Bills:
     """Compute every monthly invoice for all 98 municipalities in the given years (default: default_years())."""
     scenario = load_scenario(scenario)
     params = scenario.params
@@ -102,7 +112,8 @@ def tidy(bills: Bills) -> pd.DataFrame:
     n_m, n_y = grid.population.shape
     # A 2019 figure depends on an inferred wave placement only where that placement decides the billing start.
     inferred = (table["placement"].to_numpy() == "inferred") & (
-        grid.start > np.datetime64(grid.params.value("billing.earliest_start"), "M"))
+        grid.start > np.datetime64(grid.params.value("billing.earliest_start"), "M")
+    )
     start_year = grid.start.astype("datetime64[Y]").astype(int) + 1970
     blocks = []
     for (model, component), invoices in bills.invoices.items():
@@ -124,7 +135,8 @@ def tidy(bills: Bills) -> pd.DataFrame:
                     "population_projected": (grid.projected & uses_population).ravel(),
                     "wave_inferred": (
                         (inferred[:, None] & (grid.years[None, :] == start_year[:, None])).ravel()
-                        if component == "sapa" else np.zeros(n_m * n_y, bool)
+                        if component == "sapa"
+                        else np.zeros(n_m * n_y, bool)
                     ),
                     "illustrative": _flag_names(used, lambda p: p.status == "illustrative"),
                     "extrapolated": np.tile(extrapolated, n_m),
@@ -161,8 +173,14 @@ def monthly(kommune: str | int, year: int | Iterable[int], scenario: ScenarioLik
     bills = run(scenario, year)
     row = int(np.searchsorted(bills.grid.codes, code))
     frames = [
-        pd.DataFrame({"month": bills.grid.months.astype("datetime64[s]"), "model": model, "component": component,
-                      "amount_dkk": values[row]})
+        pd.DataFrame(
+            {
+                "month": bills.grid.months.astype("datetime64[s]"),
+                "model": model,
+                "component": component,
+                "amount_dkk": values[row],
+            }
+        )
         for (model, component), values in bills.invoices.items()
     ]
     return pd.concat(frames, ignore_index=True)
@@ -178,8 +196,11 @@ def billing_starts(scenario: ScenarioLike = None) -> pd.Series:
     """Each municipality's first SAPA billing month (the billing-start rule applied to its wave), by code."""
     params = load_scenario(scenario).params
     grid = Grid.build(params, [first_billing_year(params)])
-    return pd.Series(grid.start.astype("datetime64[D]").astype(object), index=pd.Index(grid.codes, name="kommunekode"),
-                     name="billing_start")
+    return pd.Series(
+        grid.start.astype("datetime64[D]").astype(object),
+        index=pd.Index(grid.codes, name="kommunekode"),
+        name="billing_start",
+    )
 
 
 def population_table(years: Iterable[int] | None = None, scenario: ScenarioLike | ParameterSet = None) -> pd.DataFrame:
@@ -187,15 +208,17 @@ def population_table(years: Iterable[int] | None = None, scenario: ScenarioLike 
     year), projected as the scenario's parameters say. Default: every year from the first observed one."""
     params = scenario if isinstance(scenario, ParameterSet) else load_scenario(scenario).params
     last = last_model_year(params)
-    years = people.check_years(range(people.first_year(), last + 1) if years is None else years,
-                               people.first_year(), last)
+    years = people.check_years(
+        range(people.first_year(), last + 1) if years is None else years, people.first_year(), last
+    )
     table, projected = population_matrix(params, years)
     tidy = table.stack().rename("population").to_frame()
     tidy["projected"] = projected.stack()
     tidy.index.names = ["kommunekode", "year"]
     names = datasets.municipalities()[["kommune", "region"]]
     return tidy.reset_index().join(names, on="kommunekode")[
-        ["kommunekode", "kommune", "region", "year", "population", "projected"]]
+        ["kommunekode", "kommune", "region", "year", "population", "projected"]
+    ]
 
 
 def population(name_or_code: str | int, year: int, scenario: ScenarioLike | ParameterSet = None) -> int:
@@ -211,8 +234,9 @@ def old_bills(grid: Grid, delays: np.ndarray) -> np.ndarray:
     """Old-model SAPA bill per draw, municipality and year (kr.): (draws, M, Y), vectorised."""
     share = staircase(grid.params, effective_months(grid.params, delays), grid.months)  # (N, T)
     base = full_price_bill(grid)  # (M, T)
-    return np.stack([share[:, 12 * y: 12 * (y + 1)] @ base[:, 12 * y: 12 * (y + 1)].T for y in range(len(grid.years))],
-                    axis=-1)
+    return np.stack(
+        [share[:, 12 * y : 12 * (y + 1)] @ base[:, 12 * y : 12 * (y + 1)].T for y in range(len(grid.years))], axis=-1
+    )
 
 
 @dataclass(frozen=True)
@@ -230,26 +254,36 @@ class Simulation:
         """Per municipality and year: new bill, old mean and quantiles, and the 5-95 % spread."""
         q = np.quantile(self.old, quantiles, axis=0)  # (Q, M, Y)
         n_m, n_y = self.new.shape
-        frame = pd.DataFrame({
-            "kommunekode": np.repeat(self.codes, n_y),
-            "year": np.tile(self.years, n_m),
-            "new_dkk": self.new.ravel(),
-            "old_mean_dkk": self.old.mean(axis=0).ravel(),
-            **{f"old_p{round(100 * p):02d}_dkk": q[i].ravel() for i, p in enumerate(quantiles)},
-        })
-        frame["spread_dkk"] = frame[f"old_p{round(100 * max(quantiles)):02d}_dkk"] - frame[
-            f"old_p{round(100 * min(quantiles)):02d}_dkk"]
+        frame = pd.DataFrame(
+            {
+                "kommunekode": np.repeat(self.codes, n_y),
+                "year": np.tile(self.years, n_m),
+                "new_dkk": self.new.ravel(),
+                "old_mean_dkk": self.old.mean(axis=0).ravel(),
+                **{f"old_p{round(100 * p):02d}_dkk": q[i].ravel() for i, p in enumerate(quantiles)},
+            }
+        )
+        frame["spread_dkk"] = (
+            frame[f"old_p{round(100 * max(quantiles)):02d}_dkk"] - frame[f"old_p{round(100 * min(quantiles)):02d}_dkk"]
+        )
         names = datasets.municipalities()[["kommune", "region"]]
         return frame.join(names, on="kommunekode")
 
 
-def simulate(scenario: ScenarioLike = None, years: Iterable[int] | None = None, draws: int | None = None,
-             seed: int | None = None) -> Simulation:
+def simulate(
+    scenario: ScenarioLike = None, years: Iterable[int] | None = None, draws: int | None = None, seed: int | None = None
+) -> Simulation:
     """Monte Carlo over the event delays (parameters old_model.events.*.delay_low/mode/high), seeded."""
     bills = run(scenario, years)
     params = bills.grid.params
     draws = int(params.value("montecarlo.draws")) if draws is None else int(draws)
     seed = int(params.value("montecarlo.seed")) if seed is None else int(seed)
     delays = draw_delays(params, draws, seed)
-    return Simulation(codes=bills.grid.codes, years=bills.grid.years, old=old_bills(bills.grid, delays),
-                      new=bills.yearly(("new", "sapa")), delays=delays, events=event_names(params))
+    return Simulation(
+        codes=bills.grid.codes,
+        years=bills.grid.years,
+        old=old_bills(bills.grid, delays),
+        new=bills.yearly(("new", "sapa")),
+        delays=delays,
+        events=event_names(params),
+    )

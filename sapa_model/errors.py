@@ -9,7 +9,7 @@ PROBLEM_LIMIT = 20  # problems listed in one message; the rest are counted
 def echo(value: object) -> str:
     """A user's value as a message shows it: repr, cut to ECHO_LIMIT characters."""
     text = repr(value)
-    return text if len(text) <= ECHO_LIMIT else f"{text[:ECHO_LIMIT - 1]}…"
+    return text if len(text) <= ECHO_LIMIT else f"{text[: ECHO_LIMIT - 1]}…"
 
 
 def listing(problems: list[str]) -> str:
@@ -34,13 +34,15 @@ class UnknownMunicipalityError(SapaError, LookupError):
     def __init__(self, given: object, suggestions: list[str]):
         self.given = given
         self.suggestions = suggestions
-        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else (
-            "; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)"
+        hint = (
+            f"; did you mean {' or '.join(repr(s) for s in suggestions)}?"
+            if suggestions
+            else ("; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)")
         )
         super().__init__(f"unknown municipality {echo(given)}{hint}")
 
     @classmethod
-    def many(cls, errors: list["UnknownMunicipalityError"]) -> "UnknownMunicipalityError":
+    def many(cls, errors: list[UnknownMunicipalityError]) -> UnknownMunicipalityError:
         """One error naming several unknown municipalities."""
         combined = cls([e.given for e in errors], [s for e in errors for s in e.suggestions])
         combined.args = ("; ".join(str(e) for e in errors),)

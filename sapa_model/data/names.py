@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from . import datasets
 from ..errors import DataError, UnknownMunicipalityError
+from . import datasets
 
 # Each Danish letter and how people write it without one. The first spelling is the standard one.
 _LETTERS = {"æ": ("ae", "a", "e"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",), "ü": ("u", "ue")}

@@ -54,6 +54,7 @@ def check_years(years: Iterable[int] | int, first: int, last: int) -> list[int]:
     Bounds are checked before anything is built: `range(2019, 10**15)` fails at once, and at most
     last - first + 1 values of any other iterable are looked at.
     """
+    values: list[object]
     if isinstance(years, range):
         if len(years) and (min(years) < first or max(years) > last):
             bad = min(years) if min(years) < first else max(years)
@@ -63,9 +64,11 @@ def check_years(years: Iterable[int] | int, first: int, last: int) -> list[int]:
         values = [years]
     else:
         try:
-            values = list(islice(iter(years), 4 * (last - first + 1) + 1))
+            values = list(islice(iter(years), 4 * (last - first + 1) + 1))  # type: ignore[arg-type]
         except TypeError:
-            raise YearOutOfRangeError(f"years must be whole numbers from {first} to {last}, not {echo(years)}") from None
+            raise YearOutOfRangeError(
+                f"years must be whole numbers from {first} to {last}, not {echo(years)}"
+            ) from None
     checked = sorted({_year(y, first, last) for y in values})
     if not checked:
         raise YearOutOfRangeError(f"no years given; give years from {first} to {last}, first before last")
@@ -77,8 +80,15 @@ def read_forecast(path: str | Path, first: int, last: int) -> pd.DataFrame:
 
     Every problem is listed at once with its row; DataError says what would be right.
     """
-    frame = read_user_table(path, {"kommune": ("kommunekode", "kommunenavn"), "year": ("år", "aar"),
-                                   "population": ("indbyggere", "folketal", "befolkning")}, "forecast file")
+    frame = read_user_table(
+        path,
+        {
+            "kommune": ("kommunekode", "kommunenavn"),
+            "year": ("år", "aar"),
+            "population": ("indbyggere", "folketal", "befolkning"),
+        },
+        "forecast file",
+    )
     problems, rows = [], []
     for row in frame.itertuples(index=False):
         try:
@@ -91,8 +101,10 @@ def read_forecast(path: str | Path, first: int, last: int) -> pd.DataFrame:
         except ValueError:
             year = None
         if year is None or not first <= year <= last:
-            problems.append(f"row {row.row}: year {echo(row.year)} must be a year from {first} to {last} "
-                            "(observed years cannot be replaced)")
+            problems.append(
+                f"row {row.row}: year {echo(row.year)} must be a year from {first} to {last} "
+                "(observed years cannot be replaced)"
+            )
             continue
         try:
             people = whole_number(row.population)
@@ -100,8 +112,10 @@ def read_forecast(path: str | Path, first: int, last: int) -> pd.DataFrame:
             problems.append(f"row {row.row}: population {exc}; give a positive whole number")
             continue
         if not 0 < people <= MAX_POPULATION:
-            problems.append(f"row {row.row}: population {echo(row.population)} must be a positive whole number "
-                            f"of at most {MAX_POPULATION:,}".replace(",", "."))
+            problems.append(
+                f"row {row.row}: population {echo(row.population)} must be a positive whole number "
+                f"of at most {MAX_POPULATION:,}".replace(",", ".")
+            )
             continue
         rows.append((code, year, people, row.row))
     table = pd.DataFrame(rows, columns=["kommunekode", "year", "population", "row"])
@@ -114,8 +128,9 @@ def read_forecast(path: str | Path, first: int, last: int) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=32)
-def projected(method: str, trend_years: int, last_year: int, forecast: str = "",
-              forecast_stamp: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def projected(
+    method: str, trend_years: int, last_year: int, forecast: str = "", forecast_stamp: float = 0.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Population (code x year, from the first observed year to `last_year`) and same-shaped 'projected'
     flags: observed years as observed, later years by `method` (or the user's forecast file, whose last
     value holds after its last year). `forecast_stamp` (the file's mtime) makes an edited file be read anew."""

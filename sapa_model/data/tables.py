@@ -51,8 +51,10 @@ def number(text: object) -> float:
             if digits.count(separator) > 1:  # '1.234.567': only a thousands separator repeats
                 digits = digits.replace(separator, "")
             else:
-                raise ValueError(f"{echo(raw)} is ambiguous ({digits.replace(separator, '')} or a decimal "
-                                 "number?); write it without a thousands separator")
+                raise ValueError(
+                    f"{echo(raw)} is ambiguous ({digits.replace(separator, '')} or a decimal "
+                    "number?); write it without a thousands separator"
+                )
         elif digits.count(".") + digits.count(",") > 1:
             raise ValueError(f"{echo(raw)} is not a number")
         value = float(sign + digits.replace(",", "."))
@@ -69,8 +71,9 @@ def whole_number(text: object) -> int:
     return int(value)
 
 
-def read_user_table(path: str | Path, columns: dict[str, tuple[str, ...]], what: str,
-                    optional: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+def read_user_table(
+    path: str | Path, columns: dict[str, tuple[str, ...]], what: str, optional: dict[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
     """A user's CSV or XLSX file as text columns named as in `columns` (each with the other headings it
     may have, e.g. {'year': ('år', 'aar')}), plus 'row' (the row number a spreadsheet shows).
 
@@ -82,16 +85,17 @@ def read_user_table(path: str | Path, columns: dict[str, tuple[str, ...]], what:
     if not path.is_file():
         raise DataError(f"{what} {name} does not exist")
     if path.suffix.lower() not in SUFFIXES:
-        raise DataError(f"{what} {name} is not a table this tool reads; save it as CSV (comma or semicolon "
-                        "separated) or XLSX")
+        raise DataError(
+            f"{what} {name} is not a table this tool reads; save it as CSV (comma or semicolon separated) or XLSX"
+        )
     if path.stat().st_size > MAX_BYTES:
-        raise DataError(f"{what} {name} is larger than {MAX_BYTES // 1_000_000} MB; such a table has a few "
-                        "hundred rows")
+        raise DataError(
+            f"{what} {name} is larger than {MAX_BYTES // 1_000_000} MB; such a table has a few hundred rows"
+        )
     rows = _xlsx_rows(path, what) if path.suffix.lower() == ".xlsx" else _csv_rows(path, what)
     rows = [r for r in rows if any(str(c).strip() for c in r)]
     if not rows:
-        raise DataError(f"{what} {name} is empty; it needs a header row with the columns "
-                        f"{', '.join(columns)}")
+        raise DataError(f"{what} {name} is empty; it needs a header row with the columns {', '.join(columns)}")
     if len(rows) > MAX_ROWS:
         raise DataError(f"{what} {name} has more than {MAX_ROWS} rows")
     header = [str(c).strip().lower().lstrip("\ufeff") for c in rows[0]]
@@ -104,11 +108,14 @@ def read_user_table(path: str | Path, columns: dict[str, tuple[str, ...]], what:
                 break
     missing = [key for key in columns if key not in found]
     if missing:
-        raise DataError(f"{what} {name} needs the columns {', '.join(columns)}; missing: {', '.join(missing)} "
-                        f"(its header is {echo(', '.join(header))})")
+        raise DataError(
+            f"{what} {name} needs the columns {', '.join(columns)}; missing: {', '.join(missing)} "
+            f"(its header is {echo(', '.join(header))})"
+        )
     body = [r + [""] * (len(header) - len(r)) for r in rows[1:]]
-    frame = pd.DataFrame({key: [str(r[i]).strip() if r[i] is not None else "" for r in body]
-                          for key, i in found.items()})
+    frame = pd.DataFrame(
+        {key: [str(r[i]).strip() if r[i] is not None else "" for r in body] for key, i in found.items()}
+    )
     frame["row"] = range(2, len(body) + 2)
     return frame
 

@@ -15,5 +15,17 @@ from .loader import (
     read_yaml,
 )
 
-__all__ = ["PARAMETER_DIR", "STATUSES", "Parameter", "ParameterSet", "as_day", "baseline", "check_range",
-           "check_value", "merge_values", "parse_parameter", "read_text", "read_yaml"]
+__all__ = [
+    "PARAMETER_DIR",
+    "STATUSES",
+    "Parameter",
+    "ParameterSet",
+    "as_day",
+    "baseline",
+    "check_range",
+    "check_value",
+    "merge_values",
+    "parse_parameter",
+    "read_text",
+    "read_yaml",
+]

@@ -70,7 +70,7 @@ class Parameter:
 
     def at(self, day: dt.date | str | np.datetime64):
         """The value in force on a day."""
-        return self.series(np.array([np.datetime64(day, "D")]))[0]
+        return self.series(np.array([day], dtype="datetime64[D]"))[0]
 
     def series(self, days: np.ndarray):
         """Values in force on each of an array of days (datetime64), vectorised."""
@@ -131,8 +131,9 @@ def check_range(parameter: Parameter, value) -> None:
     if value < low or (high is not None and value > high):
         span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
         share = " (a share: 0.5 = 50 %)" if parameter.unit == "andel" else ""
-        raise ParameterError(f"{value:g} is out of range; {parameter.name} ({parameter.unit}) takes values "
-                             f"{span}{share}")
+        raise ParameterError(
+            f"{value:g} is out of range; {parameter.name} ({parameter.unit}) takes values {span}{share}"
+        )
 
 
 def parse_parameter(name: str, record: object, origin: str) -> Parameter:
@@ -198,7 +199,9 @@ class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
-            raise ParameterError(f"line {mark.line + 1}: YAML aliases (*name) are not allowed here; write the value out")
+            raise ParameterError(
+                f"line {mark.line + 1}: YAML aliases (*name) are not allowed here; write the value out"
+            )
         return super().compose_node(parent, index)
 
 
@@ -207,8 +210,9 @@ def _no_duplicates(loader, node, deep=False):
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, float, dt.date)) or isinstance(key, bool):
-            raise ParameterError(f"line {key_node.start_mark.line + 1}: a key must be a word, a number or a date, "
-                                 f"not {echo(key)}")
+            raise ParameterError(
+                f"line {key_node.start_mark.line + 1}: a key must be a word, a number or a date, not {echo(key)}"
+            )
         if key in seen:
             raise ParameterError(f"line {key_node.start_mark.line + 1}: {echo(key)} is given twice")
         seen.add(key)

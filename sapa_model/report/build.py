@@ -54,35 +54,64 @@ def national_jobs() -> list[Job]:
     """The national reports for KL: old vs new, costs (all of Denmark and per region), the knee discount."""
     jobs = [
         Job("old_vs_new", {}, "national/gammel-mod-ny-model.html", "Gammel og ny afregningsmodel"),
-        Job("costs_over_years", {"region": ""}, "national/udgifter-hele-landet.html", "Udgifter over årene, hele landet"),
+        Job(
+            "costs_over_years", {"region": ""}, "national/udgifter-hele-landet.html", "Udgifter over årene, hele landet"
+        ),
     ]
-    jobs += [Job("costs_over_years", {"region": region}, f"national/udgifter-{slug(region)}.html",
-                 f"Udgifter over årene, Region {region}") for region in datasets.REGIONS]
+    jobs += [
+        Job(
+            "costs_over_years",
+            {"region": region},
+            f"national/udgifter-{slug(region)}.html",
+            f"Udgifter over årene, Region {region}",
+        )
+        for region in datasets.REGIONS
+    ]
     jobs.append(Job("knee_discount", {}, "national/knaekrabatten.html", "Knækrabatten"))
-    jobs.append(Job("explorer", {}, "national/scenarieudforsker.html", "Scenarieudforsker (basis; live: make explorer)"))
+    jobs.append(
+        Job("explorer", {}, "national/scenarieudforsker.html", "Scenarieudforsker (basis; live: make explorer)")
+    )
     return jobs
 
 
 def kommune_jobs(codes: list[int]) -> list[Job]:
     """One budget report per municipality."""
     names = datasets.municipalities()["kommune"]
-    return [Job("kommune_budget", {"kommune": int(code)}, f"kommuner/{code}-{slug(names[code])}.html",
-                f"{names[code]}: SAPA-budget", code) for code in codes]
+    return [
+        Job(
+            "kommune_budget",
+            {"kommune": int(code)},
+            f"kommuner/{code}-{slug(names[code])}.html",
+            f"{names[code]}: SAPA-budget",
+            code,
+        )
+        for code in codes
+    ]
 
 
 def file_label(path: str) -> str:
     """What an export file holds, in Danish."""
     name = Path(path).name
-    return ("Budget pr. år (CSV)" if name.endswith("-aar.csv") else "Fakturaer pr. måned (CSV)"
-            if name.endswith("-maaned.csv") else "Regneark (XLSX)" if name.endswith(".xlsx") else name)
+    return (
+        "Budget pr. år (CSV)"
+        if name.endswith("-aar.csv")
+        else "Fakturaer pr. måned (CSV)"
+        if name.endswith("-maaned.csv")
+        else "Regneark (XLSX)"
+        if name.endswith(".xlsx")
+        else name
+    )
 
 
 def _top(job: Job, scenario: Scenario, files: list[str]) -> str:
     depth = "../" * job.output.count("/")
     downloads = "".join(f'<a href="{html.escape(Path(f).name)}" download>{file_label(f)}</a>' for f in files)
-    return (f'<header class="sapa-top"><a href="{depth}index.html">← Alle rapporter</a> · sapa-budget '
-            f"{__version__} · scenarie: {html.escape(scenario.name)}"
-            + (f'<div class="sapa-downloads">Hent tallene: {downloads}</div>' if downloads else "") + "</header>\n")
+    return (
+        f'<header class="sapa-top"><a href="{depth}index.html">← Alle rapporter</a> · sapa-budget '
+        f"{__version__} · scenarie: {html.escape(scenario.name)}"
+        + (f'<div class="sapa-downloads">Hent tallene: {downloads}</div>' if downloads else "")
+        + "</header>\n"
+    )
 
 
 @cache
@@ -109,7 +138,9 @@ def _build_one(job: Job, out: Path, scenario_path: str) -> Outcome:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
         years = sorted(table["year"].unique())
-        paths = exports.municipal(rows, monthly(job.code, years, scenario), scenario, out / Path(job.output).with_suffix(""))
+        paths = exports.municipal(
+            rows, monthly(job.code, years, scenario), scenario, out / Path(job.output).with_suffix("")
+        )
         files = [str(p.relative_to(out)) for p in paths]
     notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", {**job.parameters, "scenario": scenario_path})
     write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
@@ -126,24 +157,34 @@ def index_page(outcomes: list[Outcome], scenario: Scenario, illustrative: list[s
 
     national = "".join(f"<li>{link(o)}</li>" for o in outcomes if o.job.code is None and not o.error)
     rows = []
-    for o in sorted((o for o in outcomes if o.job.code is not None), key=lambda o: fmt.sort_key(municipalities.loc[o.job.code, "kommune"])):
+    for o in sorted(
+        (o for o in outcomes if o.job.code is not None),
+        key=lambda o: fmt.sort_key(municipalities.loc[o.job.code, "kommune"]),
+    ):
         m = municipalities.loc[o.job.code]
         files = " · ".join(f'<a href="{html.escape(f)}">{file_label(f)}</a>' for f in o.files)
-        report = link(o).replace(html.escape(o.job.title), html.escape(m["kommune"])) if o.job.output in ok else (
-            f'{html.escape(m["kommune"])} <em>(fejlede)</em>')
+        report = (
+            link(o).replace(html.escape(o.job.title), html.escape(m["kommune"]))
+            if o.job.output in ok
+            else (f"{html.escape(m['kommune'])} <em>(fejlede)</em>")
+        )
         rows.append(
             f'<tr data-search="{html.escape((m["kommune"] + " " + str(o.job.code)).lower())}" '
             f'data-region="{m["region"]}" data-wave="{m["wave"]}"><td>{report}</td><td>{o.job.code}</td>'
-            f'<td>{m["region"]}</td><td>{WAVE[m["wave"]]}{" (udledt)" if m["placement"] == "inferred" else ""}</td>'
-            f'<td>{fmt.date(m["billing_start"].date())}</td><td>{files}</td></tr>')
+            f"<td>{m['region']}</td><td>{WAVE[m['wave']]}{' (udledt)' if m['placement'] == 'inferred' else ''}</td>"
+            f"<td>{fmt.date(m['billing_start'].date())}</td><td>{files}</td></tr>"
+        )
     regions = "".join(f'<option value="{r}">{r}</option>' for r in datasets.REGIONS)
     waves = "".join(f'<option value="{w}">{label}</option>' for w, label in WAVE.items())
     failures = "".join(f"<li>{html.escape(o.job.title)}: {html.escape(o.error)}</li>" for o in outcomes if o.error)
     exports_links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(Path(f).name)}</a>' for f in national_files)
-    banner = (f'<div class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
-              f'padding:0.6em 1em;border-radius:6px"><strong>Illustrative tal.</strong> Beløbene bygger på '
-              f'{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</div>'
-              if illustrative else "")
+    banner = (
+        f'<div class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
+        f'padding:0.6em 1em;border-radius:6px"><strong>Illustrative tal.</strong> Beløbene bygger på '
+        f"{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</div>"
+        if illustrative
+        else ""
+    )
     script = """
 const q = document.getElementById('q'), region = document.getElementById('region'), wave = document.getElementById('wave');
 function filter() {
@@ -174,15 +215,17 @@ function filter() {
         '<span><span id="count"></span> kommuner vist</span></p>\n'
         '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
         "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
-        + "\n".join(rows) + "\n</tbody></table></div>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
         f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
         "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n"
         f"</main>\n<script>{script}</script>\n</body>\n</html>\n"
     )
 
 
-def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2, timeout: float = 300,
-          progress: bool = True) -> list[Outcome]:
+def build(
+    out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2, timeout: float = 300, progress: bool = True
+) -> list[Outcome]:
     """Build the given reports into `out` with `workers` warm kernels; write index.html; return the outcomes."""
     from tqdm import tqdm
 
@@ -191,8 +234,12 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
     scenario = load_scenario(scenario_path or None)
     outcomes: list[Outcome] = []
     context = multiprocessing.get_context("forkserver")  # never fork a process that runs threads
-    executor = futures.ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context,
-                                           initializer=start_worker, initargs=(str(ROOT), timeout))
+    executor = futures.ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))),
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(str(ROOT), timeout),
+    )
     try:
         table = _tables(scenario_path)[1]
         national_files = [str(p.relative_to(out)) for p in exports.national(table, scenario, out / "exports")]
@@ -203,12 +250,18 @@ def build(out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2,
                 outcomes.append(outcome)
                 bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
                 bar.update()
-        write_text(out / "index.html", index_page(sorted(outcomes, key=lambda o: jobs.index(o.job)), scenario,
-                                                  table.attrs["illustrative"], national_files))
+        write_text(
+            out / "index.html",
+            index_page(
+                sorted(outcomes, key=lambda o: jobs.index(o.job)), scenario, table.attrs["illustrative"], national_files
+            ),
+        )
     except futures.process.BrokenProcessPool as exc:
         executor.shutdown(wait=False, cancel_futures=True)
         remove_partials(out)
-        raise ReportError(f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?") from None
+        raise ReportError(
+            f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?"
+        ) from None
     except BaseException:
         try:  # let the reports in progress finish (each within its time limit); start no new one
             executor.shutdown(wait=True, cancel_futures=True)

@@ -53,25 +53,25 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """One workbook, a sheet per table; amounts stay numbers with a thousands format."""
-    with atomic_path(path) as temporary:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-                sheet = writer.sheets[name[:31]]
-                for column, header in enumerate(frame.columns, start=1):
-                    width = max(len(str(header)), *(len(str(v)) for v in frame.iloc[:200, column - 1])) + 2
-                    sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(width, 60)
-                    if pd.api.types.is_float_dtype(frame.iloc[:, column - 1]):
-                        for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                            cell[0].number_format = "#,##0.00"
-                sheet.freeze_panes = "A2"
+    with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            for column, header in enumerate(frame.columns, start=1):
+                width = max(len(str(header)), *(len(str(v)) for v in frame.iloc[:200, column - 1])) + 2
+                sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(width, 60)
+                if pd.api.types.is_float_dtype(frame.iloc[:, column - 1]):
+                    for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+                        cell[0].number_format = "#,##0.00"
+            sheet.freeze_panes = "A2"
 
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:
     """Municipalities x years (kr.) for one model over some components: the table a budget guide prints."""
     rows = table[(table["model"] == model) & (table["component"].isin(components))]
-    pivot = rows.pivot_table(index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum",
-                             observed=True).round(2)
+    pivot = rows.pivot_table(
+        index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
+    ).round(2)
     pivot.columns = [str(c) for c in pivot.columns]
     return pivot.reset_index().rename(columns=COLUMNS)
 
@@ -80,12 +80,21 @@ def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, s
     """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx."""
     yearly = danish(table.drop(columns=["region"]))
     monthly = danish(invoices)
-    paths = [stem.with_name(stem.name + "-aar.csv"), stem.with_name(stem.name + "-maaned.csv"),
-             stem.with_suffix(".xlsx")]
+    paths = [
+        stem.with_name(stem.name + "-aar.csv"),
+        stem.with_name(stem.name + "-maaned.csv"),
+        stem.with_suffix(".xlsx"),
+    ]
     write_csv(yearly, paths[0])
     write_csv(monthly, paths[1])
-    write_xlsx({"Budgetlinjer pr. år": yearly, "Fakturaer pr. måned": monthly,
-                "Om tallene": about(scenario, table.attrs.get("illustrative", []))}, paths[2])
+    write_xlsx(
+        {
+            "Budgetlinjer pr. år": yearly,
+            "Fakturaer pr. måned": monthly,
+            "Om tallene": about(scenario, table.attrs.get("illustrative", [])),
+        },
+        paths[2],
+    )
     return paths
 
 
@@ -95,12 +104,15 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path
     paths = [folder / "sapa-alle-kommuner.csv", folder / "sapa-alle-kommuner.xlsx"]
     write_csv(tidy, paths[0])
     everything = list(COMPONENT)
-    write_xlsx({
-        "SAPA, ny model": wide(table, "new", ["sapa"]),
-        "SAPA, gammel model": wide(table, "old", ["sapa"]),
-        "I alt, ny model": wide(table, "new", everything),
-        "I alt, gammel model": wide(table, "old", everything),
-        "Alle linjer": tidy,
-        "Om tallene": about(scenario, table.attrs.get("illustrative", [])),
-    }, paths[1])
+    write_xlsx(
+        {
+            "SAPA, ny model": wide(table, "new", ["sapa"]),
+            "SAPA, gammel model": wide(table, "old", ["sapa"]),
+            "I alt, ny model": wide(table, "new", everything),
+            "I alt, gammel model": wide(table, "old", everything),
+            "Alle linjer": tidy,
+            "Om tallene": about(scenario, table.attrs.get("illustrative", [])),
+        },
+        paths[1],
+    )
     return paths

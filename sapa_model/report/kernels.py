@@ -49,8 +49,11 @@ class WarmKernel:
     def start(self) -> None:
         """Start (or restart) the kernel and import what the notebooks need."""
         self.stop()
-        self.manager = KernelManager(kernel_name="python3", transport="ipc",
-                                     connection_file=str(Path(tempfile.mkdtemp(prefix="sapa-kernel-")) / "k.json"))
+        self.manager = KernelManager(
+            kernel_name="python3",
+            transport="ipc",
+            connection_file=str(Path(tempfile.mkdtemp(prefix="sapa-kernel-")) / "k.json"),
+        )
         env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
         self.manager.start_kernel(cwd=str(self.cwd), env=env)
         self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), START_UP_TIMEOUT)
@@ -63,8 +66,14 @@ class WarmKernel:
         self.manager = self.client = None
 
     def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:
-        client = _Client(notebook, km=self.manager, timeout=timeout or self.timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(self.cwd)}}, store_widget_state=False)
+        client = _Client(
+            notebook,
+            km=self.manager,
+            timeout=timeout or self.timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(self.cwd)}},
+            store_widget_state=False,
+        )
         client.kc = self.client  # set after construction: NotebookClient.__init__ clears it
         result = client.execute()
         self.client = client.kc

@@ -33,9 +33,10 @@ def _without_machine_outputs(notebook: nbformat.NotebookNode) -> nbformat.Notebo
         cell.id = f"c{number}"  # papermill gives its injected cell a random id; reports must be reproducible
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.outputs
+                o
+                for o in cell.outputs
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-                and not (set(o.get("data", {})) == {"application/json"})
+                and set(o.get("data", {})) != {"application/json"}
             ]
     return copy
 
@@ -45,8 +46,8 @@ def render(notebook: nbformat.NotebookNode, title: str, top: str = "", bottom: s
     notebook = _without_machine_outputs(notebook)
     body, _ = _exporter().from_notebook_node(notebook)
     return (
-        "<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{STYLE.read_text(encoding='utf-8')}</style>\n</head>\n"
         f"<body>\n{top}<main>\n{body}\n{bottom}</main>\n</body>\n</html>\n"
     )

@@ -19,8 +19,12 @@ def event_names(params: ParameterSet) -> list[str]:
 
 def planned_months(params: ParameterSet) -> np.ndarray:
     """Planned month of each event, as month numbers (months since 1970-01), in event_names() order."""
-    return np.array([np.datetime64(params.value(f"old_model.events.{e}.planned_date"), "M").astype(int)
-                     for e in event_names(params)])
+    return np.array(
+        [
+            np.datetime64(params.value(f"old_model.events.{e}.planned_date"), "M").astype(int)
+            for e in event_names(params)
+        ]
+    )
 
 
 def scenario_delays(params: ParameterSet) -> np.ndarray:

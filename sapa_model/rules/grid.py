@@ -31,8 +31,12 @@ def population_matrix(params: ParameterSet, years: list[int]):
     """Population (code x year) and 'projected' flags for the given years, projected as the parameters say."""
     forecast = str(params.value("projection.forecast_file"))
     table, projected = people.projected(
-        str(params.value("projection.method")), int(params.value("projection.trend_years")),
-        last_model_year(params), forecast, people.stamp(forecast))
+        str(params.value("projection.method")),
+        int(params.value("projection.trend_years")),
+        last_model_year(params),
+        forecast,
+        people.stamp(forecast),
+    )
     return table[years], projected[years]
 
 
@@ -85,8 +89,10 @@ class Grid:
         """Population on 1 January of any observed year (e.g. a baseline year), in the grid's order: (M,)."""
         observed = datasets.observed_population()
         if year not in observed.columns:
-            raise DataError(f"no observed population for {year}; the observed years are "
-                            f"{people.first_year()}-{people.last_observed_year()}")
+            raise DataError(
+                f"no observed population for {year}; the observed years are "
+                f"{people.first_year()}-{people.last_observed_year()}"
+            )
         return observed[year].reindex(self.codes).to_numpy(dtype=float)
 
     def per_month(self, name: str) -> np.ndarray:
@@ -95,4 +101,4 @@ class Grid:
 
     def by_year(self, monthly: np.ndarray) -> np.ndarray:
         """Sum the last axis (12 months per year, in order) into years: (..., T) -> (..., Y)."""
-        return monthly.reshape(monthly.shape[:-1] + (len(self.years), 12)).sum(axis=-1)
+        return monthly.reshape((*monthly.shape[:-1], len(self.years), 12)).sum(axis=-1)

@@ -29,8 +29,17 @@ import yaml
 from ..data.population import first_year as first_observed_year
 from ..data.population import last_observed_year, read_forecast
 from ..errors import PROBLEM_LIMIT, ParameterError, SapaError, ScenarioError, echo, listing
-from ..parameters import (STATUSES, Parameter, ParameterSet, as_day, baseline, check_range, check_value,
-                          merge_values, read_yaml)
+from ..parameters import (
+    STATUSES,
+    Parameter,
+    ParameterSet,
+    as_day,
+    baseline,
+    check_range,
+    check_value,
+    merge_values,
+    read_yaml,
+)
 from ..rules.events import event_names
 from ..rules.grid import first_billing_year, last_model_year
 
@@ -52,26 +61,28 @@ def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
         metadata.update({k: str(raw[k]) for k in ("status", "reference", "description") if k in raw})
         raw = raw.get("values", raw.get("value"))
     if isinstance(raw, Mapping):
-        changes = {as_day(day, parameter.name): check_value(parameter.name, v, parameter.name) for day, v in raw.items()}
+        changes = {
+            as_day(day, parameter.name): check_value(parameter.name, v, parameter.name) for day, v in raw.items()
+        }
         if not changes:
             raise ParameterError("no values given")
-        start = {}
+        fresh = False
     else:
         # A single value: it applies from the parameter's first date (for all time, if timeless).
         first = parameter.dates[0] if parameter.dates else as_day("2019-01-01", "")
         changes = {first: check_value(parameter.name, raw, parameter.name)}
-        start = {"dates": (), "values": ()}
+        fresh = True
     for value in changes.values():
         _check_kind(parameter, value)
     if parameter.timeless and any(day != parameter.dates[0] for day in changes):
         raise ParameterError(f"{parameter.name} does not change over time; give a single value, not dates")
-    return merge_values(replace(parameter, **start) if start else parameter, changes, **metadata)
+    return merge_values(replace(parameter, dates=(), values=()) if fresh else parameter, changes, **metadata)
 
 
 def _check_kind(parameter: Parameter, value) -> None:
     kind = "date" if isinstance(value, dt.date) else "text" if isinstance(value, str) else "number"
     if kind == "text" and parameter.kind == "date":
-        _as_day(value, parameter.name)
+        as_day(value, parameter.name)
     elif kind != parameter.kind:
         example = {"number": "a number such as 0.5", "date": "a date such as 2020-01-01", "text": "a word"}
         raise ParameterError(f"{echo(value)} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")
@@ -120,10 +131,13 @@ def _plain_data(value):
 BASELINE = Scenario()
 
 
-def apply_overrides(overrides: Mapping[str, object], label: str = "", params: ParameterSet | None = None) -> ParameterSet:
+def apply_overrides(
+    overrides: Mapping[str, object], label: str = "", params: ParameterSet | None = None
+) -> ParameterSet:
     """Apply {parameter.path: value | {date: value} | long form} to a set, listing every problem at once."""
     params = baseline() if params is None else params
-    changed, problems = {}, []
+    changed: dict[str, Parameter] = {}
+    problems: list[str] = []
     for name, raw in overrides.items():
         if name not in params:
             problems.append(params.unknown_message(str(name), suggest=len(problems) < PROBLEM_LIMIT))
@@ -142,7 +156,7 @@ def apply_overrides(overrides: Mapping[str, object], label: str = "", params: Pa
 def _check_consistency(params: ParameterSet) -> list[str]:
     """Rules across parameters: the staircase must reach exactly the full price; each delay distribution
     must be ordered (low <= mode <= high)."""
-    problems = []
+    problems: list[str] = []
     events = event_names(params)
     total = params.value("old_model.base_share") + sum(params.value(f"old_model.events.{e}.weight") for e in events)
     if abs(total - 1) > 1e-9:
@@ -156,8 +170,10 @@ def _check_consistency(params: ParameterSet) -> list[str]:
     for event in events:
         low, mode, high = (params.value(f"old_model.events.{event}.delay_{k}") for k in ("low", "mode", "high"))
         if not low <= mode <= high:
-            problems.append(f"the delay distribution of {event} needs delay_low <= delay_mode <= delay_high; "
-                            f"got {low:g}, {mode:g}, {high:g}")
+            problems.append(
+                f"the delay distribution of {event} needs delay_low <= delay_mode <= delay_high; "
+                f"got {low:g}, {mode:g}, {high:g}"
+            )
     return problems
 
 
@@ -193,7 +209,9 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         for key, value in projection.items():
             overrides[f"projection.{key}"] = value
     elif projection is not None:
-        problems.append("'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}")
+        problems.append(
+            "'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}"
+        )
     forecast = overrides.get("projection.forecast_file")
     if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
         overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
@@ -204,10 +222,9 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         source=source,
     )
     try:
-        scenario.params  # validates every override now, before anyone uses the scenario
-        if scenario.params.value("projection.forecast_file"):
-            read_forecast(scenario.params.value("projection.forecast_file"), last_observed_year() + 1,
-                          int(scenario.params.value("projection.last_year")))
+        params = scenario.params  # validates every override now, before anyone uses the scenario
+        if params.value("projection.forecast_file"):
+            read_forecast(params.value("projection.forecast_file"), last_observed_year() + 1, last_model_year(params))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
     except SapaError as exc:

@@ -45,7 +45,9 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
     sums = rows.pivot_table(index="kommunekode", columns="model", values="amount_dkk", aggfunc="sum", observed=True)
     names = datasets.municipalities()[["kommune", "region", "wave"]]
     result = names.loc[sums.index].assign(
-        old=sums["old"], new=sums["new"], difference=sums["new"] - sums["old"],
+        old=sums["old"],
+        new=sums["new"],
+        difference=sums["new"] - sums["old"],
         difference_per_inhabitant=(sums["new"] - sums["old"]) / person_years(rows),
         population=rows.sort_values("year").groupby("kommunekode")["population"].last(),
     )
@@ -55,8 +57,11 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
 def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Per region: sum of old, new and difference (kr.), kr. per inhabitant per year, and who pays more."""
     grouped = difference.groupby("region").agg(
-        old=("old", "sum"), new=("new", "sum"), difference=("difference", "sum"),
-        pays_more=("difference", lambda d: int((d > 0.5).sum())), pays_less=("difference", lambda d: int((d < -0.5).sum())),
+        old=("old", "sum"),
+        new=("new", "sum"),
+        difference=("difference", "sum"),
+        pays_more=("difference", lambda d: int((d > 0.5).sum())),
+        pays_less=("difference", lambda d: int((d < -0.5).sum())),
     )
     grouped["difference_per_inhabitant"] = grouped["difference"] / person_years(table, "region").reindex(grouped.index)
     return grouped.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
@@ -73,7 +78,9 @@ def risk(simulation: Simulation) -> pd.DataFrame:
 
 def without_knee(scenario: Scenario | None) -> Scenario:
     """The same scenario with no knee discount on SAPA (every inhabitant pays the full price)."""
-    return combine(load_scenario(scenario), scenario_from_data({"name": "uden knæk", "parameters": {"sapa.knee.rate": 1.0}}))
+    return combine(
+        load_scenario(scenario), scenario_from_data({"name": "uden knæk", "parameters": {"sapa.knee.rate": 1.0}})
+    )
 
 
 def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame:
@@ -87,7 +94,8 @@ def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame
     result["effect"] = result["with_knee"] - result["without_knee"]
     result["effect_per_inhabitant"] = result["effect"] / person_years(with_knee)
     result["above_threshold"] = with_knee.groupby("kommunekode")["population"].max() > float(
-        load_scenario(scenario).params.value("sapa.knee.threshold", f"{max(years)}-01-01"))
+        load_scenario(scenario).params.value("sapa.knee.threshold", f"{max(years)}-01-01")
+    )
     return result.reset_index().sort_values("effect", ignore_index=True)
 
 
@@ -97,14 +105,24 @@ def infrastructure_knee_effect(table: pd.DataFrame, year: int, scenario: Scenari
     params = load_scenario(scenario).params
     rows = table[(table["component"] == "infrastructure") & (table["model"] == "new") & (table["year"] == year)]
     full = rows["population"] * params.value("infrastructure.price_per_inhabitant", f"{year}-01-01")
-    return rows[["kommunekode", "kommune", "population"]].assign(
-        with_knee=rows["amount_dkk"].to_numpy(), without_knee=full.to_numpy(),
-        saving=(full - rows["amount_dkk"]).to_numpy(),
-    ).sort_values("saving", ascending=False, ignore_index=True)
+    return (
+        rows[["kommunekode", "kommune", "population"]]
+        .assign(
+            with_knee=rows["amount_dkk"].to_numpy(),
+            without_knee=full.to_numpy(),
+            saving=(full - rows["amount_dkk"]).to_numpy(),
+        )
+        .sort_values("saving", ascending=False, ignore_index=True)
+    )
 
 
-def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | None = None,
-                          max_population: int = 700_000, points_on_curve: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
+def effective_price_curve(
+    table: pd.DataFrame,
+    year: int,
+    scenario: Scenario | None = None,
+    max_population: int = 700_000,
+    points_on_curve: int = 300,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Effective price per inhabitant (kr.) against population, for SAPA (new model) and the
     infrastructure in a year: a curve from 1 to max_population, and the 98 municipalities as points."""
     params = load_scenario(scenario).params
@@ -119,10 +137,20 @@ def effective_price_curve(table: pd.DataFrame, year: int, scenario: Scenario | N
     curves, points = [], []
     for label, (price, knee) in payments.items():
         threshold, rate = params.value(f"{knee}.threshold", day), params.value(f"{knee}.rate", day)
-        curves.append(pd.DataFrame({"population": population, "Betaling": label,
-                                    "price": price_per_inhabitant(population, threshold, rate, price)}))
-        points.append(people[["kommune", "population"]].assign(
-            Betaling=label, price=price_per_inhabitant(people["population"], threshold, rate, price)))
+        curves.append(
+            pd.DataFrame(
+                {
+                    "population": population,
+                    "Betaling": label,
+                    "price": price_per_inhabitant(population, threshold, rate, price),
+                }
+            )
+        )
+        points.append(
+            people[["kommune", "population"]].assign(
+                Betaling=label, price=price_per_inhabitant(people["population"], threshold, rate, price)
+            )
+        )
     return pd.concat(curves, ignore_index=True), pd.concat(points, ignore_index=True)
 
 
@@ -148,31 +176,35 @@ def budget_lines(table: pd.DataFrame, code: int) -> pd.DataFrame:
 def per_inhabitant(table: pd.DataFrame) -> pd.DataFrame:
     """Per municipality, year and model: total over components (kr.) and kr. per inhabitant."""
     grouped = table.groupby(["kommunekode", "kommune", "region", "year", "model"], observed=True, as_index=False).agg(
-        amount_dkk=("amount_dkk", "sum"), population=("population", "first"),
-        projected=("population_projected", "any"))
+        amount_dkk=("amount_dkk", "sum"), population=("population", "first"), projected=("population_projected", "any")
+    )
     return grouped.assign(per_inhabitant=grouped["amount_dkk"] / grouped["population"])
 
 
 def monthly_rows(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
     """One municipality's monthly invoices (kr.), tidy, with Danish month and component names."""
     rows = monthly(kommune, year, scenario)
-    return rows.assign(Måned=rows["month"].map(lambda m: fmt.month(m.date())),
-                       Komponent=rows["component"].map(COMPONENT))
+    return rows.assign(
+        Måned=rows["month"].map(lambda m: fmt.month(m.date())), Komponent=rows["component"].map(COMPONENT)
+    )
 
 
 def lines_table(wide: pd.DataFrame) -> pd.DataFrame:
     """Budget lines with Danish headings from a (model, component) table: SAPA under each model, the
     lines paid alike under both, the totals and the difference (kr.)."""
-    return pd.DataFrame({
-        "SAPA, ny model": wide[("new", "sapa")],
-        "SAPA, gammel model": wide[("old", "sapa")],
-        COMPONENT["infrastructure"]: wide[("new", "infrastructure")],
-        COMPONENT["buffet"]: wide[("new", "buffet")],
-        COMPONENT["kmd_sag"]: wide[("new", "kmd_sag")],
-        "I alt, ny model": wide["new"][list(COMPONENT)].sum(axis=1),
-        "I alt, gammel model": wide["old"][list(COMPONENT)].sum(axis=1),
-        "Forskel (ny - gammel)": wide["new"][list(COMPONENT)].sum(axis=1) - wide["old"][list(COMPONENT)].sum(axis=1),
-    })
+    return pd.DataFrame(
+        {
+            "SAPA, ny model": wide[("new", "sapa")],
+            "SAPA, gammel model": wide[("old", "sapa")],
+            COMPONENT["infrastructure"]: wide[("new", "infrastructure")],
+            COMPONENT["buffet"]: wide[("new", "buffet")],
+            COMPONENT["kmd_sag"]: wide[("new", "kmd_sag")],
+            "I alt, ny model": wide["new"][list(COMPONENT)].sum(axis=1),
+            "I alt, gammel model": wide["old"][list(COMPONENT)].sum(axis=1),
+            "Forskel (ny - gammel)": wide["new"][list(COMPONENT)].sum(axis=1)
+            - wide["old"][list(COMPONENT)].sum(axis=1),
+        }
+    )
 
 
 def invoices(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
@@ -189,11 +221,20 @@ def population_effect(table: pd.DataFrame, first: int, last: int) -> pd.DataFram
     rows = per_inhabitant(table)
     rows = rows[rows["model"] == "new"].set_index(["kommunekode", "year"])
     start, end = rows.xs(first, level="year"), rows.xs(last, level="year")
-    result = pd.DataFrame({
-        "kommune": end["kommune"], "population_from": start["population"], "population_to": end["population"],
-        "growth": end["population"] / start["population"] - 1,
-        "bill_from": start["amount_dkk"], "bill_to": end["amount_dkk"],
-    }).sort_values("growth", ascending=False).reset_index()
+    result = (
+        pd.DataFrame(
+            {
+                "kommune": end["kommune"],
+                "population_from": start["population"],
+                "population_to": end["population"],
+                "growth": end["population"] / start["population"] - 1,
+                "bill_from": start["amount_dkk"],
+                "bill_to": end["amount_dkk"],
+            }
+        )
+        .sort_values("growth", ascending=False)
+        .reset_index()
+    )
     result.attrs.update({"from": first, "to": last})
     return result
 

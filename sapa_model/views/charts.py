@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from functools import cache
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -27,13 +28,22 @@ EMBED_OPTIONS = {
 }
 MODEL_ORDER = [MODEL_SHORT["old"], MODEL_SHORT["new"]]
 # Old and new differ by colour, dash and point shape, so no reader depends on colour alone.
-MODEL_SCALE = {
-    "color": alt.Color("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"]),
-                       legend=alt.Legend(title=None, orient="top")),
-    "strokeDash": alt.StrokeDash("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=[[6, 3], [1, 0]]),
-                                 legend=alt.Legend(title=None, orient="top")),
-    "shape": alt.Shape("Model:N", scale=alt.Scale(domain=MODEL_ORDER, range=["square", "circle"]),
-                       legend=alt.Legend(title=None, orient="top")),
+MODEL_SCALE: dict[str, Any] = {
+    "color": alt.Color(
+        "Model:N",
+        scale=alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"]),
+        legend=alt.Legend(title=None, orient="top"),
+    ),
+    "strokeDash": alt.StrokeDash(
+        "Model:N",
+        scale=alt.Scale(domain=MODEL_ORDER, range=[[6, 3], [1, 0]]),
+        legend=alt.Legend(title=None, orient="top"),
+    ),
+    "shape": alt.Shape(
+        "Model:N",
+        scale=alt.Scale(domain=MODEL_ORDER, range=["square", "circle"]),
+        legend=alt.Legend(title=None, orient="top"),
+    ),
 }
 _session = {"count": 0, "bundle_sent": False}
 
@@ -42,7 +52,8 @@ _session = {"count": 0, "bundle_sent": False}
 def _bundle_script() -> str:
     import vl_convert
 
-    code = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
+    code = bundle.replace("</script", "<\\/script")
     # A block keeps the bundle's top-level names local, so a second copy on a page does no harm.
     return f"<script>if (!window.vegaEmbed) {{\n{code}\n}}</script>"
 
@@ -83,83 +94,147 @@ def _with_model_names(frame: pd.DataFrame) -> pd.DataFrame:
 def finish(chart: alt.Chart, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
     """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style."""
     title_params = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return chart.properties(title=title_params, description=description).configure_axis(
-        labelFontSize=11, titleFontSize=12).configure_view(stroke=None)
+    return (
+        chart.properties(title=title_params, description=description)
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+        .configure_view(stroke=None)
+    )
 
 
-def model_lines(frame: pd.DataFrame, value: str, title: str, description: str, axis_title: str,
-                kind: str = "kr", facet: str | None = None, subtitle: str | None = None) -> alt.Chart:
+def model_lines(
+    frame: pd.DataFrame,
+    value: str,
+    title: str,
+    description: str,
+    axis_title: str,
+    kind: str = "kr",
+    facet: str | None = None,
+    subtitle: str | None = None,
+) -> alt.Chart:
     """Lines over years, old vs new (dashed vs solid, squares vs circles); optional small multiples."""
     data = _with_model_names(frame)
-    tooltip = [alt.Tooltip("year:O", title="År"), alt.Tooltip("Model:N"),
-               alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
+    tooltip = [
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("Model:N"),
+        alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind)),
+    ]
     if facet:
         tooltip.insert(0, alt.Tooltip(f"{facet}:N"))
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90 if facet else 0)),
         y=alt.Y(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
-        **MODEL_SCALE, tooltip=tooltip,
+        **MODEL_SCALE,
+        tooltip=tooltip,
     )
     chart = base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=45)
     if facet:
-        chart = chart.properties(width=330, height=160).facet(
-            facet=alt.Facet(f"{facet}:N", title=None), columns=2).resolve_scale(y="independent")
+        chart = (
+            chart.properties(width=330, height=160)
+            .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=2)
+            .resolve_scale(y="independent")
+        )
     else:
         chart = chart.properties(width=620, height=260)
     return finish(chart, title, description, subtitle)
 
 
-def stacked_components(frame: pd.DataFrame, title: str, description: str, kind: str = "kr",
-                       value: str = "amount_dkk", axis_title: str = "kr.", column: str = "Model") -> alt.Chart:
+def stacked_components(
+    frame: pd.DataFrame,
+    title: str,
+    description: str,
+    kind: str = "kr",
+    value: str = "amount_dkk",
+    axis_title: str = "kr.",
+    column: str = "Model",
+) -> alt.Chart:
     """Bars per year with the components stacked; one panel per model."""
     data = _with_model_names(frame)
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
-        y=alt.Y(f"sum({value}):Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
-        color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None),
-                        scale=alt.Scale(scheme="tableau10")),
-        order=alt.Order("Komponent:N"),
-        tooltip=[alt.Tooltip("year:O", title="År"), alt.Tooltip("Model:N"), alt.Tooltip("Komponent:N"),
-                 alt.Tooltip(f"sum({value}):Q", title=axis_title, format=fmt.d3(kind))],
-    ).properties(width=300, height=240).facet(column=alt.Column(f"{column}:N", title=None, sort=MODEL_ORDER))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
+            y=alt.Y(f"sum({value}):Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
+            color=alt.Color(
+                "Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")
+            ),
+            order=alt.Order("Komponent:N"),
+            tooltip=[
+                alt.Tooltip("year:O", title="År"),
+                alt.Tooltip("Model:N"),
+                alt.Tooltip("Komponent:N"),
+                alt.Tooltip(f"sum({value}):Q", title=axis_title, format=fmt.d3(kind)),
+            ],
+        )
+        .properties(width=300, height=240)
+        .facet(column=alt.Column(f"{column}:N", title=None, sort=MODEL_ORDER))
+    )
     return finish(chart, title, description)
 
 
-def diverging_bars(frame: pd.DataFrame, value: str, label: str, title: str, description: str,
-                   axis_title: str, kind: str = "kr2", tooltip_extra: list | None = None) -> alt.Chart:
+def diverging_bars(
+    frame: pd.DataFrame,
+    value: str,
+    label: str,
+    title: str,
+    description: str,
+    axis_title: str,
+    kind: str = "kr2",
+    tooltip_extra: list | None = None,
+) -> alt.Chart:
     """Horizontal bars left (saves) or right (pays more) of zero, sorted; colour repeats the side."""
     data = frame.assign(Retning=lambda f: f[value].map(lambda v: "Betaler mere" if v > 0 else "Betaler mindre"))
-    chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{label}:N", sort=alt.EncodingSortField(value, order="descending"), title=None,
-                axis=alt.Axis(labelFontSize=9)),
-        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
-        color=alt.Color("Retning:N", scale=alt.Scale(domain=["Betaler mere", "Betaler mindre"],
-                                                    range=["#b04a2f", "#2e7d4f"]),
-                        legend=alt.Legend(title=None, orient="top")),
-        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
-        + (tooltip_extra or []),
-    ).properties(width=560, height=alt.Step(11))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                f"{label}:N",
+                sort=alt.EncodingSortField(value, order="descending"),
+                title=None,
+                axis=alt.Axis(labelFontSize=9),
+            ),
+            x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
+            color=alt.Color(
+                "Retning:N",
+                scale=alt.Scale(domain=["Betaler mere", "Betaler mindre"], range=["#b04a2f", "#2e7d4f"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
+            + (tooltip_extra or []),
+        )
+        .properties(width=560, height=alt.Step(11))
+    )
     return finish(chart, title, description)
 
 
 def spread_chart(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """Old model's 5-95 % range (bar) and median (tick) against the new model's fixed bill (diamond)."""
-    base = alt.Chart(frame).encode(y=alt.Y("kommune:N", sort=alt.EncodingSortField("spread_dkk", order="descending"),
-                                           title=None))
-    tooltip = [alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("year:O", title="År"),
-               alt.Tooltip("old_p05_dkk:Q", title="Gammel model, 5 %", format=fmt.d3("kr")),
-               alt.Tooltip("old_p50_dkk:Q", title="Gammel model, median", format=fmt.d3("kr")),
-               alt.Tooltip("old_p95_dkk:Q", title="Gammel model, 95 %", format=fmt.d3("kr")),
-               alt.Tooltip("new_dkk:Q", title="Ny model (fast)", format=fmt.d3("kr"))]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("kommune:N", sort=alt.EncodingSortField("spread_dkk", order="descending"), title=None)
+    )
+    tooltip = [
+        alt.Tooltip("kommune:N", title="Kommune"),
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("old_p05_dkk:Q", title="Gammel model, 5 %", format=fmt.d3("kr")),
+        alt.Tooltip("old_p50_dkk:Q", title="Gammel model, median", format=fmt.d3("kr")),
+        alt.Tooltip("old_p95_dkk:Q", title="Gammel model, 95 %", format=fmt.d3("kr")),
+        alt.Tooltip("new_dkk:Q", title="Ny model (fast)", format=fmt.d3("kr")),
+    ]
     band = base.mark_bar(height=9, color="#e3b4a5").encode(
         x=alt.X("old_p05_dkk:Q", title="SAPA-regning, kr.", axis=alt.Axis(format=fmt.d3("kr"))),
-        x2="old_p95_dkk:Q", tooltip=tooltip)
+        x2="old_p95_dkk:Q",
+        tooltip=tooltip,
+    )
     median = base.mark_tick(color="#b04a2f", thickness=2, size=12).encode(x="old_p50_dkk:Q", tooltip=tooltip)
-    new = base.mark_point(shape="diamond", filled=True, size=70, color="#1f5f8b").encode(x="new_dkk:Q",
-                                                                                        tooltip=tooltip)
+    new = base.mark_point(shape="diamond", filled=True, size=70, color="#1f5f8b").encode(x="new_dkk:Q", tooltip=tooltip)
     chart = (band + median + new).properties(width=560, height=alt.Step(16))
-    return finish(chart, title, description,
-                   subtitle="Bjælke: gammel model, 5-95 % af forsinkelsesudfaldene; streg: median; ruder: ny model")
+    return finish(
+        chart,
+        title,
+        description,
+        subtitle="Bjælke: gammel model, 5-95 % af forsinkelsesudfaldene; streg: median; ruder: ny model",
+    )
 
 
 def population_path(frame: pd.DataFrame, title: str, description: str, last_observed: int) -> alt.Chart:
@@ -167,108 +242,191 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
     data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("population:Q", title="Indbyggere 1. januar", scale=alt.Scale(zero=False),
-                axis=alt.Axis(format=fmt.d3("num"))),
-        tooltip=[alt.Tooltip("year:O", title="År"), alt.Tooltip("population:Q", title="Indbyggere",
-                                                                format=fmt.d3("num")), alt.Tooltip("Status:N")],
+        y=alt.Y(
+            "population:Q",
+            title="Indbyggere 1. januar",
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(format=fmt.d3("num")),
+        ),
+        tooltip=[
+            alt.Tooltip("year:O", title="År"),
+            alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
+            alt.Tooltip("Status:N"),
+        ],
     )
-    line = base.mark_line(color="#555").encode(strokeDash=alt.StrokeDash(
-        "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=[[1, 0], [4, 3]]),
-        legend=alt.Legend(title=None, orient="top")))
+    line = base.mark_line(color="#555").encode(
+        strokeDash=alt.StrokeDash(
+            "Status:N",
+            scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=[[1, 0], [4, 3]]),
+            legend=alt.Legend(title=None, orient="top"),
+        )
+    )
     points = base.mark_point(size=40, color="#555").encode(
-        shape=alt.Shape("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["circle", "triangle"]),
-                        legend=None),
-        fill=alt.Fill("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#555", "white"]),
-                      legend=None))
+        shape=alt.Shape(
+            "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["circle", "triangle"]), legend=None
+        ),
+        fill=alt.Fill(
+            "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#555", "white"]), legend=None
+        ),
+    )
     chart = (line + points).properties(width=620, height=220)
     return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
 
 
-def effective_price(curve: pd.DataFrame, points: pd.DataFrame, title: str, description: str,
-                    thresholds: dict[str, float]) -> alt.Chart:
+def effective_price(
+    curve: pd.DataFrame, points: pd.DataFrame, title: str, description: str, thresholds: dict[str, float]
+) -> alt.Chart:
     """Effective price per inhabitant against population, with the knee marked and the 98 as points."""
-    lines = alt.Chart(curve).mark_line(strokeWidth=2).encode(
-        x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"))),
-        y=alt.Y("price:Q", title="Pris pr. indbygger, kr.", axis=alt.Axis(format=fmt.d3("kr2"))),
-        color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None)),
-        strokeDash=alt.StrokeDash("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+    lines = (
+        alt.Chart(curve)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"))),
+            y=alt.Y("price:Q", title="Pris pr. indbygger, kr.", axis=alt.Axis(format=fmt.d3("kr2"))),
+            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+            strokeDash=alt.StrokeDash("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+        )
     )
-    dots = alt.Chart(points).mark_point(size=35, filled=True).encode(
-        x="population:Q", y="price:Q",
-        color=alt.Color("Betaling:N", legend=None),
-        shape=alt.Shape("Betaling:N", legend=None),
-        tooltip=[alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("Betaling:N"),
-                 alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
-                 alt.Tooltip("price:Q", title="Pris pr. indbygger", format=fmt.d3("kr2"))],
+    dots = (
+        alt.Chart(points)
+        .mark_point(size=35, filled=True)
+        .encode(
+            x="population:Q",
+            y="price:Q",
+            color=alt.Color("Betaling:N", legend=None),
+            shape=alt.Shape("Betaling:N", legend=None),
+            tooltip=[
+                alt.Tooltip("kommune:N", title="Kommune"),
+                alt.Tooltip("Betaling:N"),
+                alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
+                alt.Tooltip("price:Q", title="Pris pr. indbygger", format=fmt.d3("kr2")),
+            ],
+        )
     )
-    rules = alt.Chart(pd.DataFrame({"x": list(thresholds.values()), "label": list(thresholds.keys())})).mark_rule(
-        strokeDash=[2, 2], color="#888").encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
+    rules = (
+        alt.Chart(pd.DataFrame({"x": list(thresholds.values()), "label": list(thresholds.keys())}))
+        .mark_rule(strokeDash=[2, 2], color="#888")
+        .encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
+    )
     chart = (lines + dots + rules).properties(width=620, height=300)
     return finish(chart, title, description)
 
 
-def knee_explorer(municipal: pd.DataFrame, revenue: float, threshold: float, rate: float, title: str,
-                  description: str) -> alt.Chart:
+def knee_explorer(
+    municipal: pd.DataFrame, revenue: float, threshold: float, rate: float, title: str, description: str
+) -> alt.Chart:
     """Sliders for the knee (threshold, rate) that recompute every municipality's bill in the browser.
 
     `municipal` has kommune, population, months (billed months / 12) and baseline (kr.); the price is
     re-derived from `revenue` so the total stays the same, exactly as sapa_model.new_model does.
     """
-    t = alt.param(name="knaek", value=threshold, bind=alt.binding_range(
-        min=50_000, max=400_000, step=10_000, name="Knækgrænse (indbyggere) "))
-    r = alt.param(name="sats", value=rate, bind=alt.binding_range(min=0, max=1, step=0.05,
-                                                                   name="Knæksats (andel af prisen) "))
-    chart = alt.Chart(municipal).add_params(t, r).transform_calculate(
-        weighted="min(datum.population, knaek) + sats * max(datum.population - knaek, 0)",
-        units="datum.weighted * datum.months",
-    ).transform_joinaggregate(total_units="sum(units)").transform_calculate(
-        bill=f"{revenue} / datum.total_units * datum.units",
-        change_per_inhabitant="round(100 * (datum.bill - datum.baseline) / datum.population) / 100",
-    ).mark_point(filled=True, size=40).encode(
-        x=alt.X("population:Q", title="Indbyggere", scale=alt.Scale(type="log"), axis=alt.Axis(format=fmt.d3("num"))),
-        y=alt.Y("change_per_inhabitant:Q", title="Ændring pr. indbygger mod scenariet, kr.",
-                scale=alt.Scale(domain={"unionWith": [-1, 1]}), axis=alt.Axis(format=fmt.d3("kr2"))),
-        color=alt.condition("datum.change_per_inhabitant > 0", alt.value("#b04a2f"), alt.value("#2e7d4f")),
-        shape=alt.condition("datum.change_per_inhabitant > 0", alt.value("triangle-up"), alt.value("triangle-down")),
-        tooltip=[alt.Tooltip("kommune:N", title="Kommune"),
-                 alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
-                 alt.Tooltip("bill:Q", title="SAPA-regning", format=fmt.d3("kr")),
-                 alt.Tooltip("baseline:Q", title="Basis", format=fmt.d3("kr")),
-                 alt.Tooltip("change_per_inhabitant:Q", title="Ændring pr. indbygger", format=fmt.d3("kr2"))],
-    ).properties(width=620, height=300)
-    return finish(chart, title, description,
-                   subtitle="Træk i skyderne under diagrammet; prisen genberegnes, så det samlede beløb er uændret")
+    t = alt.param(
+        name="knaek",
+        value=threshold,
+        bind=alt.binding_range(min=50_000, max=400_000, step=10_000, name="Knækgrænse (indbyggere) "),
+    )
+    r = alt.param(
+        name="sats", value=rate, bind=alt.binding_range(min=0, max=1, step=0.05, name="Knæksats (andel af prisen) ")
+    )
+    chart = (
+        alt.Chart(municipal)
+        .add_params(t, r)
+        .transform_calculate(
+            weighted="min(datum.population, knaek) + sats * max(datum.population - knaek, 0)",
+            units="datum.weighted * datum.months",
+        )
+        .transform_joinaggregate(total_units="sum(units)")
+        .transform_calculate(
+            bill=f"{revenue} / datum.total_units * datum.units",
+            change_per_inhabitant="round(100 * (datum.bill - datum.baseline) / datum.population) / 100",
+        )
+        .mark_point(filled=True, size=40)
+        .encode(
+            x=alt.X(
+                "population:Q", title="Indbyggere", scale=alt.Scale(type="log"), axis=alt.Axis(format=fmt.d3("num"))
+            ),
+            y=alt.Y(
+                "change_per_inhabitant:Q",
+                title="Ændring pr. indbygger mod scenariet, kr.",
+                scale=alt.Scale(domain={"unionWith": [-1, 1]}),
+                axis=alt.Axis(format=fmt.d3("kr2")),
+            ),
+            color=alt.condition("datum.change_per_inhabitant > 0", alt.value("#b04a2f"), alt.value("#2e7d4f")),
+            shape=alt.condition(
+                "datum.change_per_inhabitant > 0", alt.value("triangle-up"), alt.value("triangle-down")
+            ),
+            tooltip=[
+                alt.Tooltip("kommune:N", title="Kommune"),
+                alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
+                alt.Tooltip("bill:Q", title="SAPA-regning", format=fmt.d3("kr")),
+                alt.Tooltip("baseline:Q", title="Basis", format=fmt.d3("kr")),
+                alt.Tooltip("change_per_inhabitant:Q", title="Ændring pr. indbygger", format=fmt.d3("kr2")),
+            ],
+        )
+        .properties(width=620, height=300)
+    )
+    return finish(
+        chart,
+        title,
+        description,
+        subtitle="Træk i skyderne under diagrammet; prisen genberegnes, så det samlede beløb er uændret",
+    )
 
 
 def monthly_bars(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """Invoices per month, components stacked, one panel per model."""
     data = _with_model_names(frame)
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("Måned:O", sort=None, title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("sum(amount_dkk):Q", title="kr. pr. måned", axis=alt.Axis(format=fmt.d3("kr"))),
-        color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")),
-        tooltip=[alt.Tooltip("Måned:O"), alt.Tooltip("Model:N"), alt.Tooltip("Komponent:N"),
-                 alt.Tooltip("sum(amount_dkk):Q", title="kr.", format=fmt.d3("kr"))],
-    ).properties(width=300, height=220).facet(column=alt.Column("Model:N", title=None, sort=MODEL_ORDER))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("Måned:O", sort=None, title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("sum(amount_dkk):Q", title="kr. pr. måned", axis=alt.Axis(format=fmt.d3("kr"))),
+            color=alt.Color(
+                "Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")
+            ),
+            tooltip=[
+                alt.Tooltip("Måned:O"),
+                alt.Tooltip("Model:N"),
+                alt.Tooltip("Komponent:N"),
+                alt.Tooltip("sum(amount_dkk):Q", title="kr.", format=fmt.d3("kr")),
+            ],
+        )
+        .properties(width=300, height=220)
+        .facet(column=alt.Column("Model:N", title=None, sort=MODEL_ORDER))
+    )
     return finish(chart, title, description)
 
 
 def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """One line per municipality over the years, small multiples by region; projected years hollow."""
     data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
-    tooltip = [alt.Tooltip("kommune:N", title="Kommune"), alt.Tooltip("year:O", title="År"),
-               alt.Tooltip("amount_dkk:Q", title="Betaling", format=fmt.d3("kr")),
-               alt.Tooltip("per_inhabitant:Q", title="Pr. indbygger", format=fmt.d3("kr2")),
-               alt.Tooltip("Status:N", title="Indbyggertal")]
+    tooltip = [
+        alt.Tooltip("kommune:N", title="Kommune"),
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("amount_dkk:Q", title="Betaling", format=fmt.d3("kr")),
+        alt.Tooltip("per_inhabitant:Q", title="Pr. indbygger", format=fmt.d3("kr2")),
+        alt.Tooltip("Status:N", title="Indbyggertal"),
+    ]
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
         y=alt.Y("amount_dkk:Q", title="kr. pr. år", axis=alt.Axis(format=fmt.d3("kr"))),
-        detail="kommune:N", tooltip=tooltip)
+        detail="kommune:N",
+        tooltip=tooltip,
+    )
     points = base.mark_point(size=18, color="#1f5f8b").encode(
-        fill=alt.Fill("Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#1f5f8b", "white"]),
-                      legend=alt.Legend(title="Indbyggertal", orient="top")))
-    chart = (base.mark_line(strokeWidth=1, color="#1f5f8b", opacity=0.6) + points).properties(
-        width=300, height=170).facet(facet=alt.Facet("region:N", title=None), columns=2).resolve_scale(y="independent")
+        fill=alt.Fill(
+            "Status:N",
+            scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#1f5f8b", "white"]),
+            legend=alt.Legend(title="Indbyggertal", orient="top"),
+        )
+    )
+    chart = (
+        (base.mark_line(strokeWidth=1, color="#1f5f8b", opacity=0.6) + points)
+        .properties(width=300, height=170)
+        .facet(facet=alt.Facet("region:N", title=None), columns=2)
+        .resolve_scale(y="independent")
+    )
     return finish(chart, title, description)
 
 
@@ -280,37 +438,52 @@ def _nice_ticks(maximum: float, count: int = 5) -> np.ndarray:
     return np.arange(0, maximum + step, step)
 
 
-def price_curve_svg(curve: pd.DataFrame, points: pd.DataFrame, knees: dict[str, float], title: str,
-                    width: int = 640, height: int = 300) -> str:
+def price_curve_svg(
+    curve: pd.DataFrame, points: pd.DataFrame, knees: dict[str, float], title: str, width: int = 640, height: int = 300
+) -> str:
     """The effective-price chart as plain SVG, drawn in a few milliseconds, for the live explorer (no
     JavaScript needed). Same data as effective_price(); lines differ by dash as well as colour."""
     left, right, top, bottom = 70, 20, 40, 40
-    x_ticks, y_ticks = _nice_ticks(float(curve["population"].max())), _nice_ticks(
-        float(max(curve["price"].max(), points["price"].max())) * 1.05)
+    x_ticks, y_ticks = (
+        _nice_ticks(float(curve["population"].max())),
+        _nice_ticks(float(max(curve["price"].max(), points["price"].max())) * 1.05),
+    )
     x_max, y_max = x_ticks[-1], y_ticks[-1]
     x = lambda v: left + (width - left - right) * v / x_max
     y = lambda v: height - bottom - (height - top - bottom) * v / y_max
     styles = [("#1f5f8b", ""), ("#e07b00", ' stroke-dasharray="6 4"')]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="{html.escape(title)}" font-family="DejaVu Sans, sans-serif" font-size="11">',
-             f'<text x="{left}" y="16" font-weight="bold" font-size="13">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(title)}" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'<text x="{left}" y="16" font-weight="bold" font-size="13">{html.escape(title)}</text>',
+    ]
     for tick in y_ticks:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
-                     f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{fmt.kr(tick)}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{fmt.kr(tick)}</text>'
+        )
     for tick in x_ticks:
         parts.append(f'<text x="{x(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">{fmt.num(tick)}</text>')
     for label, value in knees.items():
-        parts.append(f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{top}" y2="{height - bottom}" stroke="#888" '
-                     f'stroke-dasharray="2 2"><title>Knæk, {html.escape(label)}: {fmt.num(value)}</title></line>')
+        parts.append(
+            f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{top}" y2="{height - bottom}" stroke="#888" '
+            f'stroke-dasharray="2 2"><title>Knæk, {html.escape(label)}: {fmt.num(value)}</title></line>'
+        )
     for (name, rows), (colour, dash) in zip(curve.groupby("Betaling", sort=False), styles):
         path = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in zip(rows["population"], rows["price"]))
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         for row in points[points["Betaling"] == name].itertuples():
-            parts.append(f'<circle cx="{x(min(row.population, x_max)):.1f}" cy="{y(row.price):.1f}" r="2.5" '
-                         f'fill="{colour}"><title>{html.escape(row.kommune)}: {fmt.kr(row.price, 2)} pr. indbygger'
-                         f"</title></circle>")
+            parts.append(
+                f'<circle cx="{x(min(row.population, x_max)):.1f}" cy="{y(row.price):.1f}" r="2.5" '
+                f'fill="{colour}"><title>{html.escape(row.kommune)}: {fmt.kr(row.price, 2)} pr. indbygger'
+                f"</title></circle>"
+            )
         legend_x = left + 10 + 230 * (styles.index((colour, dash)))
-        parts.append(f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="30" y2="30" stroke="{colour}" stroke-width="2"{dash}/>'
-                     f'<text x="{legend_x + 30}" y="34">{html.escape(str(name))}</text>')
-    parts.append(f'<text x="{(left + width - right) / 2}" y="{height - 6}" text-anchor="middle">Indbyggere</text></svg>')
+        parts.append(
+            f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="30" y2="30" stroke="{colour}" stroke-width="2"{dash}/>'
+            f'<text x="{legend_x + 30}" y="34">{html.escape(str(name))}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + width - right) / 2}" y="{height - 6}" text-anchor="middle">Indbyggere</text></svg>'
+    )
     return "".join(parts)

@@ -51,10 +51,26 @@ def _slider(name: str) -> w.Widget:
     label, low, high, step = SLIDERS[name]
     value = _latest_value(name)
     if isinstance(step, int):
-        return w.IntSlider(value=int(value), min=low, max=high, step=step, description=label, style=STYLE,
-                           layout=LAYOUT, continuous_update=False)
-    return w.FloatSlider(value=float(value), min=low, max=high, step=step, description=label, style=STYLE,
-                         layout=LAYOUT, continuous_update=False)
+        return w.IntSlider(
+            value=int(value),
+            min=low,
+            max=high,
+            step=step,
+            description=label,
+            style=STYLE,
+            layout=LAYOUT,
+            continuous_update=False,
+        )
+    return w.FloatSlider(
+        value=float(value),
+        min=low,
+        max=high,
+        step=step,
+        description=label,
+        style=STYLE,
+        layout=LAYOUT,
+        continuous_update=False,
+    )
 
 
 class Explorer:
@@ -62,34 +78,81 @@ class Explorer:
 
     def __init__(self, scenario: Scenario | str | Path | None = None):
         self.sliders = {name: _slider(name) for name in SLIDERS}
-        self.share = w.FloatSlider(value=float(_latest_value(SHARE)), min=0, max=10, step=0.25,
-                                   description=f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
-                                   style=STYLE, layout=LAYOUT, continuous_update=False)
-        self.method = w.ToggleButtons(options=[("Udledt (samlet pris stiger ikke)", "derived"),
-                                               ("Indtastet pr. år", "given")], value="derived",
-                                      description="SAPA-pris", style=STYLE)
-        self.prices = {y: w.BoundedFloatText(value=0.0, min=0, max=1000, step=0.01, description=str(y),
-                                             layout=w.Layout(width="160px"), disabled=True) for y in PRICE_YEARS}
-        self.delays = {e: w.IntSlider(value=0, min=0, max=36, description=f"{label} (mdr. forsinket)", style=STYLE,
-                                      layout=LAYOUT, continuous_update=False) for e, label in EVENT.items()}
-        self.projection = w.Dropdown(options=[("Sidste observerede værdi videreført", "carry_forward"),
-                                              ("Lineær trend", "trend")], value="carry_forward",
-                                     description="Befolkningsfremskrivning", style=STYLE, layout=LAYOUT)
-        self.forecast = w.Text(value="", placeholder="sti til CSV: kommune;year;population",
-                               description="Egen befolkningsprognose", style=STYLE, layout=LAYOUT)
+        self.share = w.FloatSlider(
+            value=float(_latest_value(SHARE)),
+            min=0,
+            max=10,
+            step=0.25,
+            description=f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
+            style=STYLE,
+            layout=LAYOUT,
+            continuous_update=False,
+        )
+        self.method = w.ToggleButtons(
+            options=[("Udledt (samlet pris stiger ikke)", "derived"), ("Indtastet pr. år", "given")],
+            value="derived",
+            description="SAPA-pris",
+            style=STYLE,
+        )
+        self.prices = {
+            y: w.BoundedFloatText(
+                value=0.0, min=0, max=1000, step=0.01, description=str(y), layout=w.Layout(width="160px"), disabled=True
+            )
+            for y in PRICE_YEARS
+        }
+        self.delays = {
+            e: w.IntSlider(
+                value=0,
+                min=0,
+                max=36,
+                description=f"{label} (mdr. forsinket)",
+                style=STYLE,
+                layout=LAYOUT,
+                continuous_update=False,
+            )
+            for e, label in EVENT.items()
+        }
+        self.projection = w.Dropdown(
+            options=[("Sidste observerede værdi videreført", "carry_forward"), ("Lineær trend", "trend")],
+            value="carry_forward",
+            description="Befolkningsfremskrivning",
+            style=STYLE,
+            layout=LAYOUT,
+        )
+        self.forecast = w.Text(
+            value="",
+            placeholder="sti til CSV: kommune;year;population",
+            description="Egen befolkningsprognose",
+            style=STYLE,
+            layout=LAYOUT,
+        )
         self.forecast_button = w.Button(description="Brug prognose")
-        self.years = w.IntRangeSlider(value=(PRICE_YEARS[0], PRICE_YEARS[-1]), min=PRICE_YEARS[0],
-                                      max=last_model_year(baseline()),
-                                      description="År", style=STYLE, layout=LAYOUT, continuous_update=False)
+        self.years = w.IntRangeSlider(
+            value=(PRICE_YEARS[0], PRICE_YEARS[-1]),
+            min=PRICE_YEARS[0],
+            max=last_model_year(baseline()),
+            description="År",
+            style=STYLE,
+            layout=LAYOUT,
+            continuous_update=False,
+        )
         names = sorted(datasets.municipalities()["kommune"], key=fmt.sort_key)
-        self.region = w.Dropdown(options=[("Hele landet", "")] + [(r, r) for r in datasets.REGIONS], value="",
-                                 description="Region", style=STYLE)
-        self.selection = w.SelectMultiple(options=names, value=("Aarhus", "Læsø"), rows=6,
-                                          description="Kommuner", style=STYLE)
+        self.region = w.Dropdown(
+            options=[("Hele landet", "")] + [(r, r) for r in datasets.REGIONS],
+            value="",
+            description="Region",
+            style=STYLE,
+        )
+        self.selection = w.SelectMultiple(
+            options=names, value=("Aarhus", "Læsø"), rows=6, description="Kommuner", style=STYLE
+        )
         self.name = w.Text(value="Mit scenarie", description="Navn", style=STYLE, layout=LAYOUT)
         self.description = w.Textarea(value="", description="Beskrivelse", style=STYLE, layout=LAYOUT)
         self.path = w.Text(value="scenarios/mit_scenarie.yaml", description="Fil", style=STYLE, layout=LAYOUT)
-        self.save_button, self.load_button = w.Button(description="Gem scenarie"), w.Button(description="Indlæs scenarie")
+        self.save_button, self.load_button = (
+            w.Button(description="Gem scenarie"),
+            w.Button(description="Indlæs scenarie"),
+        )
         self.status, self.banner, self.provenance = w.HTML(), w.HTML(), w.HTML()
         self.totals, self.selected, self.changes, self.curve = w.HTML(), w.HTML(), w.HTML(), w.HTML()
         self.table: pd.DataFrame | None = None
@@ -111,8 +174,17 @@ class Explorer:
     # -- the controls and the scenario they make -------------------------------------------------------
 
     def _controls(self) -> list[w.Widget]:
-        return [*self.sliders.values(), self.share, self.method, *self.prices.values(), *self.delays.values(),
-                self.projection, self.years, self.region, self.selection]
+        return [
+            *self.sliders.values(),
+            self.share,
+            self.method,
+            *self.prices.values(),
+            *self.delays.values(),
+            self.projection,
+            self.years,
+            self.region,
+            self.selection,
+        ]
 
     def overrides(self) -> dict:
         """The scenario's parameter overrides: only the values that differ from the baseline."""
@@ -136,8 +208,13 @@ class Explorer:
 
     def scenario(self) -> Scenario:
         """The scenario the controls describe (validated)."""
-        return scenario_from_data({"name": self.name.value.strip() or "Mit scenarie",
-                                   "description": self.description.value, "parameters": self.overrides()})
+        return scenario_from_data(
+            {
+                "name": self.name.value.strip() or "Mit scenarie",
+                "description": self.description.value,
+                "parameters": self.overrides(),
+            }
+        )
 
     def load(self, scenario: Scenario | str | Path) -> None:
         """Set every control from a scenario (file or object), then recompute once."""
@@ -187,8 +264,10 @@ class Explorer:
     def _save_clicked(self) -> None:
         try:
             path = self.save(self.path.value)
-            self.status.value = f"<p>Scenariet er gemt i <code>{html.escape(str(path))}</code>. Byg rapporterne med " \
-                                f"<code>sapa reports --scenario {html.escape(str(path))}</code>.</p>"
+            self.status.value = (
+                f"<p>Scenariet er gemt i <code>{html.escape(str(path))}</code>. Byg rapporterne med "
+                f"<code>sapa reports --scenario {html.escape(str(path))}</code>.</p>"
+            )
         except (SapaError, OSError) as exc:
             self.status.value = self._error(exc)
 
@@ -200,8 +279,10 @@ class Explorer:
 
     @staticmethod
     def _error(exc: Exception) -> str:
-        return (f'<pre style="color:#9b1c1c;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
-                "<p>De viste tal er fra sidste gyldige indstilling.</p>")
+        return (
+            f'<pre style="color:#9b1c1c;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+            "<p>De viste tal er fra sidste gyldige indstilling.</p>"
+        )
 
     # -- recomputing -------------------------------------------------------------------------------------
 
@@ -231,20 +312,26 @@ class Explorer:
     def _totals_html(self, table: pd.DataFrame) -> str:
         wide = national(table).pivot_table(index="year", columns=["model", "component"], values="amount_dkk")
         lines = lines_table(wide).rename_axis("År").reset_index()
-        return html_table(lines, {c: fmt.kr for c in lines.columns[1:]},
-                          caption="Hele landet pr. år, kr. (ny og gammel model)").data
+        return html_table(
+            lines, {c: fmt.kr for c in lines.columns[1:]}, caption="Hele landet pr. år, kr. (ny og gammel model)"
+        ).data
 
     def _selection_html(self, table: pd.DataFrame) -> str:
-        rows = table[table["region"] == self.region.value] if self.region.value else table[
-            table["kommune"].isin(self.selection.value)]
+        rows = (
+            table[table["region"] == self.region.value]
+            if self.region.value
+            else table[table["kommune"].isin(self.selection.value)]
+        )
         if rows.empty:
             return "<p>Vælg en eller flere kommuner eller en region.</p>"
-        sums = rows.pivot_table(index="kommune", columns=["model", "component"], values="amount_dkk", aggfunc="sum",
-                                observed=True)
+        sums = rows.pivot_table(
+            index="kommune", columns=["model", "component"], values="amount_dkk", aggfunc="sum", observed=True
+        )
         lines = lines_table(sums).reset_index().rename(columns={"kommune": "Kommune"})
         span = f"{self.years.value[0]}-{self.years.value[1]}"
-        return html_table(lines, {c: fmt.kr for c in lines.columns[1:]},
-                          caption=f"Valgte kommuner, summen over {span}, kr.").data
+        return html_table(
+            lines, {c: fmt.kr for c in lines.columns[1:]}, caption=f"Valgte kommuner, summen over {span}, kr."
+        ).data
 
     @staticmethod
     def _changes_html(table: pd.DataFrame, base: pd.DataFrame) -> str:
@@ -252,10 +339,14 @@ class Explorer:
         if change["change"].abs().max() < 0.5:
             return "<p>Ingen kommune betaler anderledes end i basis efter den nye model.</p>"
         shown = pd.concat([change.head(5), change.tail(5)]).drop_duplicates("kommune")
-        shown = shown.rename(columns={"kommune": "Kommune", "change": "Ændring", "per_inhabitant": "Pr. indbygger pr. år"})
-        return html_table(shown[["Kommune", "Ændring", "Pr. indbygger pr. år"]],
-                          {"Ændring": fmt.signed_kr, "Pr. indbygger pr. år": lambda v: fmt.signed_kr(v, 2)},
-                          caption="Største ændringer mod basis (ny model, alle betalinger); + betaler mere").data
+        shown = shown.rename(
+            columns={"kommune": "Kommune", "change": "Ændring", "per_inhabitant": "Pr. indbygger pr. år"}
+        )
+        return html_table(
+            shown[["Kommune", "Ændring", "Pr. indbygger pr. år"]],
+            {"Ændring": fmt.signed_kr, "Pr. indbygger pr. år": lambda v: fmt.signed_kr(v, 2)},
+            caption="Største ændringer mod basis (ny model, alle betalinger); + betaler mere",
+        ).data
 
     @staticmethod
     def _curve_html(table: pd.DataFrame, scenario: Scenario) -> str:
@@ -271,25 +362,41 @@ class Explorer:
 
     def _layout(self) -> w.Widget:
         prices = w.GridBox(list(self.prices.values()), layout=w.Layout(grid_template_columns="repeat(4, 170px)"))
-        controls = w.Accordion(children=[
-            w.VBox([*self.sliders.values()]),
-            w.VBox([self.method, prices, self.share]),
-            w.VBox([*self.delays.values()]),
-            w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.years]),
-            w.VBox([self.region, self.selection]),
-            w.VBox([self.name, self.description, self.path, w.HBox([self.save_button, self.load_button])]),
-        ], titles=("Knæk", "SAPA-pris", "Forsinkelser i monopolbruddet", "Befolkning og år", "Kommuner",
-                   "Gem eller indlæs scenarie"))
+        controls = w.Accordion(
+            children=[
+                w.VBox([*self.sliders.values()]),
+                w.VBox([self.method, prices, self.share]),
+                w.VBox([*self.delays.values()]),
+                w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.years]),
+                w.VBox([self.region, self.selection]),
+                w.VBox([self.name, self.description, self.path, w.HBox([self.save_button, self.load_button])]),
+            ],
+            titles=(
+                "Knæk",
+                "SAPA-pris",
+                "Forsinkelser i monopolbruddet",
+                "Befolkning og år",
+                "Kommuner",
+                "Gem eller indlæs scenarie",
+            ),
+        )
         controls.selected_index = 0
-        outputs = w.Tab(children=[self.totals, self.selected, self.changes, self.curve],
-                        titles=("Hele landet", "Valgte kommuner", "Vindere og tabere", "Pris pr. indbygger"))
+        outputs = w.Tab(
+            children=[self.totals, self.selected, self.changes, self.curve],
+            titles=("Hele landet", "Valgte kommuner", "Vindere og tabere", "Pris pr. indbygger"),
+        )
         return w.VBox([self.banner, controls, self.status, outputs, self.provenance])
 
     def static_html(self) -> str:
         """What a reader without a kernel sees: the current (baseline) results, no controls."""
-        return ("<p><em>Statisk visning: tallene for basisscenariet. Kør notesbogen i JupyterLab eller som app "
-                "(<code>make explorer</code>) for at ændre forudsætningerne.</em></p>"
-                + self.banner.value + self.totals.value + self.curve.value + self.provenance.value)
+        return (
+            "<p><em>Statisk visning: tallene for basisscenariet. Kør notesbogen i JupyterLab eller som app "
+            "(<code>make explorer</code>) for at ændre forudsætningerne.</em></p>"
+            + self.banner.value
+            + self.totals.value
+            + self.curve.value
+            + self.provenance.value
+        )
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         bundle = self.root._repr_mimebundle_(**kwargs) or {}

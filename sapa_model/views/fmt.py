@@ -5,16 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-          "november", "december"]
+MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 # d3-format and d3-time-format locales for Vega (da-DK), used by every chart.
 D3_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
 D3_TIME_FORMAT_LOCALE = {
-    "dateTime": "%A den %d. %B %Y %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+    "dateTime": "%A den %d. %B %Y %X",
+    "date": "%d.%m.%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
     "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
     "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
-    "months": MONTHS, "shortMonths": [m[:3] for m in MONTHS],
+    "months": MONTHS,
+    "shortMonths": [m[:3] for m in MONTHS],
 }
 
 
@@ -77,4 +93,4 @@ def join(items) -> str:
 def sort_key(name: str) -> str:
     """Danish alphabetical order: æ, ø, å after z, and 'aa' counted as å (Aarhus after Vordingborg)."""
     text = name.lower().replace("aa", "å")
-    return text.translate(str.maketrans({"æ": "{", "ø": "|", "å": "}"}))
+    return text.translate(str.maketrans("æøå", "{|}"))

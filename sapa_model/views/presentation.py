@@ -44,7 +44,9 @@ def describe_value(parameter: Parameter) -> str:
 def _parameter_list(parameters: Iterable[Parameter]) -> str:
     items = "".join(
         f"<li><strong>{html.escape(p.label)}</strong>: {html.escape(describe_value(p))} "
-        f"<code>{html.escape(p.name)}</code></li>" for p in parameters)
+        f"<code>{html.escape(p.name)}</code></li>"
+        for p in parameters
+    )
     return f"<ul>{items}</ul>"
 
 
@@ -64,13 +66,15 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
             "Beløbene bygger på pladsholdere, ikke på KOMBITs rigtige priser, som ikke er offentlige her. "
             "Brug dem til at forstå modellerne og forskellene mellem dem, ikke som budgettal. "
             "Indtast de rigtige tal i en scenariefil (se <code>scenarios/kombit_prices_template.yaml</code>). "
-            f"Pladsholderne er:{_parameter_list(illustrative)}</div>")
+            f"Pladsholderne er:{_parameter_list(illustrative)}</div>"
+        )
     if extrapolated:
         parts.append(
             f'<div class="sapa-banner sapa-banner-extrapolated" role="note" style="{_BOX}#eef3f8;border-color:#7a9cc0">'
             "<strong>Videreførte priser.</strong> "
             "For de senere år bruges den sidst kendte værdi af: "
-            f"{_parameter_list(extrapolated)}</div>")
+            f"{_parameter_list(extrapolated)}</div>"
+        )
     return HTML("".join(parts))
 
 
@@ -86,8 +90,11 @@ def scenario_box(scenario: Scenario) -> Markdown:
     lines = [f"**Scenarie:** {scenario.name}. {scenario.description}"]
     if changed:
         lines.append("\n**Ændret i forhold til basis:**\n")
-        lines += [f"- {scenario.params[n].label}: {describe_value(scenario.params[n])} "
-                  f"(status: {STATUS[scenario.params[n].status]})" for n in changed]
+        lines += [
+            f"- {scenario.params[n].label}: {describe_value(scenario.params[n])} "
+            f"(status: {STATUS[scenario.params[n].status]})"
+            for n in changed
+        ]
     else:
         lines.append("Ingen parametre er ændret i forhold til basis.")
     return Markdown("\n".join(lines))
@@ -96,16 +103,18 @@ def scenario_box(scenario: Scenario) -> Markdown:
 def build_date() -> dt.date:
     """The date a report is built: SOURCE_DATE_EPOCH if set (reproducible builds), else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
 
 
 def provenance_text(scenario: Scenario) -> str:
     """Which scenario, data vintage, package version and build date produced the figures (plain text)."""
     source = f" (fil: {os.path.basename(scenario.source)})" if scenario.source else ""
-    return (f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
-            f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
-            f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra KOMBITs "
-            f"programledermøde juni 2019. Kilder og status for hver parameter: sapa_model/parameters/.")
+    return (
+        f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
+        f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
+        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra KOMBITs "
+        f"programledermøde juni 2019. Kilder og status for hver parameter: sapa_model/parameters/."
+    )
 
 
 def provenance(scenario: Scenario) -> Markdown:
@@ -116,8 +125,9 @@ def provenance(scenario: Scenario) -> Markdown:
 def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, caption: str | None = None) -> HTML:
     """A DataFrame as an HTML table with Danish number formats per column and no index."""
     formats = dict(formats or {})
-    body = frame.to_html(index=False, formatters=formats, escape=True, border=0, classes="sapa-table",
-                         na_rep="–", justify="left")
+    body = frame.to_html(
+        index=False, formatters=formats, escape=True, border=0, classes="sapa-table", na_rep="–", justify="left"
+    )
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
     return HTML(f'<div class="sapa-scroll">{body}</div>')
@@ -131,5 +141,7 @@ def data_vintage() -> str:
 
 def key_figures(**figures) -> None:
     """Emit the notebook's key figures as JSON (not shown in reports) so tests can compare them with sapa_model."""
-    plain = {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, (int, str)) else v) for k, v in figures.items()}
+    plain = {
+        k: (float(v) if hasattr(v, "__float__") and not isinstance(v, (int, str)) else v) for k, v in figures.items()
+    }
     display({"application/json": plain}, raw=True, metadata={"application/json": {"sapa_key_figures": True}})
