@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
-year = 2022  # int: the year analysed (2020 or later shows the infrastructure's knee too)
+year = 2022  # int: the year analysed (from the year the infrastructure is billed on its own, its knee is shown too)
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
@@ -32,9 +32,9 @@ from sapa_model.views import presentation as show
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, first_year=year, last_year=year, year=year)
-params = ctx.scenario.params
+params = ctx.params
 day = f"{ctx.year}-01-01"
-threshold, rate = params.value("sapa.knee.threshold", day), params.value("sapa.knee.rate", day)
+threshold, rate = ctx.knee()
 show.heading(
     f"Knækrabatten i {ctx.year}",
     f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
@@ -50,7 +50,7 @@ display(show.scenario_box(ctx.scenario))
 # %% tags=["remove_input"]
 curve, points = analysis.effective_price_curve(ctx.table, ctx.year, ctx.scenario)
 knees = {"SAPA": threshold}
-if ctx.year >= 2020:
+if ctx.year >= ctx.infrastructure_from:
     knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
 charts.effective_price(curve, points, f"Pris pr. indbygger efter kommunens størrelse, {ctx.year}",
                        "Linjediagram over prisen pr. indbygger mod indbyggertal for SAPA og infrastrukturen; "
@@ -85,9 +85,9 @@ show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving
 # ## Infrastrukturens knæk
 
 # %% tags=["remove_input"]
-if ctx.year >= 2020:
+if ctx.year >= ctx.infrastructure_from:
     infra = analysis.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario)
-    saving = infra[infra["saving"] > 0.5]
+    saving = infra[analysis.more(infra["saving"])]
     display(Markdown(
         f"Infrastrukturen koster {fmt.kr(params.value('infrastructure.price_per_inhabitant', day))} pr. indbygger med "
         f"{fmt.pct(params.value('infrastructure.knee.rate', day), 0)} for indbyggere ud over "
@@ -101,7 +101,8 @@ if ctx.year >= 2020:
                        {"Indbyggere": fmt.num, "Med knæk": fmt.kr, "Uden knæk": fmt.kr, "Besparelse": fmt.kr},
                        caption=f"Infrastrukturen i {ctx.year}"))
 else:
-    display(Markdown(f"Infrastrukturen faktureres først særskilt fra 2020, så der er intet knæk i {ctx.year}."))
+    display(Markdown(f"Infrastrukturen faktureres først særskilt fra {ctx.infrastructure_from}, så der er intet knæk "
+                     f"i {ctx.year}."))
 
 # %% [markdown]
 # ## Prøv selv: flyt knækket

@@ -33,7 +33,7 @@ from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import COMPONENT, PROJECTION, WAVE, official_name
+from sapa_model.views.labels import APPROVED, COMPONENT, PROJECTION, WAVE, official_name
 from sapa_model.views.notebook import setup
 
 ctx = setup(kommune=kommune, scenario=scenario, first_year=first_year, last_year=last_year, year=year,
@@ -44,7 +44,7 @@ lines = analysis.budget_lines(ctx.table, place.code)
 summary = lines.loc[ctx.year]
 show.heading(f"{official_name(place.name)}: SAPA {ctx.years[0]}-{ctx.years[-1]}",
              "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger, år for år, efter den gamle "
-             "afregningsmodel (trappemodellen) og den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019.",
+             f"afregningsmodel (trappemodellen) og den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}.",
              ctx.scenario, mine)
 
 # %% tags=["remove_input"]
@@ -69,11 +69,7 @@ notes = []
 if place.wave_inferred:
     notes.append(
         f"**Usikker bølgeplacering.** {place.name}s placering i bølgeplanen er udledt af rækkefølgen på KOMBITs "
-        "slide, ikke aflæst direkte. "
-        + ("Faktureringsstarten er 1. juli 2019 uanset hvilken af bølge 1-3 kommunen er i, så tallene påvirkes ikke."
-           if str(place.billing_start) == "2019-07-01" else
-           f"Den afgør om faktureringen starter 1. oktober, 1. november eller 1. december 2019, så tallene for "
-           f"{place.billing_start.year} er usikre; de følgende år er ikke påvirket."))
+        "slide, ikke aflæst direkte. " + analysis.inferred_wave_note(place, ctx.scenario))
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
     notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
@@ -129,8 +125,7 @@ charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.in
 
 # %% tags=["remove_input"]
 knee = analysis.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
-threshold = ctx.scenario.params.value("sapa.knee.threshold", f"{ctx.year}-01-01")
-rate = ctx.scenario.params.value("sapa.knee.rate", f"{ctx.year}-01-01")
+threshold, rate = ctx.knee()
 if knee["above_threshold"]:
     display(Markdown(
         f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "

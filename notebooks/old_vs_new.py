@@ -31,17 +31,18 @@ from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import COMPONENT
+from sapa_model.views.labels import APPROVED, COMPONENT
 from sapa_model.engine import simulate
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table
+threshold, rate = ctx.knee()
 show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
              "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
-             "udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte 13. juni 2019: "
-             "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over 150.000.",
-             ctx.scenario, table)
+             f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
+             "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
+             f"{fmt.num(threshold)} (de betaler {fmt.pct(rate, 0)} af prisen).", ctx.scenario, table)
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -90,7 +91,8 @@ charts.model_lines(national, "amount_dkk", "Betalinger pr. år for alle 98 kommu
 
 # %% tags=["remove_input"]
 difference = analysis.municipal_difference(table)
-more, less = difference[difference["difference"] > 0.5], difference[difference["difference"] < -0.5]
+more = difference[analysis.more(difference["difference"])]
+less = difference[analysis.less(difference["difference"])]
 display(Markdown(
     f"**{len(more)} kommuner betaler mere** for SAPA efter den nye model, i alt {fmt.kr(more['difference'].sum())} "
     f"over {ctx.years[0]}-{ctx.years[-1]}; **{len(less)} betaler mindre**, i alt "

@@ -1,7 +1,10 @@
 """The figures the notebooks show: each analysis function against hand reasoning and compute()."""
 
 import numpy as np
+import pandas as pd
 import pytest
+
+from conftest import ROOT
 
 from sapa_model import compute
 from sapa_model.views import analysis
@@ -15,10 +18,17 @@ def table():
     return compute()
 
 
-def test_national_sums_equal_the_table(table):
-    national = analysis.national(table)
+def test_national_sums_by_hand_from_the_population_file(table):
+    """National infrastructure and buffet, worked out from data/population.csv alone: 25 kr. per
+    knee-weighted inhabitant (150 000 / 50 %) in 2022; 4,80 kr. per inhabitant in 2021."""
+    people = pd.read_csv(ROOT / "data" / "population.csv").pivot(index="kommunekode", columns="year",
+                                                                 values="population")
+    weighted_2022 = sum(min(p, 150_000) + 0.5 * max(p - 150_000, 0) for p in people[2022])
+    national = analysis.national(table).set_index(["year", "model", "component"])["amount_dkk"]
+    for model in ("old", "new"):
+        assert national[(2022, model, "infrastructure")] == pytest.approx(25 * weighted_2022, abs=0.01)
+        assert national[(2021, model, "buffet")] == pytest.approx(4.80 * people[2021].sum(), abs=0.01)
     assert len(national) == 12 * 2 * 4
-    assert national["amount_dkk"].sum() == pytest.approx(table["amount_dkk"].sum())
 
 
 def test_the_total_does_not_rise(table):
@@ -80,10 +90,34 @@ def test_invoices_add_up_to_the_year(table):
     assert invoices.sum().to_numpy() == pytest.approx(lines.to_numpy())
 
 
-def test_population_effect_and_spread(table):
-    growth = analysis.population_effect(table, 2020, 2026)
-    row = growth.iloc[0]
-    assert row["growth"] == pytest.approx(row["population_to"] / row["population_from"] - 1)
+def test_population_effect_by_hand(table):
+    growth = analysis.population_effect(table, 2020, 2026).set_index("kommune")
+    assert growth.loc["København", "growth"] == pytest.approx(671_714 / 632_340 - 1)  # DST, 1 January
+    assert growth.loc["Læsø", "growth"] == pytest.approx(1_683 / 1_786 - 1)
     assert growth["growth"].is_monotonic_decreasing
+
+
+def test_per_inhabitant_spread_by_hand(table):
+    """In 2030 KMD Sag is gone, so a municipality below both knees pays SAPA's price + 25 kr. infrastructure
+    + 4,80 kr. buffet per inhabitant (the most anyone pays); København pays least, its knee-weighted share."""
+    price = table.attrs["sapa_price"][2030]
     spread = analysis.per_inhabitant_spread(table, 2030)
-    assert 0 < spread["min"] <= spread["max"]
+    assert spread["max"] == pytest.approx(price + 25 + 4.80)
+    copenhagen = 671_714  # 2026, carried forward
+    share = (150_000 + 0.5 * (copenhagen - 150_000)) / copenhagen
+    assert spread["min"] == pytest.approx((price + 25) * share + 4.80)
+
+
+def test_a_monte_carlo_with_no_delays_is_the_engines_old_model_bill():
+    """Every draw of a Monte Carlo whose delay distributions are all zero gives exactly the old-model bill the
+    engine computes, for every municipality and year."""
+    from sapa_model.scenarios import scenario_from_data
+
+    still = scenario_from_data({"name": "ingen forsinkelse", "parameters": {
+        f"old_model.events.{e}.delay_{k}": 0 for e in ("ksd", "ky", "udk", "kmd_sag_off")
+        for k in ("low", "mode", "high")}})
+    simulation = simulate(still, draws=20)
+    table = compute(still)
+    old = table[(table["model"] == "old") & (table["component"] == "sapa")].pivot(
+        index="kommunekode", columns="year", values="amount_dkk")
+    assert np.allclose(simulation.old, old.to_numpy()[None, :, :], rtol=0, atol=1e-6)

@@ -82,3 +82,40 @@ def test_index_filters_by_name_code_region_and_wave(browser, built_reports):
     page.click("text=Læsø")
     page.wait_for_function("document.querySelectorAll('.sapa-chart svg').length === 4", timeout=20_000)
     assert requests == [] and errors == []
+
+
+BILLS = """(id) => {
+  const out = {};
+  (function walk(node) {
+    if (node.datum && node.datum.bill !== undefined) out[node.datum.kommune] = node.datum.bill;
+    (node.items || []).forEach(walk);
+  })(window.sapaViews[id].scenegraph().root);
+  return out;
+}"""
+
+
+def test_the_knee_sliders_give_compute_s_bills_to_the_krone(browser, built_reports):
+    """The browser recomputes the knee with the package's own formulas: for a knee moved to 100.000 and
+    a rate of 25 %, every municipality's bill equals compute() for that scenario, to the krone."""
+    from sapa_model import compute
+    from sapa_model.scenarios import scenario_from_data
+
+    page, requests, errors = open_offline(browser, built_reports / "national/knaekrabatten.html")
+    page.wait_for_function("window.sapaViews && Object.keys(window.sapaViews).length === 1", timeout=20_000)
+    chart = page.evaluate("Object.keys(window.sapaViews)[0]")
+    for name, value in (("knaek", "100000"), ("sats", "0.25")):
+        page.locator(f"input[name={name}]").fill(value)
+        page.locator(f"input[name={name}]").dispatch_event("input")
+    page.wait_for_function(f"window.sapaViews['{chart}'].signal('knaek') === 100000 && "
+                           f"window.sapaViews['{chart}'].signal('sats') === 0.25", timeout=10_000)
+    shown = page.evaluate(BILLS, chart)
+    year = int(page.locator("h1").first.inner_text().split()[-1])  # "Knækrabatten i 2022"
+    moved = scenario_from_data({"name": "k", "parameters": {"sapa.knee.threshold": 100_000, "sapa.knee.rate": 0.25}})
+    table = compute(moved, [year])
+    expected = table[(table["model"] == "new") & (table["component"] == "sapa")].set_index("kommune")["amount_dkk"]
+    assert len(shown) == 98
+    for kommune, bill in shown.items():
+        assert abs(bill - expected[kommune]) < 0.5, kommune
+    assert abs(shown["København"] - compute(None, [year]).query(
+        "kommune == 'København' and model == 'new' and component == 'sapa'")["amount_dkk"].iloc[0]) > 1000
+    assert requests == [] and errors == []

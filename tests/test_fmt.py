@@ -32,9 +32,17 @@ def test_danish_alphabetical_order():
     assert sorted(names, key=fmt.sort_key) == ["Assens", "Vejle", "Zealand", "Ærø", "Østerbro", "Aabenraa", "Aarhus"]
 
 
-def test_chart_locale_matches_the_prose():
-    assert fmt.D3_FORMAT_LOCALE["decimal"] == "," and fmt.D3_FORMAT_LOCALE["thousands"] == "."
-    assert fmt.D3_FORMAT_LOCALE["currency"] == ["", " kr."] and fmt.d3("kr") == "$,.0f"
+@pytest.mark.parametrize("kind,value,text", [("kr", 1234567, fmt.kr(1234567)), ("kr2", 13.2751, fmt.kr(13.2751, 2)),
+                                             ("num", 632340, fmt.num(632340)), ("pct", 0.125, fmt.pct(0.125)),
+                                             ("kr", -542416, fmt.kr(-542416)), ("kr2", -4, fmt.kr(-4, 2))])
+def test_charts_write_numbers_as_the_prose_does(kind, value, text):
+    """Vega, with the chart locale and format of fmt, draws the very text fmt writes in sentences."""
+    import vl_convert
+
+    spec = {"data": {"values": [{"v": value}]}, "mark": "text",
+            "encoding": {"text": {"field": "v", "type": "quantitative", "format": fmt.d3(kind)}}}
+    svg = vl_convert.vegalite_to_svg(spec, format_locale=fmt.D3_FORMAT_LOCALE)
+    assert f">{text}<" in svg.replace("&#160;", " ").replace("\u00a0", " ")
 
 
 def test_official_names():

@@ -1,6 +1,7 @@
 """The notebooks: paired and clean, their figures equal sapa_model's, bad parameters fail clearly."""
 
 import json
+import re
 
 import jupytext
 import nbformat
@@ -89,3 +90,13 @@ def test_bad_parameter_stops_with_a_clear_message(tmp_path, name, parameters, me
         run(name, tmp_path, **parameters)
     assert message in str(caught.value)
     assert "Traceback" not in json.dumps(caught.value.traceback)  # the user's typo shows no stack trace
+
+
+@pytest.mark.parametrize("name,parameters", [("knee_discount", {}), ("old_vs_new", {"draws": 50})])
+def test_a_moved_knee_is_stated_everywhere_it_is_mentioned(tmp_path, name, parameters):
+    """Built with the knee at 100.000, no sentence about SAPA's knee says 150.000 (only the infrastructure's
+    own knee, which the scenario leaves alone, may)."""
+    shown = text(run(name, tmp_path, scenario="scenarios/knee_100000.yaml", **parameters))
+    paragraphs = [p for p in re.split(r"</p>|</li>|\n\n", shown) if "150.000" in p]
+    assert "ud over 100.000" in shown
+    assert all("nfrastruktur" in p for p in paragraphs), paragraphs

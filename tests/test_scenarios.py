@@ -107,6 +107,8 @@ def test_saved_scenario_reads_back_to_the_same_figures(tmp_path):
     ("name: x\nparameters: [1, 2]\n", "'parameters' must map"),
     ("name: [unclosed\n", "not valid YAML"),
     ("name: x\nprojection: crystal_ball\n", "use one of carry_forward, trend"),
+    ("name: x\nparameters:\n  old_model.events.ky.delay_low: 30\n",
+     "delay distribution of ky needs delay_low <= delay_mode <= delay_high; got 30, 6, 24"),
 ])
 def test_malformed_scenarios_name_the_problem(tmp_path, text, message):
     path = tmp_path / "bad.yaml"

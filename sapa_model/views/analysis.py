@@ -8,12 +8,49 @@ import numpy as np
 import pandas as pd
 
 from ..data import datasets
+from ..data.names import Municipality
 from ..engine import Simulation, billing_starts, compute, monthly
 from ..rules.calendar import billed, month_grid
 from ..rules.knee import price_per_inhabitant
 from ..scenarios import Scenario, combine, load_scenario, scenario_from_data
 from . import fmt
-from .labels import COMPONENT
+from .labels import COMPONENT, WAVE
+
+SAME_WITHIN_DKK = 0.5  # amounts closer than half a krone show as the same krone: neither more nor less
+
+
+def wave_starts(scenario: Scenario | None = None) -> pd.Series:
+    """The billing start of each wave (the engine's rule applied to the wave plan), in wave order."""
+    starts = billing_starts(scenario)
+    waves = datasets.municipalities()["wave"].reindex(starts.index)
+    return starts.groupby(waves).first().reindex(datasets.WAVES)
+
+
+def inferred_wave_note(place: Municipality, scenario: Scenario | None = None) -> str:
+    """What an inferred wave placement means for a municipality's figures, in Danish (from the wave plan)."""
+    starts = wave_starts(scenario)
+    own = billing_starts(scenario)[place.code]
+    if own == starts.min():
+        same = fmt.join([WAVE[w].lower() for w in starts.index[starts == own]])
+        return (
+            f"Faktureringsstarten er {fmt.date(own)} for alle bølger, der starter da ({same}), så tallene "
+            "påvirkes ikke."
+        )
+    later = fmt.join([fmt.date(d) for d in sorted(set(starts[starts > starts.min()]))], "eller")
+    return (
+        f"Den afgør, om faktureringen starter {later}, så tallene for {own.year} er usikre; de følgende år er "
+        "ikke påvirket."
+    )
+
+
+def more(amounts: pd.Series) -> pd.Series:
+    """True where an amount (a difference, a saving) is a real increase: above SAME_WITHIN_DKK."""
+    return amounts > SAME_WITHIN_DKK
+
+
+def less(amounts: pd.Series) -> pd.Series:
+    """True where an amount is a real decrease: below -SAME_WITHIN_DKK."""
+    return amounts < -SAME_WITHIN_DKK
 
 
 def person_years(table: pd.DataFrame, by: str = "kommunekode") -> pd.Series:
@@ -60,8 +97,8 @@ def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.Dat
         old=("old", "sum"),
         new=("new", "sum"),
         difference=("difference", "sum"),
-        pays_more=("difference", lambda d: int((d > 0.5).sum())),
-        pays_less=("difference", lambda d: int((d < -0.5).sum())),
+        pays_more=("difference", lambda d: int(more(d).sum())),
+        pays_less=("difference", lambda d: int(less(d).sum())),
     )
     grouped["difference_per_inhabitant"] = grouped["difference"] / person_years(table, "region").reindex(grouped.index)
     return grouped.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
@@ -160,7 +197,7 @@ def knee_explorer_data(table: pd.DataFrame, year: int, scenario: Scenario | None
     rows = table[(table["model"] == "new") & (table["component"] == "sapa") & (table["year"] == year)]
     starts = billing_starts(scenario).reindex(rows["kommunekode"])
     months = billed(starts.to_numpy(), month_grid([year])).sum(axis=1)
-    data = rows[["kommune", "population"]].assign(months=months / 12, baseline=rows["amount_dkk"].to_numpy())
+    data = rows[["kommune", "population"]].assign(months=months, baseline=rows["amount_dkk"].to_numpy())
     return data.reset_index(drop=True), float(rows["amount_dkk"].sum())
 
 

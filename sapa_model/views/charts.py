@@ -17,6 +17,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..rules.knee import weighted
+from ..rules.new_model import neutral_price, units
 from . import fmt
 from .labels import MODEL_SHORT
 
@@ -46,6 +48,67 @@ MODEL_SCALE: dict[str, Any] = {
     ),
 }
 _session = {"count": 0, "bundle_sent": False}
+# The ranges the knee can be moved over, in the reports' sliders and the live explorer: (min, max, step).
+KNEE_SLIDERS = {"threshold": (50_000, 400_000, 5_000), "rate": (0.0, 1.0, 0.05)}
+
+
+class VegaExpr:
+    """A Vega expression built with Python's arithmetic: the rules' formulas, written for the browser."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    @staticmethod
+    def of(value) -> VegaExpr:
+        return value if isinstance(value, VegaExpr) else VegaExpr(repr(float(value)))
+
+    def _op(self, symbol: str, other, swap: bool = False) -> VegaExpr:
+        left, right = (VegaExpr.of(other), self) if swap else (self, VegaExpr.of(other))
+        return VegaExpr(f"({left} {symbol} {right})")
+
+    def __add__(self, other):
+        return self._op("+", other)
+
+    def __radd__(self, other):
+        return self._op("+", other, swap=True)
+
+    def __sub__(self, other):
+        return self._op("-", other)
+
+    def __rsub__(self, other):
+        return self._op("-", other, swap=True)
+
+    def __mul__(self, other):
+        return self._op("*", other)
+
+    def __rmul__(self, other):
+        return self._op("*", other, swap=True)
+
+    def __truediv__(self, other):
+        return self._op("/", other)
+
+
+class VegaOps:
+    """minimum, maximum and the zero-safe division of rules.formula, as Vega expressions."""
+
+    @staticmethod
+    def minimum(a, b) -> VegaExpr:
+        return VegaExpr(f"min({VegaExpr.of(a)}, {VegaExpr.of(b)})")
+
+    @staticmethod
+    def maximum(a, b) -> VegaExpr:
+        return VegaExpr(f"max({VegaExpr.of(a)}, {VegaExpr.of(b)})")
+
+    @staticmethod
+    def divide(a, b) -> VegaExpr:
+        a, b = VegaExpr.of(a), VegaExpr.of(b)
+        return VegaExpr(f"({b} > 0 ? {a} / {b} : 0)")
+
+
+VEGA = VegaOps()
 
 
 @cache
@@ -68,9 +131,15 @@ def _render(spec: dict, **_) -> dict:
     label = html.escape(spec.get("description") or title, quote=True)
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
+    # A chart that recomputes in the browser keeps its view reachable, so its figures can be checked there.
+    keep = (
+        ".then(function(r){(window.sapaViews=window.sapaViews||{})[r.view.container().id]=r.view;})"
+        if any("bind" in p for p in spec.get("params", []))
+        else ""
+    )
     script = (
         f"(function(){{var spec={payload};function draw(){{if(window.vegaEmbed){{"
-        f"vegaEmbed('#{chart_id}',spec,{options}).catch(function(e){{console.error(e);}});"
+        f"vegaEmbed('#{chart_id}',spec,{options}){keep}.catch(function(e){{console.error(e);}});"
         f"}}else{{setTimeout(draw,25);}}}}draw();}})();"
     )
     return {
@@ -317,27 +386,32 @@ def knee_explorer(
 ) -> alt.Chart:
     """Sliders for the knee (threshold, rate) that recompute every municipality's bill in the browser.
 
-    `municipal` has kommune, population, months (billed months / 12) and baseline (kr.); the price is
-    re-derived from `revenue` so the total stays the same, exactly as sapa_model.new_model does.
+    `municipal` has kommune, population, months (months billed in the year) and baseline (kr.); the price
+    is re-derived from `revenue` so the total stays the same, with the formulas of rules.knee and
+    rules.new_model written out as Vega expressions.
     """
+    low, high, step = KNEE_SLIDERS["threshold"]
     t = alt.param(
         name="knaek",
         value=threshold,
-        bind=alt.binding_range(min=50_000, max=400_000, step=10_000, name="Knækgrænse (indbyggere) "),
+        bind=alt.binding_range(min=low, max=high, step=step, name="Knækgrænse (indbyggere) "),
     )
+    low, high, step = KNEE_SLIDERS["rate"]
     r = alt.param(
-        name="sats", value=rate, bind=alt.binding_range(min=0, max=1, step=0.05, name="Knæksats (andel af prisen) ")
+        name="sats",
+        value=rate,
+        bind=alt.binding_range(min=low, max=high, step=step, name="Knæksats (andel af prisen) "),
     )
+    # The package's own formulas, written out as Vega expressions: the browser computes what compute() does.
+    people = weighted(VegaExpr("datum.population"), VegaExpr("knaek"), VegaExpr("sats"), ops=VEGA)
+    price = neutral_price(VegaExpr(repr(float(revenue))), VegaExpr("datum.total_units"), ops=VEGA)
     chart = (
         alt.Chart(municipal)
         .add_params(t, r)
-        .transform_calculate(
-            weighted="min(datum.population, knaek) + sats * max(datum.population - knaek, 0)",
-            units="datum.weighted * datum.months",
-        )
+        .transform_calculate(units=str(units(people, VegaExpr("datum.months"))))
         .transform_joinaggregate(total_units="sum(units)")
         .transform_calculate(
-            bill=f"{revenue} / datum.total_units * datum.units",
+            bill=str(price * VegaExpr("datum.units")),
             change_per_inhabitant="round(100 * (datum.bill - datum.baseline) / datum.population) / 100",
         )
         .mark_point(filled=True, size=40)

@@ -24,17 +24,17 @@ from ..rules.grid import last_model_year
 from ..rules.infrastructure import first_billed_year
 from ..scenarios import Scenario, load_scenario, scenario_from_data
 from . import charts, fmt
-from .analysis import effective_price_curve, lines_table, national, person_years
+from .analysis import effective_price_curve, less, lines_table, more, national, person_years
 from .labels import EVENT
 from .presentation import banner, provenance_text
 from .presentation import table as html_table
 
 PRICE_YEARS = list(default_years())
-SLIDERS = {  # parameter -> (label, minimum, maximum, step)
-    "sapa.knee.threshold": ("SAPA: knækgrænse (indbyggere)", 50_000, 400_000, 5_000),
-    "sapa.knee.rate": ("SAPA: knæksats (andel)", 0.0, 1.0, 0.05),
-    "infrastructure.knee.threshold": ("Infrastruktur: knækgrænse", 50_000, 400_000, 5_000),
-    "infrastructure.knee.rate": ("Infrastruktur: knæksats", 0.0, 1.0, 0.05),
+SLIDERS = {  # parameter -> (label, (minimum, maximum, step))
+    "sapa.knee.threshold": ("SAPA: knækgrænse (indbyggere)", charts.KNEE_SLIDERS["threshold"]),
+    "sapa.knee.rate": ("SAPA: knæksats (andel)", charts.KNEE_SLIDERS["rate"]),
+    "infrastructure.knee.threshold": ("Infrastruktur: knækgrænse", charts.KNEE_SLIDERS["threshold"]),
+    "infrastructure.knee.rate": ("Infrastruktur: knæksats", charts.KNEE_SLIDERS["rate"]),
 }
 SHARE = "sapa.infrastructure_share"
 STYLE = {"description_width": "230px"}
@@ -48,7 +48,7 @@ def _latest_value(name: str):
 
 
 def _slider(name: str) -> w.Widget:
-    label, low, high, step = SLIDERS[name]
+    label, (low, high, step) = SLIDERS[name]
     value = _latest_value(name)
     if isinstance(step, int):
         return w.IntSlider(
@@ -336,7 +336,7 @@ class Explorer:
     @staticmethod
     def _changes_html(table: pd.DataFrame, base: pd.DataFrame) -> str:
         change = change_against(table, base)
-        if change["change"].abs().max() < 0.5:
+        if not (more(change["change"]) | less(change["change"])).any():
             return "<p>Ingen kommune betaler anderledes end i basis efter den nye model.</p>"
         shown = pd.concat([change.head(5), change.tail(5)]).drop_duplicates("kommune")
         shown = shown.rename(

@@ -21,7 +21,15 @@ MONTHS = [
 ]
 
 # d3-format and d3-time-format locales for Vega (da-DK), used by every chart.
-D3_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]}
+# One minus sign everywhere: the hyphen-minus, which Excel reads when a figure is copied from a report.
+D3_FORMAT_LOCALE = {
+    "decimal": ",",
+    "thousands": ".",
+    "grouping": [3],
+    "currency": ["", " kr."],
+    "percent": " %",
+    "minus": "-",
+}
 D3_TIME_FORMAT_LOCALE = {
     "dateTime": "%A den %d. %B %Y %X",
     "date": "%d.%m.%Y",
@@ -84,10 +92,10 @@ def d3(kind: str) -> str:
     return {"kr": "$,.0f", "kr2": "$,.2f", "num": ",.0f", "pct": ".1%", "mio": ",.1f"}[kind]
 
 
-def join(items) -> str:
-    """A Danish list: 'A, B og C'."""
+def join(items, word: str = "og") -> str:
+    """A Danish list: 'A, B og C' (or 'A, B eller C' with word='eller')."""
     items = [str(i) for i in items]
-    return " og ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+    return f" {word} ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 def sort_key(name: str) -> str:

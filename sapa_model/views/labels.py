@@ -1,6 +1,17 @@
 """Danish names for the model's codes, used the same way in every table, chart and sentence."""
 
-MODEL = {"old": "Gammel model (trappemodel)", "new": "Ny model (juni 2019)"}
+from ..parameters import baseline
+from . import fmt
+
+# The seed deck, named wherever a figure rests on it.
+SEED_DECK = "KOMBITs programledermøde juni 2019"
+# The day the new settlement model was approved, as every text states it.
+APPROVED = fmt.date(baseline().value("new_model.approved_on"))
+
+MODEL = {
+    "old": "Gammel model (trappemodel)",
+    "new": f"Ny model ({fmt.month(baseline().value('new_model.approved_on'))})",
+}
 MODEL_SHORT = {"old": "Gammel model", "new": "Ny model"}
 COMPONENT = {
     "sapa": "SAPA",
@@ -11,7 +22,7 @@ COMPONENT = {
 WAVE = {"pilot": "Pilot", **{str(i): f"Bølge {i}" for i in range(1, 7)}}
 STATUS = {
     "sourced": "kilde",
-    "seed": "oplæg (KOMBIT, juni 2019)",
+    "seed": f"oplæg ({SEED_DECK})",
     "assumption": "antagelse",
     "illustrative": "illustrativ pladsholder",
 }

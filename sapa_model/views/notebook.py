@@ -13,6 +13,7 @@ from ..data import datasets
 from ..data.names import Municipality, municipality
 from ..engine import compute, default_years, model_years
 from ..errors import NotebookParameterError, ParameterExtrapolationWarning
+from ..rules.infrastructure import first_billed_year
 from ..scenarios import Scenario, load_scenario
 from . import charts
 
@@ -50,6 +51,21 @@ class Context:
     year: int
     invoice_year: int
     draws: int | None
+
+    @property
+    def infrastructure_from(self) -> int:
+        """The first year the infrastructure is invoiced on its own, in this scenario."""
+        return first_billed_year(self.scenario.params)
+
+    @property
+    def params(self):
+        """The scenario's parameters."""
+        return self.scenario.params
+
+    def knee(self, kind: str = "sapa") -> tuple[float, float]:
+        """The knee (threshold, rate) of 'sapa' or 'infrastructure' in the summary year, as this scenario sets it."""
+        day = f"{max(self.year, self.infrastructure_from) if kind == 'infrastructure' else self.year}-01-01"
+        return self.params.value(f"{kind}.knee.threshold", day), self.params.value(f"{kind}.knee.rate", day)
 
 
 def setup(**parameters) -> Context:

@@ -17,7 +17,7 @@ from ..parameters import Parameter
 from ..scenarios import Scenario
 from ..version import __version__
 from . import fmt
-from .labels import PROJECTION, STATUS
+from .labels import PROJECTION, SEED_DECK, STATUS
 
 
 def describe_value(parameter: Parameter) -> str:
@@ -112,8 +112,7 @@ def provenance_text(scenario: Scenario) -> str:
     return (
         f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
         f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
-        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra KOMBITs "
-        f"programledermøde juni 2019. Kilder og status for hver parameter: sapa_model/parameters/."
+        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra {SEED_DECK}. Kilder og status for hver parameter: sapa_model/parameters/."
     )
 
 
