@@ -48,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     budget.add_argument("kommune", metavar="NAME_OR_CODE")
     budget.add_argument("--scenario", default="", metavar="FILE")
     budget.add_argument("--years", default="", metavar="FIRST-LAST", help="default: the model's default years")
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="solve the real prices from invoices and write a scenario",
+        description="Read amounts actually paid (CSV or XLSX: kommune, year, component, amount_dkk, optional "
+        "months, reference), solve the SAPA price per year, the knee rate and KMD Sag starting payments, print "
+        "them with each invoice against the model, and write a scenario that reproduces the invoices.",
+    )
+    calibrate.add_argument("file", type=Path, metavar="INVOICES", help="CSV or XLSX file of amounts paid")
+    calibrate.add_argument("--out", type=Path, required=True, metavar="SCENARIO.yaml", help="scenario file to write")
+    calibrate.add_argument("--scenario", default="", metavar="FILE", help="scenario to start from (default: baseline)")
+    calibrate.add_argument("--name", default="", help="the new scenario's name (default: from the file name)")
     return parser
 
 
@@ -103,6 +114,47 @@ def _budget(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from .files import write_text
+    from .scenarios import combine, load_scenario, scenario_from_data
+    from .views.presentation import basis, calibration_table
+
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        raise SapaError(f"--out {args.out} must be a .yaml file (the scenario to write)")
+    if args.out.is_dir():
+        raise SapaError(f"--out {args.out} is a folder; give the scenario file to write, e.g. min.yaml")
+    base = load_scenario(args.scenario or None)
+    name = args.name.strip() or f"Kalibreret fra {args.file.name}"
+    invoices = scenario_from_data(
+        {
+            "name": name,
+            "description": f"Priser løst fra fakturaerne i {args.file.name}.",
+            "calibration_file": str(args.file.resolve()),
+        }
+    )
+    scenario = combine(base, invoices) if base.parameters else invoices
+    solved = scenario.calibrated
+    assert solved is not None
+    print(f"Kalibreret fra {len(solved.residuals)} faktura(er) i {args.file.name}.\n")
+    print("Løste værdier:")
+    print(basis(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
+    for note in solved.notes:
+        print(f"Bemærk: {note}")
+    print("\nFakturaerne mod modellen (kr.):")
+    print(calibration_table(solved).to_string(index=False))
+    kept = scenario_from_data(
+        {
+            "name": name,
+            "description": scenario.description,
+            "parameters": scenario.parameters,
+            "calibration": [o.as_data() for o in scenario.calibration],
+        }
+    )
+    write_text(args.out, kept.to_yaml())
+    print(f"\nSkrevet: {args.out}. Byg rapporterne med: sapa reports --scenario {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sapa` console script."""
     import warnings
@@ -112,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # every report and table lists them
     args = _parser().parse_args(argv)
     try:
-        return {"reports": _reports, "budget": _budget}[args.command](args)
+        return {"reports": _reports, "budget": _budget, "calibrate": _calibrate}[args.command](args)
     except SapaError as exc:
         print(f"sapa: error: {exc}", file=sys.stderr)
         return 2

@@ -12,13 +12,13 @@ import pandas as pd
 from .data import datasets
 from .data import population as people
 from .data.names import resolve_code
-from .parameters import ParameterSet, baseline
+from .parameters import STATUSES, ParameterSet, baseline
 from .rules.buffet import buffet
 from .rules.events import effective_months, event_names, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
 from .rules.infrastructure import infrastructure
 from .rules.kmd_sag import kmd_sag
-from .rules.new_model import sapa_new, yearly_price
+from .rules.new_model import calibrated_prices, sapa_new, yearly_price
 from .rules.old_model import full_price_bill, sapa_old
 from .scenarios import Scenario, load_scenario
 from .scenarios.montecarlo import draw_delays
@@ -26,19 +26,10 @@ from .scenarios.montecarlo import draw_delays
 MODELS = ("old", "new")
 COMPONENTS = ("sapa", "infrastructure", "buffet", "kmd_sag")
 COLUMNS = [
-    "kommunekode",
-    "kommune",
-    "region",
-    "year",
-    "model",
-    "component",
-    "amount_dkk",
-    "population",
-    "population_projected",
-    "wave_inferred",
-    "illustrative",
+    "kommunekode", "kommune", "region", "year", "model", "component", "amount_dkk", "population",
+    "population_projected", "wave_inferred", "status", "calibrated", "scenario", "assumption", "illustrative",
     "extrapolated",
-]
+]  # fmt: skip
 ScenarioLike = Scenario | str | Path | None
 
 
@@ -61,7 +52,8 @@ class Bills:
     grid: Grid
     invoices: dict[tuple[str, str], np.ndarray]
     price: np.ndarray  # (Y,) new-model SAPA price per knee-weighted inhabitant
-    reads: dict[tuple[str, str], dict]  # parameters each component read
+    reads: dict[tuple[str, str], dict]  # parameters each component read, in every year
+    year_reads: dict[tuple[str, str], dict[int, dict]]  # and those it read for one year only
     scenario: Scenario
 
     def yearly(self, key: tuple[str, str]) -> np.ndarray:
@@ -74,7 +66,8 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
     scenario = load_scenario(scenario)
     params = scenario.params
     grid = Grid.build(params, model_years(years, params))
-    invoices, reads = {}, {}
+    invoices: dict[tuple[str, str], np.ndarray] = {}
+    reads: dict[tuple[str, str], dict] = {}
 
     def component(key, compute):
         with params.reading() as used:
@@ -85,8 +78,15 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         effective = effective_months(params)
         planned = effective_months(params, np.zeros_like(effective))
     component(("old", "sapa"), lambda: sapa_old(grid, staircase(params, effective, grid.months)))
-    with params.reading() as used_for_price:
+    # The year's price: given, or derived from the planned timeline (never from this scenario's delays),
+    # unless an invoice fixed it (calibrated); each year's figures say which.
+    with params.reading() as for_price:
         price = yearly_price(grid, lambda: sapa_old(grid, staircase(params, planned, grid.months)))
+    if params.value("sapa.price.method") == "derived":
+        for_price.update({k: v for k, v in timeline.items() if not k.endswith(".delay")})
+    with params.reading() as for_calibrated:
+        calibrated = calibrated_prices(grid)
+    price = np.array([calibrated.get(int(y), p) for y, p in zip(grid.years, price)])
     component(("new", "sapa"), lambda: sapa_new(grid, price))
     for model in MODELS:  # billed the same whichever SAPA model applies
         component((model, "infrastructure"), lambda: infrastructure(grid))
@@ -94,15 +94,42 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         component((model, "kmd_sag"), lambda: kmd_sag(grid, effective))
     for key in (("old", "sapa"), ("old", "kmd_sag"), ("new", "kmd_sag")):
         reads[key].update(timeline)
-    # The derived price depends on the planned timeline only, never on this scenario's delays.
-    reads[("new", "sapa")].update(used_for_price)
-    if params.value("sapa.price.method") == "derived":
-        reads[("new", "sapa")].update({k: v for k, v in timeline.items() if not k.endswith(".delay")})
-    return Bills(grid, invoices, price, reads, scenario)
+    year_reads = {
+        ("new", "sapa"): {int(y): dict(for_calibrated) if y in calibrated else dict(for_price) for y in grid.years}
+    }
+    return Bills(grid, invoices, price, reads, year_reads, scenario)
 
 
-def _flag_names(parameters: Iterable, predicate) -> str:
-    return ", ".join(sorted(p.name for p in parameters if predicate(p)))
+# What a row's figure rests on, most certain first (parameters.STATUSES); each status below 'seed' is listed
+# by name in its own column, and `status` gives the least certain one the row rests on.
+FLAGGED = ("calibrated", "scenario", "assumption", "illustrative")
+
+
+def _flags(used: list, day_index: np.ndarray, grid: Grid) -> tuple:
+    """For one set of parameters in one year: the names per flagged status, the stale ones, the weakest status."""
+    names = {status: ", ".join(sorted(p.name for p in used if p.status == status)) for status in FLAGGED}
+    stale = ", ".join(sorted(p.name for p in used if p.stale(grid.days[day_index]).any()))
+    weakest = max((STATUSES.index(p.status) for p in used), default=0)
+    return (*names.values(), stale, STATUSES[weakest])
+
+
+def flag_columns(bills: Bills, key: tuple[str, str]) -> dict[str, np.ndarray]:
+    """One component's flag columns, (M * Y,) each: the parameters each municipality's figure rests on in each
+    year, by status; a municipality's own parameter (e.g. its calibrated KMD Sag payment) stands in for the
+    general ones it replaces."""
+    grid = bills.grid
+    n_m, n_y = grid.population.shape
+    columns = np.empty((len(FLAGGED) + 2, n_m, n_y), dtype=object)
+    for y, year in enumerate(grid.years):
+        used = {**bills.reads[key], **bills.year_reads.get(key, {}).get(int(year), {})}
+        own = {p.kommunekode: p for p in used.values() if p.kommunekode is not None}
+        general = [p for p in used.values() if p.kommunekode is None]
+        months = np.flatnonzero(grid.year_index == y)
+        columns[:, :, y] = np.array(_flags(general, months, grid), dtype=object)[:, None]
+        for code, p in own.items():
+            mine = [q for q in general if q.name not in p.replaces] + [p]
+            columns[:, int(np.searchsorted(grid.codes, code)), y] = _flags(mine, months, grid)
+    return dict(zip((*FLAGGED, "extrapolated", "status"), (c.ravel() for c in columns)))
 
 
 def tidy(bills: Bills) -> pd.DataFrame:
@@ -117,11 +144,6 @@ def tidy(bills: Bills) -> pd.DataFrame:
     start_year = grid.start.astype("datetime64[Y]").astype(int) + 1970
     blocks = []
     for (model, component), invoices in bills.invoices.items():
-        used = bills.reads[(model, component)].values()
-        stale_by_year = {p.name: grid.by_year(p.stale(grid.days).astype(int)) > 0 for p in used}
-        extrapolated = np.array(
-            [", ".join(sorted(n for n, stale in stale_by_year.items() if stale[y])) for y in range(n_y)], dtype=object
-        )
         uses_population = component != "kmd_sag"
         blocks.append(
             pd.DataFrame(
@@ -138,20 +160,25 @@ def tidy(bills: Bills) -> pd.DataFrame:
                         if component == "sapa"
                         else np.zeros(n_m * n_y, bool)
                     ),
-                    "illustrative": _flag_names(used, lambda p: p.status == "illustrative"),
-                    "extrapolated": np.tile(extrapolated, n_m),
+                    **flag_columns(bills, (model, component)),
                 }
             )
         )
     result = pd.concat(blocks, ignore_index=True)
     result["kommune"] = table["kommune"].reindex(result["kommunekode"]).to_numpy()
     result["region"] = table["region"].reindex(result["kommunekode"]).to_numpy()
-    for column in ("model", "component", "kommune", "region", "illustrative", "extrapolated"):
+    for column in ("model", "component", "kommune", "region", *FLAGGED, "extrapolated"):
         result[column] = result[column].astype("category")
+    result["status"] = pd.Categorical(result["status"], categories=STATUSES, ordered=True)
+    listed = {
+        column: sorted({n for v in result[column].cat.categories for n in v.split(", ") if n})
+        for column in (*FLAGGED, "extrapolated")
+    }
+    listed["from_scenario"] = listed.pop("scenario")  # attrs["scenario"] is the scenario's name
     result.attrs.update(
         scenario=bills.scenario.name,
-        illustrative=sorted({n for v in result["illustrative"].cat.categories for n in v.split(", ") if n}),
-        extrapolated=sorted({n for v in result["extrapolated"].cat.categories for n in v.split(", ") if n}),
+        **listed,
+        unsourced=sorted(set().union(*(names for key, names in listed.items() if key != "extrapolated"))),
         sapa_price=dict(zip(grid.years.tolist(), bills.price.tolist())),
     )
     return result[COLUMNS]

@@ -38,7 +38,9 @@ def test_report_is_offline_and_states_where_its_numbers_come_from(built_reports,
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page)  # nothing from the network
     assert page.rstrip().endswith("</html>")
     assert ('class="sapa-chart"' not in page) or page.count("window.vegaEmbed") >= 1  # charts bring their own renderer
-    assert "Illustrative tal" in page and "old_model.full_price" in page  # the banner, naming the placeholders
+    banner = page.split('class="sapa-banner"', 1)[1].split("</aside>", 1)[0]
+    assert "Illustrative tal" in banner and "Fuld SAPA-pris, gammel model" in banner  # naming the placeholders
+    assert "illustrativ pladsholder" in banner and "old_model." not in banner  # Danish labels, no parameter ids
     assert f"sapa-budget {__version__}" in page and "28. november 2025" in page  # version and build date
     assert "Danmarks Statistik" in page and "Scenarie" in page
     assert "def " not in page and "import " not in page  # no code in the report

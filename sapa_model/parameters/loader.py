@@ -28,7 +28,7 @@ PARAMETER_DIR = Path(__file__).parent
 # deck, solved from the user's own invoices, entered in a scenario, a modelling choice, a placeholder.
 STATUSES = ("sourced", "seed", "calibrated", "scenario", "assumption", "illustrative")
 REQUIRED = ("description", "unit", "status", "reference")
-OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed", "minimum", "maximum")
+OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed", "minimum", "maximum", "per_year")
 MAX_YAML_BYTES = 1_000_000  # a scenario is a few kilobytes; the shipped parameter files are far smaller
 _TIMELESS = np.datetime64("1900-01-01", "D")
 _warned: set[str] = set()
@@ -52,6 +52,13 @@ class Parameter:
     maximum: float | None = None
     timeless: bool = False
     origin: str = ""
+    per_year: bool = False  # each value holds for its calendar year only (not until the next value)
+    kommunekode: int | None = None  # set for a value that belongs to one municipality (e.g. its own KMD Sag payment)
+    replaces: tuple[str, ...] = ()  # for that municipality, the general parameters this one stands in for
+
+    def by_year(self) -> dict[int, float]:
+        """Values dated 1 January, by calendar year: for a parameter whose values hold for their year only."""
+        return {d.astype(object).year: v for d, v in zip(self.dates, self.values) if str(d).endswith("-01-01")}
 
     @property
     def kind(self) -> str:
@@ -167,7 +174,6 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
         if allowed and value not in allowed:
             raise ParameterError(f"{where}: {echo(value)} is not one of {', '.join(map(str, allowed))}")
     valid = record.get("last_value_still_valid_on")
-    bounds = {key: float(record[key]) for key in ("minimum", "maximum") if key in record}
     parameter = Parameter(
         name=name,
         label=str(record.get("label") or name),
@@ -181,7 +187,9 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
         allowed=allowed,
         timeless=timeless,
         origin=origin,
-        **bounds,
+        per_year=bool(record.get("per_year", False)),
+        minimum=float(record["minimum"]) if "minimum" in record else None,
+        maximum=float(record["maximum"]) if "maximum" in record else None,
     )
     for _, value in pairs:
         try:

@@ -6,43 +6,53 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engine import FLAGGED
 from ..files import atomic_path
+from ..parameters import ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
-from ..views.labels import COLUMNS, COMPONENT, MODEL
-from ..views.presentation import build_date, data_vintage
+from ..views.labels import COLUMNS, COMPONENT, MODEL, STATUS
+from ..views.presentation import basis, build_date, data_vintage
 
 AMOUNT = COLUMNS["amount_dkk"]
+FLAGS = ["population_projected", "wave_inferred", "status", *FLAGGED, "extrapolated"]
 
 
-def danish(table: pd.DataFrame) -> pd.DataFrame:
-    """Danish values for model and component, Danish column names, flags as Ja/Nej, amounts rounded to øre."""
+def danish(table: pd.DataFrame, params: ParameterSet) -> pd.DataFrame:
+    """Danish values for model, component and status, Danish column names, flags as Ja/Nej and as the Danish
+    labels of the values each figure rests on, amounts rounded to øre."""
     out = table.copy()
-    for column, names in (("model", MODEL), ("component", COMPONENT)):
+    for column, names in (("model", MODEL), ("component", COMPONENT), ("status", STATUS)):
         if column in out:
             out[column] = out[column].astype(str).map(names)
     for column in ("population_projected", "wave_inferred"):
         if column in out:
             out[column] = out[column].map({True: "Ja", False: "Nej"})
+    for column in (*FLAGGED, "extrapolated"):
+        if column in out:
+            out[column] = (
+                out[column].astype(str).map(lambda names: "; ".join(params[n].label for n in names.split(", ") if n))
+            )
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     out["amount_dkk"] = out["amount_dkk"].round(2)
     return out.rename(columns=COLUMNS)
 
 
-def about(scenario: Scenario, illustrative: list[str]) -> pd.DataFrame:
-    """The 'Om tallene' sheet: where the numbers come from and what they rest on."""
+def about(scenario: Scenario, table: pd.DataFrame) -> pd.DataFrame:
+    """The 'Om tallene' sheet: where the numbers come from, and every value they rest on that is not a
+    documented source (label, value, status, reference)."""
     rows = [
-        ("Scenarie", scenario.name),
-        ("Beskrivelse", scenario.description),
-        ("Ændrede parametre", ", ".join(scenario.changed()) or "ingen"),
-        ("Illustrative parametre (pladsholdere, ikke KOMBITs priser)", ", ".join(illustrative) or "ingen"),
-        ("Data", data_vintage()),
-        ("Beregnet med", f"sapa-budget {__version__}"),
-        ("Dato", build_date().isoformat()),
-        ("Beløb", "kroner pr. år (budgetlinjer) eller pr. måned (fakturaer), ikke afrundet til hele kroner"),
+        ("Scenarie", scenario.name, "", ""),
+        ("Beskrivelse", scenario.description, "", ""),
+        ("Data", data_vintage(), "", ""),
+        ("Beregnet med", f"sapa-budget {__version__}", "", ""),
+        ("Dato", build_date().isoformat(), "", ""),
+        ("Beløb", "kroner pr. år (budgetlinjer) eller pr. måned (fakturaer), ikke afrundet til hele kroner", "", ""),
+        ("", "", "", ""),
     ]
-    return pd.DataFrame(rows, columns=["Emne", "Værdi"])
+    head = pd.DataFrame(rows, columns=["Værdi", "Tal", "Grundlag", "Kilde"])
+    return pd.concat([head, basis(scenario, table.attrs.get("unsourced", []))], ignore_index=True)
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -78,8 +88,14 @@ def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame
 
 def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, stem: Path) -> list[Path]:
     """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx."""
-    yearly = danish(table.drop(columns=["region"]))
-    monthly = danish(invoices)
+    params = scenario.params
+    flags = table[["year", "model", "component", *FLAGS]].astype({"model": str, "component": str})
+    invoices = invoices.assign(
+        kommunekode=table["kommunekode"].iloc[0], kommune=table["kommune"].iloc[0], year=invoices["month"].dt.year
+    )
+    invoices = invoices.merge(flags, on=["year", "model", "component"], how="left").drop(columns="year")
+    yearly = danish(table.drop(columns=["region"]), params)
+    monthly = danish(invoices[["kommunekode", "kommune", "month", "model", "component", "amount_dkk", *FLAGS]], params)
     paths = [
         stem.with_name(stem.name + "-aar.csv"),
         stem.with_name(stem.name + "-maaned.csv"),
@@ -91,7 +107,7 @@ def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, s
         {
             "Budgetlinjer pr. år": yearly,
             "Fakturaer pr. måned": monthly,
-            "Om tallene": about(scenario, table.attrs.get("illustrative", [])),
+            "Om tallene": about(scenario, table),
         },
         paths[2],
     )
@@ -100,7 +116,7 @@ def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, s
 
 def national(table: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path]:
     """All municipalities x years x components (tidy CSV), and an XLSX with the budget-guide tables."""
-    tidy = danish(table)
+    tidy = danish(table, scenario.params)
     paths = [folder / "sapa-alle-kommuner.csv", folder / "sapa-alle-kommuner.xlsx"]
     write_csv(tidy, paths[0])
     everything = list(COMPONENT)
@@ -111,7 +127,7 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path
             "I alt, ny model": wide(table, "new", everything),
             "I alt, gammel model": wide(table, "old", everything),
             "Alle linjer": tidy,
-            "Om tallene": about(scenario, table.attrs.get("illustrative", [])),
+            "Om tallene": about(scenario, table),
         },
         paths[1],
     )

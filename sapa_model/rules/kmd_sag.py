@@ -18,13 +18,25 @@ def remaining_share(grid: Grid, effective: np.ndarray) -> np.ndarray:
     return np.where(done[..., names.index(END_EVENT), :], 0.0, np.maximum(share, 0.0))
 
 
+OWN = "kmd_sag.baseline."  # + a municipality code: that municipality's own starting payment (from its invoices)
+
+
 def starting_payment(grid: Grid) -> np.ndarray:
-    """Each municipality's yearly KMD Sag payment before any reduction (kr.): price x baseline-year
-    population: (M,)."""
+    """Each municipality's yearly KMD Sag payment before any reduction (kr.): its own, where a calibration
+    set one (kmd_sag.baseline.<code>), else price x baseline-year population: (M,)."""
     year = int(grid.params.value("kmd_sag.baseline_year"))
-    return grid.params.value("kmd_sag.baseline_per_inhabitant") * grid.population_in(year)
+    payment = grid.params.value("kmd_sag.baseline_per_inhabitant") * grid.population_in(year)
+    for name in [n for n in grid.params.parameters if n.startswith(OWN)]:
+        own = grid.params[name]
+        payment[grid.codes == own.kommunekode] = own.values[0]
+    return payment
+
+
+def per_krone(grid: Grid, effective: np.ndarray) -> np.ndarray:
+    """What each krone of yearly starting payment is invoiced per month: the share still paid / 12: (T,)."""
+    return remaining_share(grid, effective) / 12
 
 
 def kmd_sag(grid: Grid, effective: np.ndarray) -> np.ndarray:
-    """KMD Sag invoice per month (kr.): starting payment / 12 x the share still paid: (M, T)."""
-    return starting_payment(grid)[:, None] / 12 * remaining_share(grid, effective)[None, :]
+    """KMD Sag invoice per month (kr.): starting payment x the share still paid / 12: (M, T)."""
+    return starting_payment(grid)[:, None] * per_krone(grid, effective)[None, :]

@@ -41,6 +41,15 @@ def yearly_price(grid: Grid, planned_old: Callable[[], np.ndarray]) -> np.ndarra
     return neutral_price(revenue, grid.by_year(billed_units(grid).sum(axis=0)))
 
 
+def calibrated_prices(grid: Grid) -> dict[int, float]:
+    """Prices solved from real invoices (sapa.price.calibrated), for those of the grid's years that have one;
+    each holds for its own year and replaces that year's derived or given price."""
+    if not grid.params.parameters["sapa.price.calibrated"].values:
+        return {}
+    solved = grid.params["sapa.price.calibrated"].by_year()
+    return {int(y): float(solved[y]) for y in grid.years if y in solved}
+
+
 def sapa_new(grid: Grid, price: np.ndarray) -> np.ndarray:
     """New-model SAPA invoice per month (kr.): the year's fixed price x weighted inhabitants / 12: (M, T)."""
     return price[grid.year_index][None, :] * billed_units(grid)

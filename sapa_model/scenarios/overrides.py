@@ -42,23 +42,39 @@ from ..parameters import (
 )
 from ..rules.events import event_names
 from ..rules.grid import first_billing_year, last_model_year
+from .calibration import Calibration, Observation, duplicates, parse_observations, read_observations, solve
 
-TOP_KEYS = ("name", "description", "parameters", "delays", "projection")
+TOP_KEYS = ("name", "description", "parameters", "delays", "projection", "calibration", "calibration_file")
+NAME_LIMIT, DESCRIPTION_LIMIT = 120, 2_000  # characters of a scenario's name and description
 LONG_FORM_KEYS = {"values", "value", "unit", "status", "reference", "description"}
+ENTERED = tuple(s for s in STATUSES if s != "calibrated")  # the statuses a scenario may state for a value
 
 
 def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
     """One override applied to one parameter; ParameterError says what is wrong and what would be right."""
-    metadata: dict = {"status": "assumption", "reference": f"scenario {label}"}
+    # A value entered in a scenario says which scenario set it; without a stated status and reference it is
+    # 'scenario': still unsourced, and listed as such wherever it is used.
+    metadata: dict = {"status": "scenario", "reference": f"scenario {label}"}
     if isinstance(raw, Mapping) and set(map(str, raw)) & LONG_FORM_KEYS:
         unknown = set(map(str, raw)) - LONG_FORM_KEYS
         if unknown:
             raise ParameterError(f"unknown key(s) {sorted(unknown)}; the long form takes {sorted(LONG_FORM_KEYS)}")
         if "unit" in raw and str(raw["unit"]) != parameter.unit:
-            raise ParameterError(f"unit {raw['unit']!r} is wrong; {parameter.name} is in {parameter.unit!r}")
-        if raw.get("status", "assumption") not in STATUSES:
-            raise ParameterError(f"status {echo(raw['status'])} must be one of {', '.join(STATUSES)}")
-        metadata.update({k: str(raw[k]) for k in ("status", "reference", "description") if k in raw})
+            raise ParameterError(f"unit {echo(raw['unit'])} is wrong; {parameter.name} is in {parameter.unit!r}")
+        status = str(raw.get("status", "scenario"))
+        if status not in ENTERED:
+            raise ParameterError(
+                f"status {echo(raw['status'])} must be one of {', '.join(ENTERED)} ('calibrated' "
+                "is given by a calibration from invoices)"
+            )
+        reference = str(raw.get("reference") or "").strip()[:300]
+        if status == "sourced" and not reference:
+            raise ParameterError("a sourced value needs a reference (the document it comes from)")
+        metadata.update(
+            status=status, reference=f"{reference} ({metadata['reference']})" if reference else metadata["reference"]
+        )
+        if "description" in raw:
+            metadata["description"] = str(raw["description"])[:500]
         raw = raw.get("values", raw.get("value"))
     if isinstance(raw, Mapping):
         changes = {
@@ -69,7 +85,7 @@ def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
         fresh = False
     else:
         # A single value: it applies from the parameter's first date (for all time, if timeless).
-        first = parameter.dates[0] if parameter.dates else as_day("2019-01-01", "")
+        first = parameter.dates[0] if parameter.dates else as_day(f"{first_billing_year(baseline())}-01-01", "")
         changes = {first: check_value(parameter.name, raw, parameter.name)}
         fresh = True
     for value in changes.values():
@@ -103,19 +119,32 @@ class Scenario:
     description: str = "De leverede parametre uden ændringer."
     parameters: dict = field(default_factory=dict)
     source: str = ""
+    calibration: tuple[Observation, ...] = ()
 
     @cached_property
-    def params(self) -> ParameterSet:
+    def overridden(self) -> ParameterSet:
         """The baseline with this scenario's overrides applied (a new set; the baseline is untouched)."""
         return apply_overrides(self.parameters, label=self.name)
 
+    @cached_property
+    def calibrated(self) -> Calibration | None:
+        """What the scenario's invoices fixed (None without invoices)."""
+        return solve(self.overridden, list(self.calibration)) if self.calibration else None
+
+    @property
+    def params(self) -> ParameterSet:
+        """The parameters the scenario computes with: the overrides, then the values its invoices fixed."""
+        return self.calibrated.apply(self.overridden) if self.calibrated else self.overridden
+
     def changed(self) -> list[str]:
-        """Names of the parameters whose values this scenario changes."""
+        """Names of the parameters whose values this scenario changes (overrides and calibrated values)."""
         return self.params.differences(baseline())
 
     def to_yaml(self) -> str:
         """The scenario as YAML that load_scenario reads back to the same figures."""
-        data = {"name": self.name, "description": self.description, "parameters": _plain_data(self.parameters)}
+        data: dict = {"name": self.name, "description": self.description, "parameters": _plain_data(self.parameters)}
+        if self.calibration:
+            data["calibration"] = [o.as_data() for o in self.calibration]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
     def __add__(self, other: Scenario) -> Scenario:
@@ -179,12 +208,15 @@ def _check_consistency(params: ParameterSet) -> list[str]:
 
 def scenario_from_data(data: object, source: str = "") -> Scenario:
     """Validate a scenario given as a mapping (what a YAML file holds) and return it."""
-    where = source or "scenario"
+    where = source or "the scenario"
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected a mapping with keys {', '.join(TOP_KEYS)}")
     problems = [f"unknown key {key!r}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
-    if not str(data.get("name") or "").strip():
+    name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip()
+    if not name:
         problems.append("'name' is missing; give the scenario a short name")
+    if len(name) > NAME_LIMIT or len(description) > DESCRIPTION_LIMIT:
+        problems.append(f"the name may have at most {NAME_LIMIT} characters and the description {DESCRIPTION_LIMIT}")
     overrides = data.get("parameters") or {}
     if not isinstance(overrides, Mapping):
         problems.append("'parameters' must map parameter.path to a value, one per line")
@@ -215,20 +247,28 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     forecast = overrides.get("projection.forecast_file")
     if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
         overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
+    observations, found = _observations(data, source)
+    problems += found
     scenario = Scenario(
-        name=str(data.get("name") or "").strip(),
-        description=str(data.get("description") or "").strip(),
+        name=name[:NAME_LIMIT],
+        description=description[:DESCRIPTION_LIMIT],
         parameters=overrides,
         source=source,
+        calibration=tuple(observations),
     )
     try:
-        params = scenario.params  # validates every override now, before anyone uses the scenario
+        params = scenario.overridden  # validates every override now, before anyone uses the scenario
         if params.value("projection.forecast_file"):
             read_forecast(params.value("projection.forecast_file"), last_observed_year() + 1, last_model_year(params))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
     except SapaError as exc:
         problems.append(f"projection.forecast_file: {exc}")
+    if not problems and observations:
+        try:
+            _ = scenario.calibrated  # solves now: invoices that cannot be used, or disagree, stop here
+        except ScenarioError as exc:
+            problems.append(f"calibration: {exc}")
     if problems:
         raise ScenarioError(f"{where} is not a valid scenario:\n{listing([p.strip() for p in problems])}")
     return scenario
@@ -251,16 +291,45 @@ def load_scenario(path: str | Path | Scenario | None) -> Scenario:
 
 
 def combine(*scenarios: Scenario) -> Scenario:
-    """One scenario with all overrides; where two set the same parameter, the later one wins."""
+    """One scenario with all overrides and all invoices; where two set the same parameter, the later one wins."""
     merged: dict = {}
     for scenario in scenarios:
         merged.update(scenario.parameters)
-    named = [s for s in scenarios if s.parameters] or list(scenarios[:1])
+    named = [s for s in scenarios if s.parameters or s.calibration] or list(scenarios[:1])
     return scenario_from_data(
         {
             "name": " + ".join(s.name for s in named),
             "description": " ".join(s.description for s in named),
             "parameters": merged,
+            "calibration": [o.as_data() for s in scenarios for o in s.calibration],
         },
         source=" + ".join(s.source for s in named if s.source),
     )
+
+
+def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[str]]:
+    """The invoices a scenario lists (`calibration:`) and reads from a file (`calibration_file:`, relative to
+    the scenario file), with every problem found in them."""
+    observations, problems = [], []
+    listed = data.get("calibration")
+    if listed is not None:
+        if isinstance(listed, list):
+            found, bad = parse_observations(listed, "calibration")
+            observations += found
+            problems += bad
+        else:
+            problems.append(
+                "'calibration' must be a list of invoices, each with kommune, year, component, amount_dkk and reference"
+            )
+    file = data.get("calibration_file")
+    if file:
+        path = Path(str(file))
+        if source and not path.is_absolute():
+            path = Path(source).parent / path
+        try:
+            found, bad = read_observations(path)
+            observations += found
+            problems += bad
+        except SapaError as exc:
+            problems.append(f"calibration_file: {exc}")
+    return observations, problems + duplicates(observations)

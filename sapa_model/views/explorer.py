@@ -156,6 +156,7 @@ class Explorer:
         self.status, self.banner, self.provenance = w.HTML(), w.HTML(), w.HTML()
         self.totals, self.selected, self.changes, self.curve = w.HTML(), w.HTML(), w.HTML(), w.HTML()
         self.table: pd.DataFrame | None = None
+        self.calibration: tuple = ()  # invoices of a loaded scenario; the values they fix are not controls
         self._baseline_tables: dict[tuple, pd.DataFrame] = {}
         self._quiet = False
 
@@ -190,7 +191,7 @@ class Explorer:
         """The scenario's parameter overrides: only the values that differ from the baseline."""
         result: dict = {}
         for name, slider in self.sliders.items():
-            if slider.value != _latest_value(name):
+            if slider.value != _latest_value(name) and not slider.disabled:  # disabled: the invoices fix it
                 result[name] = slider.value
         if self.share.value != _latest_value(SHARE):
             result[SHARE] = {f"{first_billed_year(baseline())}-01-01": float(self.share.value)}
@@ -213,6 +214,7 @@ class Explorer:
                 "name": self.name.value.strip() or "Mit scenarie",
                 "description": self.description.value,
                 "parameters": self.overrides(),
+                "calibration": [o.as_data() for o in self.calibration],
             }
         )
 
@@ -220,10 +222,13 @@ class Explorer:
         """Set every control from a scenario (file or object), then recompute once."""
         scenario = load_scenario(scenario)
         params = scenario.params
+        solved = scenario.calibrated.parameters if scenario.calibrated else {}
         self._quiet = True
         try:
+            self.calibration = scenario.calibration  # kept as it is: the invoices, not controls
             for name, slider in self.sliders.items():
                 slider.value = params[name].values[-1]
+                slider.disabled = name in solved
             self.share.value = float(params[SHARE].values[-1])
             given = params.value("sapa.price.method") == "given"
             if given:

@@ -23,6 +23,8 @@ WAVE = {"pilot": "Pilot", **{str(i): f"Bølge {i}" for i in range(1, 7)}}
 STATUS = {
     "sourced": "kilde",
     "seed": f"oplæg ({SEED_DECK})",
+    "calibrated": "kalibreret fra fakturaer",
+    "scenario": "indtastet i scenariet",
     "assumption": "antagelse",
     "illustrative": "illustrativ pladsholder",
 }
@@ -47,8 +49,12 @@ COLUMNS = {
     "population": "Indbyggere 1. januar",
     "population_projected": "Indbyggertal fremskrevet",
     "wave_inferred": "Bølge udledt (usikker faktureringsstart)",
-    "illustrative": "Illustrative parametre",
-    "extrapolated": "Parametre videreført efter sidste kendte værdi",
+    "status": "Grundlag (mindst sikre)",
+    "calibrated": "Kalibreret fra fakturaer",
+    "scenario": "Indtastet i scenariet",
+    "assumption": "Antagelser",
+    "illustrative": "Illustrative pladsholdere",
+    "extrapolated": "Videreført efter sidste kendte værdi",
 }
 
 _OFFICIAL = {"København": "Københavns Kommune", "Bornholm": "Bornholms Regionskommune"}

@@ -13,11 +13,12 @@ from IPython.display import HTML, Markdown, display
 
 from ..data import datasets
 from ..data.population import last_observed_year
-from ..parameters import Parameter
+from ..parameters import STATUSES, Parameter
 from ..scenarios import Scenario
+from ..scenarios.calibration import Calibration
 from ..version import __version__
 from . import fmt
-from .labels import PROJECTION, SEED_DECK, STATUS
+from .labels import COMPONENT, PROJECTION, SEED_DECK, STATUS
 
 
 def describe_value(parameter: Parameter) -> str:
@@ -35,47 +36,92 @@ def describe_value(parameter: Parameter) -> str:
     unit = "" if parameter.unit in ("andel", "dato", "metode", "fil") else f" {parameter.unit}"
     if not parameter.values:
         return "ingen værdi"
-    if len(parameter.values) == 1:
+    if len(parameter.values) == 1 and not parameter.per_year:
         return f"{one(parameter.values[0])}{unit}"
-    steps = ", ".join(f"{one(v)} fra {d.astype(object).year}" for d, v in zip(parameter.dates, parameter.values))
+    word = "i" if parameter.per_year else "fra"
+    steps = ", ".join(f"{one(v)} {word} {d.astype(object).year}" for d, v in zip(parameter.dates, parameter.values))
     return f"{steps} ({unit.strip()})" if unit else steps
 
 
-def _parameter_list(parameters: Iterable[Parameter]) -> str:
-    items = "".join(
-        f"<li><strong>{html.escape(p.label)}</strong>: {html.escape(describe_value(p))} "
-        f"<code>{html.escape(p.name)}</code></li>"
-        for p in parameters
+def basis(scenario: Scenario, names: Iterable[str]) -> pd.DataFrame:
+    """Every value the figures rest on that is not a documented source, least certain first: Danish label,
+    value, status and reference (columns Værdi, Tal, Grundlag, Kilde) — what the banner, the exports'
+    "Om tallene" and `sapa budget` list."""
+    params = [scenario.params[n] for n in names]
+    params.sort(key=lambda p: (-STATUSES.index(p.status), p.label))
+    return pd.DataFrame(
+        {
+            "Værdi": [p.label for p in params],
+            "Tal": [describe_value(p) for p in params],
+            "Grundlag": [STATUS[p.status] for p in params],
+            "Kilde": [p.reference for p in params],
+        },
+        columns=["Værdi", "Tal", "Grundlag", "Kilde"],
     )
-    return f"<ul>{items}</ul>"
 
 
-_BOX = "border:2px solid;border-radius:6px;padding:0.6em 1em;margin:0.8em 0;background:"
+def calibration_table(calibration: Calibration) -> pd.DataFrame:
+    """Each invoice against the calibrated model, in Danish, amounts formatted: what `sapa calibrate` prints."""
+    frame = calibration.residuals
+    return pd.DataFrame(
+        {
+            "Kommune": frame["kommune"],
+            "År": frame["year"],
+            "Komponent": frame["component"].map(COMPONENT),
+            "Måneder": frame["months"],
+            "Faktura": frame["amount_dkk"].map(lambda v: fmt.num(v, 2)),
+            "Model": frame["modelled_dkk"].map(lambda v: fmt.num(v, 2)),
+            "Afvigelse": frame["residual_dkk"].map(lambda v: fmt.num(v, 2)),
+            "Reference": frame["reference"],
+        }
+    )
+
+
+def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
+    """'Buffetpris (drift af services): 2021-værdien, fremskrevet uændret' for each value used past its last
+    known one."""
+    params = [scenario.params[n] for n in names]
+    return [f"{p.label}: {p.dates[-1].astype(object).year}-værdien, fremskrevet uændret" for p in params]
+
+
+_BOX = "border:2px solid #d9a400;border-radius:6px;padding:0.5em 1em;margin:0.8em 0;background:#fff4d6"
 
 
 def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
-    """A visible box naming the illustrative parameters the figures depend on, and those carried forward."""
-    params = scenario.params
-    illustrative = [params[n] for n in table.attrs.get("illustrative", [])]
-    extrapolated = [params[n] for n in table.attrs.get("extrapolated", [])]
+    """A short box in plain Danish: what the figures rest on (placeholders, invoices, assumptions), with the
+    values themselves folded away (label, value, status, reference; no parameter ids)."""
+    listed = basis(scenario, table.attrs.get("unsourced", []))
+    counts = listed["Grundlag"].value_counts()
     parts = []
-    if illustrative:
+    if counts.get(STATUS["illustrative"], 0):
         parts.append(
-            f'<div class="sapa-banner sapa-banner-illustrative" role="note" style="{_BOX}#fff4d6;border-color:#d9a400">'
-            "<strong>Illustrative tal.</strong> "
-            "Beløbene bygger på pladsholdere, ikke på KOMBITs rigtige priser, som ikke er offentlige her. "
-            "Brug dem til at forstå modellerne og forskellene mellem dem, ikke som budgettal. "
-            "Indtast de rigtige tal i en scenariefil (se <code>scenarios/kombit_prices_template.yaml</code>). "
-            f"Pladsholderne er:{_parameter_list(illustrative)}</div>"
+            f"<strong>Illustrative tal.</strong> {counts[STATUS['illustrative']]} af de værdier, beløbene "
+            "bygger på, er pladsholdere, ikke KOMBITs rigtige priser. Brug beløbene til at forstå modellerne "
+            "og forskellen mellem dem, ikke som budgettal."
         )
-    if extrapolated:
+    else:
         parts.append(
-            f'<div class="sapa-banner sapa-banner-extrapolated" role="note" style="{_BOX}#eef3f8;border-color:#7a9cc0">'
-            "<strong>Videreførte priser.</strong> "
-            "For de senere år bruges den sidst kendte værdi af: "
-            f"{_parameter_list(extrapolated)}</div>"
+            "<strong>Tallenes grundlag.</strong> Ingen pladsholdere: beløbene bygger på kilder og på de "
+            "værdier, der er listet her."
         )
-    return HTML("".join(parts))
+    if counts.get(STATUS["calibrated"], 0):
+        parts.append(f"{counts[STATUS['calibrated']]} værdi(er) er kalibreret fra kommunernes egne fakturaer.")
+    forward = carried_forward(scenario, table.attrs.get("extrapolated", []))
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in listed.itertuples(index=False)
+    )
+    details = (
+        f"<details><summary>Se de {len(listed)} værdier, der ikke er dokumenterede kilder</summary>"
+        '<table class="sapa-table sapa-basis"><thead><tr><th>Værdi</th><th>Tal</th><th>Grundlag</th>'
+        f"<th>Kilde</th></tr></thead><tbody>{rows}</tbody></table>"
+        + (f"<p>Senere år bruger den sidst kendte værdi: {html.escape('; '.join(forward))}.</p>" if forward else "")
+        + "</details>"
+    )
+    return HTML(
+        f'<aside class="sapa-banner" role="note" style="{_BOX}"><p>{" ".join(parts)}</p>'
+        f"{details if len(listed) or forward else ''}</aside>"
+    )
 
 
 def heading(title: str, introduction: str, scenario: Scenario, table: pd.DataFrame) -> None:

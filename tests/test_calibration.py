@@ -1,0 +1,195 @@
+"""Calibration: invoices fix the real prices; a solved scenario reproduces every invoice; bad input is named."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import ROOT
+from sapa_model import ScenarioError, compute, load_scenario
+from sapa_model.scenarios import scenario_from_data
+
+CASES = yaml.safe_load((ROOT / "tests" / "cases" / "calibration.yaml").read_text(encoding="utf-8"))
+
+
+def _calibrated(invoices, **extra):
+    return scenario_from_data({"name": "kalibreret", "calibration": invoices, **extra})
+
+
+def _bill(table, kommune, component="sapa", model="new"):
+    rows = table[(table["kommune"] == kommune) & (table["component"] == component) & (table["model"] == model)]
+    return rows.set_index("year")["amount_dkk"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["case"])
+def test_hand_computed_calibration(case):
+    scenario = _calibrated(case["invoices"])
+    params = scenario.params
+    for year, price in case["price"].items():
+        assert params["sapa.price.calibrated"].by_year()[year] == pytest.approx(price, abs=1e-9)
+        assert compute(scenario, [year]).attrs["sapa_price"][year] == pytest.approx(price, abs=1e-9)
+    assert params.value("sapa.knee.rate", "2021-01-01") == pytest.approx(case["rate"], abs=1e-9)
+    solved_rate = any(i["kommune"] == "Aarhus" for i in case["invoices"])
+    assert (params["sapa.knee.rate"].status == "calibrated") == solved_rate
+    assert scenario.calibrated.residuals["residual_dkk"].abs().max() < 0.005  # every invoice to the øre
+
+
+def test_a_calibrated_year_flags_its_figures_and_other_years_keep_theirs():
+    scenario = _calibrated(CASES[0]["invoices"])
+    table = compute(scenario, [2021, 2022])
+    new = table[(table["model"] == "new") & (table["component"] == "sapa")]
+    assert (new.loc[new["year"] == 2021, "calibrated"] == "sapa.price.calibrated").all()
+    assert not new.loc[new["year"] == 2021, "illustrative"].str.contains("old_model").any()
+    assert new.loc[new["year"] == 2022, "illustrative"].str.contains("old_model.full_price").all()  # still derived
+    assert table.attrs["sapa_price"][2022] == pytest.approx(compute(None, [2022]).attrs["sapa_price"][2022])
+
+
+def test_round_trip_recovers_the_parameters_and_all_98_bills_to_the_krone():
+    """Compute with known prices, take five bills as invoices, calibrate from the baseline: the parameters come
+    back, and so do all 98 municipalities' SAPA bills and Aalborg's KMD Sag bills."""
+    known = scenario_from_data({"name": "kendt", "parameters": {
+        "sapa.price.method": "given", "sapa.price.per_inhabitant": {"2019-01-01": 9.0, "2021-01-01": 11.37,
+                                                                    "2022-01-01": 12.05},
+        "sapa.knee.rate": 0.35, "kmd_sag.baseline_per_inhabitant": 24.5}})
+    truth = compute(known, [2020, 2021, 2022])
+    invoices = [
+        {"kommune": k, "year": y, "component": c, "amount_dkk": round(float(_bill(truth, k, c)[y]), 2),
+         "reference": f"{k} {y}"}
+        for k, y, c in [("Aarhus", 2021, "sapa"), ("Læsø", 2021, "sapa"), ("Odense", 2022, "sapa"),
+                        ("Ærø", 2022, "sapa"), ("Aalborg", 2020, "kmd_sag")]
+    ]
+    scenario = _calibrated(invoices)
+    assert scenario.params["sapa.knee.rate"].values[0] == pytest.approx(0.35, abs=1e-6)
+    assert scenario.params["kmd_sag.baseline.851"].values[0] == pytest.approx(24.5 * 203_448, rel=1e-6)
+    table = compute(scenario, [2020, 2021, 2022])
+    for year in (2021, 2022):
+        got = table[(table["year"] == year) & (table["model"] == "new") & (table["component"] == "sapa")]
+        want = truth[(truth["year"] == year) & (truth["model"] == "new") & (truth["component"] == "sapa")]
+        assert np.abs(got["amount_dkk"].to_numpy() - want["amount_dkk"].to_numpy()).max() < 0.5
+    assert np.allclose(_bill(table, "Aalborg", "kmd_sag"), _bill(truth, "Aalborg", "kmd_sag"), atol=0.5)
+    assert not np.allclose(_bill(table, "Aarhus", "kmd_sag"), _bill(truth, "Aarhus", "kmd_sag"), atol=0.5)
+
+
+def test_consistent_invoices_over_determining_the_price_agree_within_the_tolerance():
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
+        {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": round(12 * 3_682, 2) + 0.4,
+         "reference": "F5"},
+    ])
+    residuals = scenario.calibrated.residuals
+    assert residuals["within_tolerance"].all() and residuals["residual_dkk"].abs().max() < 1
+
+
+def test_an_invoice_with_moms_is_named_and_nothing_is_applied():
+    with pytest.raises(ScenarioError) as caught:
+        _calibrated([
+            {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
+            {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3_682 * 1.25,
+             "reference": "F5 (med moms)"},
+        ])
+    message = str(caught.value)
+    assert "Samsø 2021 SAPA" in message and "Læsø 2021 SAPA" in message and "moms" in message
+
+
+def test_infrastructure_is_checked_against_the_sourced_price_never_refitted():
+    good = {"kommune": "Læsø", "year": 2021, "component": "infrastructure", "amount_dkk": 25 * 1_764, "reference": "I"}
+    assert _calibrated([good]).calibrated.parameters == {}
+    with pytest.raises(ScenarioError, match=r"Læsø 2021 infrastructure \(sourced price\)"):
+        _calibrated([{**good, "amount_dkk": 25 * 1_764 * 1.25}])
+
+
+def test_every_bad_row_is_listed_at_once_with_file_and_row(tmp_path):
+    path = tmp_path / "fakturaer.csv"
+    path.write_text(
+        "kommune;year;component;amount_dkk;months;reference\n"
+        "Arhus;2021;sapa;100;;A\n"  # row 2: unknown municipality
+        "Læsø;2021;sapa;-5;;B\n"  # row 3: negative amount
+        "Læsø;2021;kaffe;5;;C\n"  # row 4: unknown component
+        "Læsø;2022;sapa;21168;;\n"  # row 5: no reference
+        "Læsø;2021;buffet;8467,2;;D\n"  # row 6: fine
+        "Læsø;2021;buffet;8467,2;;E\n"  # row 7: duplicate of row 6
+        "Læsø;2021;sapa;1.234;;F\n",  # row 8: ambiguous number
+        encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data({"name": "x", "calibration_file": str(path)})
+    message = str(caught.value)
+    for expected in ("fakturaer.csv, row 2: unknown municipality 'Arhus'; did you mean 'Aarhus'?",
+                     "row 3: amount_dkk '-5' must be a positive amount", "row 4: component 'kaffe' must be one of",
+                     "row 5: reference is missing", "row 7: Læsø 2021 buffet is also given at fakturaer.csv, row 6",
+                     "row 8: amount_dkk: '1.234' is ambiguous"):
+        assert expected in message, expected
+
+
+@pytest.mark.parametrize("invoice,message", [
+    ({"kommune": "Læsø", "year": 2019, "component": "infrastructure"}, "infrastructure is not billed to Læsø in 2019"),
+    ({"kommune": "Læsø", "year": 2018, "component": "sapa"}, "year 2018 is outside the years the model covers"),
+    ({"kommune": "Læsø", "year": 2019, "component": "sapa", "months": 6}, "billed sapa for 3 months in 2019, not 6"),
+    ({"kommune": "Læsø", "year": 2023, "component": "kmd_sag"}, "kmd_sag is not billed to Læsø in 2023"),
+])
+def test_a_year_or_component_not_billed_is_refused(invoice, message):
+    with pytest.raises(ScenarioError, match=message):
+        _calibrated([{"amount_dkk": 1000, "reference": "R", **invoice}])
+
+
+def test_a_placeholder_overridden_in_a_scenario_says_which_scenario_set_it_and_stays_unsourced():
+    scenario = scenario_from_data({"name": "Mit gæt", "parameters": {"old_model.full_price": 18}})
+    parameter = scenario.params["old_model.full_price"]
+    assert parameter.status == "scenario" and "Mit gæt" in parameter.reference
+    table = compute(scenario, [2021])
+    assert "old_model.full_price" in table.attrs["unsourced"]
+    assert (table.loc[(table["model"] == "old") & (table["component"] == "sapa"), "scenario"]
+            .str.contains("old_model.full_price")).all()
+    with pytest.raises(ScenarioError, match="a sourced value needs a reference"):
+        scenario_from_data({"name": "x", "parameters": {"old_model.full_price": {"value": 18, "status": "sourced"}}})
+    with pytest.raises(ScenarioError, match="'calibrated' is given by a calibration"):
+        scenario_from_data({"name": "x", "parameters": {"sapa.knee.rate": {"value": 0.4, "status": "calibrated"}}})
+
+
+def test_the_cli_calibrates_from_a_file_and_writes_a_scenario_that_reproduces_the_invoices(tmp_path):
+    invoices = tmp_path / "fakturaer.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;reference\n"
+                        "Aarhus;2021;sapa;2.773.204,80;Faktura 2021-0042\n"
+                        "Læsø;2021;sapa;21168,00;Faktura 2021-0077\n", encoding="utf-8-sig")
+    out = tmp_path / "min.yaml"
+    result = subprocess.run([sys.executable, "-m", "sapa_model.cli", "calibrate", str(invoices), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Knæksats, SAPA" in result.stdout and "40,0 %" in result.stdout and "12,00 i 2021" in result.stdout
+    assert "2.773.204,80" in result.stdout and "Faktura 2021-0042" in result.stdout
+    table = compute(load_scenario(out), [2021])
+    assert _bill(table, "Aarhus")[2021] == pytest.approx(2_773_204.80, abs=0.01)
+    assert _bill(table, "Læsø")[2021] == pytest.approx(21_168.00, abs=0.01)
+    bad = subprocess.run([sys.executable, "-m", "sapa_model.cli", "calibrate", str(tmp_path / "none.csv"), "--out",
+                          str(tmp_path / "x.yaml")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_the_explorer_loads_a_calibrated_scenario_and_keeps_its_invoices(tmp_path):
+    from sapa_model.views.explorer import Explorer
+
+    scenario = _calibrated(CASES[2]["invoices"])
+    path = tmp_path / "kalibreret.yaml"
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    explorer = Explorer(path)
+    rate = explorer.sliders["sapa.knee.rate"]
+    assert rate.disabled and rate.value == pytest.approx(0.40)  # the invoices fix it, not the slider
+    years = sorted(explorer.table["year"].unique())
+    assert explorer.table["amount_dkk"].tolist() == compute(load_scenario(path), years)["amount_dkk"].tolist()
+    assert "kalibreret fra fakturaer" in explorer.banner.value
+    assert [o.as_data() for o in explorer.scenario().calibration] == [o.as_data() for o in scenario.calibration]
+
+
+def test_a_report_built_from_invoices_says_which_figures_they_fixed(tmp_path):
+    from reports_fixture import sapa
+
+    path = tmp_path / "kalibreret.yaml"
+    path.write_text(_calibrated(CASES[2]["invoices"]).to_yaml(), encoding="utf-8")
+    result = sapa("reports", "--out", str(tmp_path / "out"), "--quiet", "--kommune", "Læsø", "--scenario", str(path))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "out/kommuner/825-laesoe.html").read_text(encoding="utf-8")
+    banner = page.split('class="sapa-banner"', 1)[1].split("</aside>", 1)[0]
+    assert "kalibreret fra fakturaer" in banner and "Kalibreret fra 2 faktura(er): Læsø 2021 (F1); Aarhus 2021 (F3)" in banner
+    assert "illustrativ pladsholder" in banner  # what the invoices did not fix is still listed as a placeholder
