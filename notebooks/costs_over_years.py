@@ -23,40 +23,58 @@
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
 region = ""  # str: Hovedstaden, Sjælland, Syddanmark, Midtjylland or Nordjylland; empty means all of Denmark
-first_year = None  # int | None: first year shown; None: SAPA's first billing year
-last_year = None  # int | None: last year shown; None: the model's default horizon
+budget_year = None  # int | None: the budget year, shown with its three overslagsår; None: the year after today
+unit = 1000  # int: the budget table's unit: 1 for kroner, 1000 for 1.000 kr.
+prices = None  # int | None: state amounts in this year's price level (needs a price index); None: current prices
+first_year = None  # int | None: first year of the history; None: SAPA's first billing year
+last_year = None  # int | None: last year of the history; None: the horizon, at least the last overslagsår
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import analysis, budget, charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import COMPONENT, PROJECTION
 from sapa_model.views.notebook import setup
 
-ctx = setup(scenario=scenario, region=region, first_year=first_year, last_year=last_year)
+ctx = setup(scenario=scenario, region=region, budget_year=budget_year, unit=unit, prices=prices,
+            first_year=first_year, last_year=last_year)
 table = ctx.table[ctx.table["region"] == ctx.region] if ctx.region else ctx.table
 area = f"Region {ctx.region}" if ctx.region else "hele landet"
-show.heading(f"Kommunernes udgifter {ctx.years[0]}-{ctx.years[-1]}, {area}",
+caption = ctx.basis.caption(ctx.params)
+show.heading(f"Kommunernes udgifter til SAPA, {area}: budget {ctx.year} og overslagsår",
              "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
-             "buffetpris og KMD Sag), i alt og pr. indbygger, efter den gamle og den nye afregningsmodel.",
-             ctx.scenario, table)
-display(show.scenario_box(ctx.scenario))
+             "buffetpris og KMD Sag) efter den nye afregningsmodel, i budgetåret og overslagsårene og tilbage til "
+             "SAPAs første år, med den gamle model til sammenligning.", ctx.scenario, table)
+
+# %% tags=["remove_input"]
+guide = analysis.budget_guide(table, ctx.budget_years, ctx.basis.unit)
+total = guide.iloc[-1]
+display(Markdown(
+    f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.num(total[str(ctx.year)])} "
+    f"{budget.UNITS[ctx.basis.unit]}** for SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og "
+    f"{fmt.num(sum(total[str(y)] for y in ctx.budget_years))} {budget.UNITS[ctx.basis.unit]} over budgetperioden "
+    f"{ctx.budget_years[0]}-{ctx.budget_years[-1]} ({caption})."))
+carried = show.carried_forward(ctx.scenario, table.attrs.get("extrapolated", []))
+display(show.table(guide, {str(y): fmt.num for y in ctx.budget_years} | {"Kommunekode": show.code},
+                   caption=f"Ny model, alle betalinger pr. kommune, {caption}"))
+display(Markdown("\n\n".join([budget.rounding_note(ctx.basis.unit),
+                                budget.price_basis_text(ctx.basis, ctx.params, carried)])))
+last = analysis.national(table)
+last = last[last["year"] == ctx.year].groupby("model")["amount_dkk"].sum()
+show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), year=ctx.year,
+                 total_new_budget_year=last["new"], total_old_budget_year=last["old"],
+                 guide_total=total[str(ctx.year)], unit=ctx.basis.unit)
 
 # %% [markdown]
-# ## Betalingerne fordelt på komponenter
+# ## Betalingerne over årene, fordelt på komponenter
 
 # %% tags=["remove_input"]
 by_component = analysis.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
-last = by_component[by_component["year"] == ctx.years[-1]].groupby("model")["amount_dkk"].sum()
-display(Markdown(
-    f"I {ctx.years[-1]} betaler kommunerne i {area} i alt {fmt.kr(last['new'])} efter den nye model og "
-    f"{fmt.kr(last['old'])} efter den gamle, for {table['kommunekode'].nunique()} kommuner."))
 display(charts.stacked_components(by_component, f"Betalinger pr. år, {area}",
                                   f"Søjlediagram over de samlede betalinger pr. år i {area}, fordelt på komponenter, "
-                                  "et panel for hver model"))
-show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), last_year=ctx.years[-1],
-                 total_new_last_year=last["new"], total_old_last_year=last["old"])
+                                  "et panel for hver model", axis_title=f"kr. ({caption})"))
+display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
 # ## Hver kommunes betaling pr. år
@@ -70,36 +88,37 @@ new = per_inhabitant[per_inhabitant["model"] == "new"]
 display(charts.municipal_lines(new, "Samlet betaling pr. kommune og år, ny model",
                                "Små linjediagrammer, et pr. region, med en linje pr. kommune for den samlede betaling "
                                "pr. år; hule punkter markerer fremskrevne indbyggertal"))
-spread = analysis.per_inhabitant_spread(table, ctx.years[-1])
-display(Markdown(
-    f"Pr. indbygger er betalingen i {ctx.years[-1]} næsten ens: mellem {fmt.kr_per_inhabitant(spread['min'])} og "
-    f"{fmt.kr_per_inhabitant(spread['max'])} efter den nye model. Alle kommuner under knækket betaler samme pris pr. "
-    "indbygger for SAPA, infrastruktur og buffet; forskellene kommer fra knækket for de største kommuner, "
-    "faktureringsstarten i 2019 og KMD Sag, hvis udgangspunkt er indbyggertallet i 2013."))
+spread = analysis.per_inhabitant_spread(table, ctx.year)
+display(Markdown(f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {fmt.kr_per_inhabitant(spread['min'])} og "
+                 f"{fmt.kr_per_inhabitant(spread['max'])} efter den nye model. "
+                 + analysis.spread_explanation(table, ctx.year, ctx.scenario)))
 
 # %% [markdown]
 # ## Befolkningsudviklingens betydning
+#
+# SAPA, infrastrukturen og buffetprisen følger indbyggertallet 1. januar; KMD Sag gør ikke og er ikke
+# med her.
 
 # %% tags=["remove_input"]
-growth = analysis.population_effect(table, ctx.years[0] + 1 if ctx.years[0] < 2020 else ctx.years[0], ctx.years[-1])
+growth = analysis.population_effect(table, analysis.first_full_year(ctx.scenario), ctx.years[-1])
 columns = {"kommune": "Kommune", "population_from": f"Indbyggere {growth.attrs['from']}",
            "population_to": f"Indbyggere {growth.attrs['to']}", "growth": "Vækst",
            "bill_from": f"Betaling {growth.attrs['from']}", "bill_to": f"Betaling {growth.attrs['to']}"}
 shown = growth.head(10)[list(columns)].rename(columns=columns)
 display(Markdown(
-    f"Betalingerne følger indbyggertallet 1. januar. Fra {growth.attrs['from']} til {growth.attrs['to']} vokser "
-    f"indbyggertallet mest i {growth.iloc[0]['kommune']} ({fmt.pct(growth.iloc[0]['growth'])}). "
-    f"Indbyggertal efter {show.last_observed_year()} er fremskrevet "
-    f"({PROJECTION[ctx.scenario.params.value('projection.method')]})."))
+    f"Fra {growth.attrs['from']}, det første år hvor alle kommuner betaler SAPA og infrastruktur hele året, til "
+    f"{growth.attrs['to']} vokser indbyggertallet mest i {growth.iloc[0]['kommune']} "
+    f"({fmt.pct(growth.iloc[0]['growth'])}). Indbyggertal efter {show.last_observed_year()} er fremskrevet "
+    f"({PROJECTION[ctx.params.value('projection.method')]})."))
 formats = dict(zip(shown.columns[1:], [fmt.num, fmt.num, fmt.pct, fmt.kr, fmt.kr]))
-display(show.table(shown, formats,
-                   caption="De ti kommuner med størst befolkningsvækst (betaling: ny model, alle komponenter)"))
+display(show.table(shown, formats, caption="De ti kommuner med størst befolkningsvækst (betaling: ny model, SAPA, "
+                                           f"infrastruktur og buffetpris; {caption})"))
 
 # %% [markdown]
-# ## Alle kommuner i det sidste år
+# ## Alle kommuner i budgetåret
 
 # %% tags=["remove_input"]
-final = per_inhabitant[per_inhabitant["year"] == ctx.years[-1]].pivot_table(
+final = per_inhabitant[per_inhabitant["year"] == ctx.year].pivot_table(
     index=["kommune", "region"], columns="model", values=["amount_dkk", "per_inhabitant"], observed=True)
 final.columns = [f"{a}_{m}" for a, m in final.columns]
 final = final.reset_index().sort_values("per_inhabitant_new", ascending=False)
@@ -110,7 +129,7 @@ display(show.table(shown[["Kommune", "Region", "I alt, ny model", "I alt, gammel
                           "Pr. indbygger, gammel"]],
                    {"I alt, ny model": fmt.kr, "I alt, gammel model": fmt.kr, "Pr. indbygger, ny": fmt.kr_per_inhabitant,
                     "Pr. indbygger, gammel": fmt.kr_per_inhabitant},
-                   caption=f"Betalinger i {ctx.years[-1]}, alle komponenter"))
+                   caption=f"Betalinger i {ctx.year}, alle komponenter ({caption})"))
 
 # %% tags=["remove_input"]
 display(show.provenance(ctx.scenario))

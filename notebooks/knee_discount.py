@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
-year = 2022  # int: the year analysed (from the year the infrastructure is billed on its own, its knee is shown too)
+budget_year = None  # int | None: the year analysed, the budget year; None: the year after today
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
@@ -31,14 +31,14 @@ from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.notebook import setup
 
-ctx = setup(scenario=scenario, first_year=year, last_year=year, year=year)
+ctx = setup(scenario=scenario, budget_year=budget_year)
 params = ctx.params
 day = f"{ctx.year}-01-01"
 threshold, rate = ctx.knee()
 show.heading(
     f"Knækrabatten i {ctx.year}",
     f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
-    f"{fmt.pct(rate, 0)} af SAPA-prisen. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
+    f"{fmt.pct(rate, 0)}{show.status_note(params, 'sapa.knee.rate')} af SAPA-prisen. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
     "jævnt med indbyggertallet, blot langsommere over knækket. Den fælleskommunale infrastruktur har sit eget "
     "knæk. Her vises, hvem rabatten hjælper, og hvad den koster de øvrige kommuner, når SAPAs samlede pris ikke "
     "stiger.", ctx.scenario, ctx.table)

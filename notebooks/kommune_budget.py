@@ -23,102 +23,117 @@
 # %% tags=["parameters"]
 kommune = "Aarhus"  # str | int: the municipality, by name (any common spelling) or 3-digit code
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
-first_year = None  # int | None: first year shown; None: SAPA's first billing year
-last_year = None  # int | None: last year shown; None: the model's default horizon
-year = 2021  # int: the year the summary at the top speaks of
-invoice_year = 2019  # int: the year whose monthly invoices are shown
+budget_year = None  # int | None: the budget year, shown with its three overslagsår; None: the year after today
+unit = 1  # int: the budget tables' unit: 1 for kroner, 1000 for 1.000 kr.
+prices = None  # int | None: state amounts in this year's price level (needs a price index); None: current prices
+first_year = None  # int | None: first year of the history; None: SAPA's first billing year
+last_year = None  # int | None: last year of the history; None: the horizon, at least the last overslagsår
 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, charts, fmt
+from sapa_model.views import analysis, budget, charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import APPROVED, COMPONENT, PROJECTION, WAVE, official_name
 from sapa_model.views.notebook import setup
 
-ctx = setup(kommune=kommune, scenario=scenario, first_year=first_year, last_year=last_year, year=year,
-            invoice_year=invoice_year)
+ctx = setup(kommune=kommune, scenario=scenario, budget_year=budget_year, unit=unit, prices=prices,
+            first_year=first_year, last_year=last_year)
 place = ctx.municipality
+name, whose = official_name(place.name), fmt.genitive(place.name)
 mine = ctx.table[ctx.table["kommunekode"] == place.code]
 lines = analysis.budget_lines(ctx.table, place.code)
-summary = lines.loc[ctx.year]
-show.heading(f"{official_name(place.name)}: SAPA {ctx.years[0]}-{ctx.years[-1]}",
-             "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger, år for år, efter den gamle "
-             f"afregningsmodel (trappemodellen) og den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}.",
-             ctx.scenario, mine)
+in_kroner = analysis.lines_table(lines)  # each line rounded to whole kroner; totals are their sums
+caption = ctx.basis.caption(ctx.params)
+show.heading(f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
+             "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger efter den nye "
+             f"afregningsmodel, som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den "
+             "gamle (trappemodellen).", ctx.scenario, mine)
 
 # %% tags=["remove_input"]
+year = in_kroner.loc[ctx.year]
 population_now = int(mine.loc[mine["year"] == ctx.year, "population"].iloc[0])
+projected_now = bool(mine.loc[mine["year"] == ctx.year, "population_projected"].any())
 display(Markdown(
-    f"**{official_name(place.name)} betaler i {ctx.year} {fmt.kr(summary[('new', 'sapa')])} for SAPA** efter den nye "
-    f"model ({fmt.kr(summary[('old', 'sapa')])} efter den gamle), eller "
-    f"{fmt.kr_per_inhabitant(summary[('new', 'sapa')] / population_now)} pr. indbygger. Dertil kommer "
-    f"{fmt.kr(summary[('new', 'infrastructure')])} for den fælleskommunale infrastruktur, "
-    f"{fmt.kr(summary[('new', 'buffet')])} i buffetpris og {fmt.kr(summary[('new', 'kmd_sag')])} til KMD Sag, "
-    f"i alt {fmt.kr(summary[('new', 'total')])} ({fmt.kr(summary[('old', 'total')])} efter den gamle model).\n\n"
-    f"Kommunen er i SAPAs bølgeplan med i **{WAVE[place.wave].lower()}** og faktureres fra "
-    f"**{fmt.date(place.billing_start)}**. Indbyggertallet 1. januar {ctx.year} er {fmt.num(population_now)}."
-))
-display(show.scenario_box(ctx.scenario))
+    f"**I {ctx.year} betaler {name} {fmt.kr(year['SAPA, ny model'])} for SAPA** efter den nye model, "
+    f"{fmt.kr_per_inhabitant(year['SAPA, ny model'] / population_now)} pr. indbygger. Med "
+    f"{fmt.kr(year[COMPONENT['infrastructure']])} for den fælleskommunale infrastruktur, "
+    f"{fmt.kr(year[COMPONENT['buffet']])} i buffetpris og {fmt.kr(year[COMPONENT['kmd_sag']])} til KMD Sag er det "
+    f"**i alt {fmt.kr(year['I alt, ny model'])}**.\n\n"
+    f"Beløbene er i {ctx.basis.caption(ctx.params).split(', ', 1)[1]} og bygger på "
+    f"{'et fremskrevet' if projected_now else 'Danmarks Statistiks'} indbyggertal 1. januar {ctx.year}: "
+    f"{fmt.num(population_now)}. Efter den gamle model ville kommunen have betalt "
+    f"{fmt.kr(year['I alt, gammel model'])} i alt på den planlagte tidsplan for monopolbruddet."))
 show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
-                 sapa_new=summary[("new", "sapa")], sapa_old=summary[("old", "sapa")],
-                 total_new=summary[("new", "total")], total_old=summary[("old", "total")])
+                 sapa_new=lines.loc[ctx.year, ("new", "sapa")], sapa_old=lines.loc[ctx.year, ("old", "sapa")],
+                 total_new=lines.loc[ctx.year, ("new", "total")], total_old=lines.loc[ctx.year, ("old", "total")])
+
+# %% [markdown]
+# ## Budgetåret og overslagsårene
 
 # %% tags=["remove_input"]
-notes = []
+carried = show.carried_forward(ctx.scenario, mine.attrs.get("extrapolated", []))
+display(show.budget_table(analysis.lines_table(lines.loc[ctx.budget_years], ctx.basis.unit),
+                          f"{name}: budget {ctx.year} og overslagsår, {caption}",
+                          [budget.rounding_note(ctx.basis.unit),
+                           budget.price_basis_text(ctx.basis, ctx.params, carried)]))
+show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years)
+
+# %% [markdown]
+# ## Fakturaerne i budgetåret
+#
+# SAPA faktureres månedligt; under den nye model er månedsbeløbet fast i hele kalenderåret.
+
+# %% tags=["remove_input"]
+months = analysis.invoices(place.code, ctx.year, ctx.scenario, ctx.basis)
+display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {caption}",
+                          [budget.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
+                           "årets beløb i tabellen ovenfor."], index="Måned"))
+
+# %% tags=["remove_input"]
+monthly_rows = analysis.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
+charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.year}",
+                    f"Søjlediagram over {whose} månedlige fakturaer i {ctx.year} fordelt på komponenter, "
+                    "et panel for hver model", caption)
+
+# %% tags=["remove_input"]
+notes = [f"{name} er i SAPAs bølgeplan med i **{WAVE[place.wave].lower()}** og faktureres for SAPA fra "
+         f"**{fmt.date(analysis.billing_start(place, ctx.scenario))}**."]
 if place.wave_inferred:
     notes.append(
-        f"**Usikker bølgeplacering.** {place.name}s placering i bølgeplanen er udledt af rækkefølgen på KOMBITs "
+        f"**Usikker bølgeplacering.** {whose} placering i bølgeplanen er udledt af rækkefølgen på KOMBITs "
         "slide, ikke aflæst direkte. " + analysis.inferred_wave_note(place, ctx.scenario))
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
     notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
-                 f"med {projected[0] - 1}; derefter: "
-                 f"{PROJECTION[ctx.scenario.params.value('projection.method')]}.")
-if notes:
-    display(Markdown("## Forbehold for denne kommune\n\n" + "\n\n".join(notes)))
+                 f"med {projected[0] - 1}; derefter: {PROJECTION[ctx.params.value('projection.method')]}.")
+display(Markdown("## Forbehold for denne kommune\n\n" + "\n\n".join(notes)))
+display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
-# ## Budgetlinjer pr. år
+# ## Alle år: den nye og den gamle model
 #
-# Begge modeller med alle komponenter, i kroner. Infrastrukturen, buffetprisen og KMD Sag betales ens
-# under begge modeller; forskellen ligger i SAPA-linjen.
+# Infrastrukturen, buffetprisen og KMD Sag betales ens under begge modeller; forskellen ligger i
+# SAPA-linjen.
 
 # %% tags=["remove_input"]
-years_table = analysis.lines_table(lines)
-display(show.table(years_table.rename_axis("År").reset_index(), {c: fmt.kr for c in years_table.columns},
-                   caption=f"{official_name(place.name)}: budgetlinjer i kr."))
+display(show.budget_table(analysis.lines_table(lines, ctx.basis.unit),
+                          f"{name}: budgetlinjer {ctx.years[0]}-{ctx.years[-1]}, {caption}",
+                          [budget.rounding_note(ctx.basis.unit)]))
 
 # %% tags=["remove_input"]
 totals_by_year = analysis.totals(mine)
 charts.model_lines(
     totals_by_year, "amount_dkk", f"{place.name}: samlede betalinger pr. år",
-    f"Linjediagram over {place.name}s samlede betalinger pr. år efter gammel og ny model", "kr. pr. år",
+    f"Linjediagram over {whose} samlede betalinger pr. år efter gammel og ny model", f"kr. pr. år ({caption})",
     subtitle="SAPA, infrastruktur, buffetpris og KMD Sag tilsammen")
 
 # %% tags=["remove_input"]
 stacked = mine.assign(Komponent=mine["component"].map(COMPONENT))
 charts.stacked_components(
     stacked, f"{place.name}: betalingerne fordelt på komponenter",
-    f"Søjlediagram over {place.name}s betalinger pr. år fordelt på SAPA, infrastruktur, buffetpris og KMD Sag, "
-    "et panel for hver model")
-
-# %% [markdown]
-# ## Månedlige fakturaer
-#
-# Fakturaerne måned for måned i det valgte år. SAPA faktureres fra kommunens faktureringsstart; under
-# den nye model er månedsbeløbet fast i hele kalenderåret.
-
-# %% tags=["remove_input"]
-months = analysis.invoices(place.code, ctx.invoice_year, ctx.scenario)
-display(show.table(months.reset_index(), {c: fmt.kr for c in months.columns},
-                   caption=f"{place.name}: fakturaer i {ctx.invoice_year}, kr."))
-
-# %% tags=["remove_input"]
-monthly_rows = analysis.monthly_rows(place.code, ctx.invoice_year, ctx.scenario)
-charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.invoice_year}",
-                    f"Søjlediagram over {place.name}s månedlige fakturaer i {ctx.invoice_year} fordelt på komponenter, "
-                    "et panel for hver model")
+    f"Søjlediagram over {whose} betalinger pr. år fordelt på SAPA, infrastruktur, buffetpris og KMD Sag, "
+    "et panel for hver model", axis_title=f"kr. ({caption})")
 
 # %% [markdown]
 # ## Knækrabatten
@@ -126,18 +141,26 @@ charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.in
 # %% tags=["remove_input"]
 knee = analysis.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
 threshold, rate = ctx.knee()
+rate_text = f"{fmt.pct(rate, 0)}{show.status_note(ctx.params, 'sapa.knee.rate')}"
 if knee["above_threshold"]:
-    display(Markdown(
-        f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "
-        f"indbyggere ud over knækket betaler {fmt.pct(rate, 0)} af SAPA-prisen. I {ctx.year} sparer knækket "
-        f"kommunen **{fmt.kr(-knee['effect'])}** ({fmt.kr_per_inhabitant(-knee['effect_per_inhabitant'])} pr. "
-        f"indbygger) i forhold til en model uden knæk med samme samlede betaling."))
+    text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "
+            f"indbyggere ud over knækket betaler {rate_text} af SAPA-prisen. I {ctx.year} sparer knækket "
+            f"kommunen **{fmt.kr(-knee['effect'])}** ({fmt.kr_per_inhabitant(-knee['effect_per_inhabitant'])} pr. "
+            f"indbygger) i forhold til en model uden knæk med samme samlede betaling.")
 else:
-    display(Markdown(
-        f"{place.name} har under {fmt.num(threshold)} indbyggere og får ikke selv knækrabat. Fordi SAPAs samlede "
-        f"pris ikke stiger, betaler kommunen lidt mere pr. indbygger for de store kommuners rabat: "
-        f"**{fmt.kr(knee['effect'])}** i {ctx.year} ({fmt.kr_per_inhabitant(knee['effect_per_inhabitant'])} pr. "
-        "indbygger)."))
+    text = (f"{place.name} har under {fmt.num(threshold)} indbyggere og får ikke selv knækrabat (indbyggere ud over "
+            f"knækket betaler {rate_text} af prisen). Fordi SAPAs samlede pris ikke stiger, betaler kommunen lidt "
+            f"mere pr. indbygger for de store kommuners rabat: **{fmt.kr(knee['effect'])}** i {ctx.year} "
+            f"({fmt.kr_per_inhabitant(knee['effect_per_inhabitant'])} pr. indbygger).")
+if ctx.year >= ctx.infrastructure_from:
+    infra = analysis.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario).set_index("kommunekode")
+    infra_threshold, infra_rate = ctx.knee("infrastructure")
+    saving = infra.loc[place.code, "saving"]
+    text += (f"\n\nInfrastrukturen har sit eget knæk ved {fmt.num(infra_threshold)} indbyggere "
+             f"({fmt.pct(infra_rate, 0)} af prisen ud over det). "
+             + (f"Det sparer {place.name} {fmt.kr(saving)} i {ctx.year}." if analysis.more(saving) else
+                f"{place.name} er under det og betaler fuld infrastrukturpris for alle indbyggere."))
+display(Markdown(text))
 
 # %% [markdown]
 # ## Indbyggertal 1. januar
@@ -146,7 +169,7 @@ else:
 people = mine.drop_duplicates("year")[["year", "population", "population_projected"]].rename(
     columns={"population_projected": "projected"})
 charts.population_path(people, f"{place.name}: indbyggertal 1. januar",
-                       f"Linjediagram over {place.name}s indbyggertal 1. januar; fremskrevne år er stiplede",
+                       f"Linjediagram over {whose} indbyggertal 1. januar; fremskrevne år er stiplede",
                        show.last_observed_year())
 
 # %% tags=["remove_input"]

@@ -22,6 +22,7 @@
 
 # %% tags=["parameters"]
 scenario = ""  # str: path to a scenario YAML file; empty means the shipped baseline
+budget_year = None  # int | None: the budget year, shown with its three overslagsår; None: the year after today
 first_year = None  # int | None: first year compared; None: SAPA's first billing year
 last_year = None  # int | None: last year compared; None: the model's default horizon
 draws = 10000  # int: number of Monte Carlo draws of the monopoly-break delays
@@ -35,14 +36,15 @@ from sapa_model.views.labels import APPROVED, COMPONENT
 from sapa_model.engine import simulate
 from sapa_model.views.notebook import setup
 
-ctx = setup(scenario=scenario, first_year=first_year, last_year=last_year, draws=draws)
+ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table
 threshold, rate = ctx.knee()
 show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
              "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
              f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
              "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
-             f"{fmt.num(threshold)} (de betaler {fmt.pct(rate, 0)} af prisen).", ctx.scenario, table)
+             f"{fmt.num(threshold)} (de betaler {fmt.pct(rate, 0)}{show.status_note(ctx.params, 'sapa.knee.rate')} af "
+             "prisen).", ctx.scenario, table)
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import SapaError
+from .errors import SapaError, echo
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=300, metavar="SECONDS", help="time limit per report (default: 300)"
     )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    _budget_options(
+        reports,
+        unit_help="the budget tables' unit: 1 (kroner) or 1000 (1.000 kr.); default: kroner in "
+        "the municipal reports, 1.000 kr. in the national budget tables",
+    )
     budget = commands.add_parser(
         "budget",
         help="print one municipality's budget lines",
@@ -47,7 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget.add_argument("kommune", metavar="NAME_OR_CODE")
     budget.add_argument("--scenario", default="", metavar="FILE")
-    budget.add_argument("--years", default="", metavar="FIRST-LAST", help="default: the model's default years")
+    budget.add_argument(
+        "--years",
+        default="",
+        metavar="FIRST-LAST",
+        help="these years instead of the budget year and its overslagsår (history, e.g. 2019-2026)",
+    )
+    _budget_options(budget, unit_help="1 (kroner, default) or 1000 (1.000 kr.)")
     calibrate = commands.add_parser(
         "calibrate",
         help="solve the real prices from invoices and write a scenario",
@@ -62,10 +73,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _budget_options(parser: argparse.ArgumentParser, unit_help: str) -> None:
+    parser.add_argument(
+        "--budget-year",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="the budget year, shown with its three overslagsår (default: the year after today, or "
+        "after SOURCE_DATE_EPOCH)",
+    )
+    parser.add_argument("--unit", type=int, default=None, choices=(1, 1000), help=unit_help)
+    parser.add_argument(
+        "--prices",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="state amounts in this year's price level (needs a price index in the scenario); "
+        "default: current prices, as invoiced",
+    )
+
+
+def _basis(args: argparse.Namespace, scenario):
+    """The budget year and the basis (unit, price level) the options ask for, checked against the scenario."""
+    from .views.budget import Basis, check_budget_year
+
+    return check_budget_year(args.budget_year, scenario.params), Basis(args.unit or 1, args.prices).check(
+        scenario.params
+    )
+
+
 def _reports(args: argparse.Namespace) -> int:
     from .data import datasets
     from .data.names import resolve_codes
-    from .report.build import build, kommune_jobs, national_jobs
+    from .report.build import Settings, build, kommune_jobs, national_jobs
     from .scenarios import load_scenario
 
     # Every option is checked before any work starts.
@@ -75,11 +115,12 @@ def _reports(args: argparse.Namespace) -> int:
         raise SapaError(f"--timeout must be a positive number of seconds, not {args.timeout}")
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
     scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
-    load_scenario(scenario or None)
+    budget_year, _ = _basis(args, load_scenario(scenario or None))
+    settings = Settings(scenario, budget_year, args.unit, args.prices)
     if args.out.exists() and not args.out.is_dir():
         raise SapaError(f"--out {args.out} is a file; give a folder")
     jobs = (national_jobs() if (args.national or not args.kommune) else []) + kommune_jobs(codes)
-    outcomes = build(args.out, jobs, scenario, workers=args.jobs, timeout=args.timeout, progress=not args.quiet)
+    outcomes = build(args.out, jobs, settings, workers=args.jobs, timeout=args.timeout, progress=not args.quiet)
     failed = [o for o in outcomes if o.error]
     built = len(outcomes) - len(failed)
     print(f"{built} rapporter bygget i {args.out}/ (åbn {args.out / 'index.html'})", file=sys.stderr)
@@ -94,24 +135,67 @@ def _reports(args: argparse.Namespace) -> int:
 def _budget(args: argparse.Namespace) -> int:
     from .data.names import municipality
     from .engine import compute
-    from .views import fmt
+    from .scenarios import load_scenario
+    from .views import budget, fmt
     from .views.analysis import budget_lines, lines_table
+    from .views.presentation import basis as basis_rows
+    from .views.presentation import carried_forward
 
-    years = None
+    scenario = load_scenario(args.scenario or None)
+    budget_year, basis = _basis(args, scenario)
+    years = budget.budget_years(budget_year)
     if args.years:
         try:
             first, last = (int(y) for y in args.years.split("-"))
         except ValueError:
-            raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2030, not {args.years!r}") from None
-        years = range(first, last + 1)
+            raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2026, not {echo(args.years)}") from None
+        years = list(range(first, last + 1))
     place = municipality(args.kommune)
-    table = compute(args.scenario or None, years)
-    lines = lines_table(budget_lines(table, place.code)).rename_axis("År")
-    print(f"{place.name} ({place.code}), kr. pr. år. Scenarie: {args.scenario or 'basis'}.")
-    print(lines.map(lambda v: fmt.num(v)).to_string())
-    if table.attrs["illustrative"]:
-        print(f"\nIllustrative tal: bygger på pladsholdere ({', '.join(table.attrs['illustrative'])}).")
+    table = budget.express(compute(scenario, years), basis, scenario.params)
+    mine = table[table["kommunekode"] == place.code]
+    lines = lines_table(budget_lines(table, place.code), basis.unit).rename_axis("År")
+    marks = _marks(mine)
+    shown = lines.map(fmt.num).assign(
+        Grundlag=mine.groupby("year")["status"].max().map(STATUS_SHORT), Mærker=lines.index.map(marks)
+    )
+    print(f"{place.name} ({place.code}), {basis.caption(scenario.params)}. Scenarie: {scenario.name}.")
+    if not args.years:
+        print(f"Budget {budget_year} og overslagsår {years[1]}-{years[-1]}; historik med --years.")
+    print(shown.to_string())
+    print(f"\n{budget.rounding_note(basis.unit)}")
+    print(budget.price_basis_text(basis, scenario.params, carried_forward(scenario, table.attrs["extrapolated"])))
+    print(
+        "Mærker: F = fremskrevet indbyggertal; V = pris videreført efter sidste kendte værdi; "
+        "B = faktureringsstarten afhænger af en udledt bølgeplacering."
+    )
+    listed = basis_rows(scenario, table.attrs["unsourced"])
+    if len(listed):
+        print("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
+        print(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
     return 0
+
+
+STATUS_SHORT = {
+    "sourced": "kilde",
+    "seed": "oplæg",
+    "calibrated": "kalibreret",
+    "scenario": "scenarie",
+    "assumption": "antagelse",
+    "illustrative": "illustrativ",
+}
+
+
+def _marks(rows) -> dict[int, str]:
+    """Per year: F (projected population), V (a price carried forward), B (an inferred wave decides billing)."""
+    by_year = rows.groupby("year").agg(
+        projected=("population_projected", "any"),
+        carried=("extrapolated", lambda v: (v.astype(str) != "").any()),
+        wave=("wave_inferred", "any"),
+    )
+    return {
+        int(year): " ".join(m for m, on in zip("FVB", flags) if on)
+        for year, flags in zip(by_year.index, by_year.itertuples(index=False))
+    }
 
 
 def _calibrate(args: argparse.Namespace) -> int:

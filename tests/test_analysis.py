@@ -83,11 +83,13 @@ def test_risk_is_sorted_and_spreads_are_not_negative():
 
 
 def test_invoices_add_up_to_the_year(table):
-    invoices = analysis.invoices("Læsø", 2019)
+    invoices = analysis.invoices("Læsø", 2019, unit=None)
     assert len(invoices) == 12 and invoices.index[9] == "oktober 2019"
     assert (invoices["SAPA, ny model"].iloc[:9] == 0).all() and (invoices["SAPA, ny model"].iloc[9:] > 0).all()
-    lines = analysis.lines_table(analysis.budget_lines(table, 825)).loc[2019]
+    lines = analysis.lines_table(analysis.budget_lines(table, 825), unit=None).loc[2019]
     assert invoices.sum().to_numpy() == pytest.approx(lines.to_numpy())
+    shown = analysis.invoices("Læsø", 2019)  # as the report shows them: whole kroner, each month adding up
+    assert (shown["I alt, ny model"] == shown[["SAPA, ny model", *analysis.SHARED_COLUMNS]].sum(axis=1)).all()
 
 
 def test_population_effect_by_hand(table):

@@ -12,7 +12,7 @@ from conftest import ROOT
 from notebook_runner import NOTEBOOKS, key_figures, run, text
 from sapa_model import compute, municipality
 from sapa_model.views import fmt
-from sapa_model.views.analysis import budget_lines, knee_effect, total_check
+from sapa_model.views.analysis import budget_lines, knee_effect, lines_table, total_check
 from sapa_model.views.labels import official_name
 
 NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer"]
@@ -37,16 +37,20 @@ def test_notebook_is_paired_with_its_text_file_and_committed_without_outputs(nam
     ("Aarhus", "scenarios/ky_delayed_12m.yaml"),
 ])
 def test_kommune_budget_shows_what_sapa_model_computes(tmp_path, kommune, scenario):
-    notebook = run("kommune_budget", tmp_path, kommune=kommune, scenario=scenario, year=2021)
+    """Led by the budget year 2028 and its overslagsår 2029-2031 (past the default horizon of 2030)."""
+    notebook = run("kommune_budget", tmp_path, kommune=kommune, scenario=scenario, budget_year=2028)
     figures = key_figures(notebook)
     place = municipality(kommune)
-    lines = budget_lines(compute(ROOT / scenario if scenario else None, range(2019, 2031)), place.code).loc[2021]
-    assert figures["kommunekode"] == place.code
+    wide = budget_lines(compute(ROOT / scenario if scenario else None, range(2019, 2032)), place.code)
+    lines, shown_lines = wide.loc[2028], lines_table(wide).loc[2028]
+    assert figures["kommunekode"] == place.code and figures["budget_years"] == [2028, 2029, 2030, 2031]
     assert figures["sapa_new"] == pytest.approx(lines[("new", "sapa")], abs=0.01)
     assert figures["sapa_old"] == pytest.approx(lines[("old", "sapa")], abs=0.01)
     assert figures["total_new"] == pytest.approx(lines[("new", "total")], abs=0.01)
     shown = text(notebook)
-    assert f"{official_name(place.name)} betaler i 2021 {fmt.kr(lines[('new', 'sapa')])} for SAPA" in shown
+    assert f"I 2028 betaler {official_name(place.name)} {fmt.kr(shown_lines['SAPA, ny model'])} for SAPA" in shown
+    assert f"budget 2028 og overslagsår, kr., løbende priser, ekskl. moms" in shown
+    assert "fakturaer pr. måned i 2028" in shown and ">2031<" in shown
     assert "Illustrative tal" in shown
     if place.wave_inferred:
         assert "Usikker bølgeplacering" in shown
@@ -63,7 +67,7 @@ def test_old_vs_new_totals_equal_sapa_model(tmp_path):
 
 
 def test_knee_discount_figures_equal_sapa_model(tmp_path):
-    figures = key_figures(run("knee_discount", tmp_path, year=2022))
+    figures = key_figures(run("knee_discount", tmp_path, budget_year=2022))
     effect = knee_effect(None, [2022])
     big = effect[effect["above_threshold"]]
     assert sorted(figures["above_threshold"]) == ["Aalborg", "Aarhus", "København", "Odense"]
@@ -72,11 +76,20 @@ def test_knee_discount_figures_equal_sapa_model(tmp_path):
 
 
 def test_costs_over_years_for_a_region(tmp_path):
-    figures = key_figures(run("costs_over_years", tmp_path, region="Nordjylland"))
+    figures = key_figures(run("costs_over_years", tmp_path, region="Nordjylland", budget_year=2027))
     table = compute()
-    rows = table[(table["region"] == "Nordjylland") & (table["year"] == 2030)]
-    assert figures["municipalities"] == 11
-    assert figures["total_new_last_year"] == pytest.approx(rows[rows["model"] == "new"]["amount_dkk"].sum(), abs=0.01)
+    rows = table[(table["region"] == "Nordjylland") & (table["year"] == 2027) & (table["model"] == "new")]
+    assert figures["municipalities"] == 11 and figures["unit"] == 1000
+    assert figures["total_new_budget_year"] == pytest.approx(rows["amount_dkk"].sum(), abs=0.01)
+    by_municipality = rows.groupby("kommunekode")["amount_dkk"].sum()
+    rounded = sum(int(v / 1000 + 0.5) for v in by_municipality)  # each municipality to whole 1.000 kr., then summed
+    assert figures["guide_total"] == rounded
+
+
+def test_the_budget_year_defaults_to_the_year_after_the_build_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764288000")  # 28 November 2025
+    figures = key_figures(run("kommune_budget", tmp_path, kommune="Ærø"))
+    assert figures["year"] == 2026 and figures["budget_years"] == [2026, 2027, 2028, 2029]
 
 
 @pytest.mark.parametrize("name,parameters,message", [

@@ -60,27 +60,51 @@ def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
     assert list(yearly.columns[:6]) == ["Kommunekode", "Kommune", "År", "Model", "Komponent", "Beløb (kr.)"]
     assert yearly["Beløb (kr.)"].dtype == float
     assert yearly["Beløb (kr.)"].sum() == pytest.approx(mine["amount_dkk"].sum(), abs=len(mine) * 0.005)
+    assert (yearly["Prisniveau"] == "løbende priser").all() and (yearly["Moms"] == "ekskl. moms").all()
+    assert yearly["Grundlag (mindst sikre)"].isin(["illustrativ pladsholder", "kilde"]).all()
+    assert yearly["Illustrative pladsholdere"].fillna("").str.contains("Fuld SAPA-pris, gammel model").any()
     monthly = pd.read_csv(built_reports / "kommuner/825-laesoe-maaned.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(monthly.columns[:3]) == ["Kommunekode", "Kommune", "Måned"] and (monthly["Kommune"] == "Læsø").all()
     assert len(monthly) == 12 * 12 * 8 and monthly["Beløb (kr.)"].sum() == pytest.approx(yearly["Beløb (kr.)"].sum(), abs=1)
+    assert "Grundlag (mindst sikre)" in monthly and "Moms" in monthly
     workbook = openpyxl.load_workbook(built_reports / "kommuner/825-laesoe.xlsx")
-    assert workbook.sheetnames == ["Budgetlinjer pr. år", "Fakturaer pr. måned", "Om tallene"]
+    assert workbook.sheetnames == ["Budget 2026", "Budgetlinjer pr. år", "Fakturaer pr. måned", "Om tallene"]
     sheet = workbook["Budgetlinjer pr. år"]
-    assert [c.value for c in sheet[1]][5] == "Beløb (kr.)" and isinstance(sheet["F2"].value, (int, float)) and sheet["F2"].value == 3612
+    assert [c.value for c in sheet[1]][5] == "Beløb (kr.)" and sheet["F2"].value == 3612 and sheet.auto_filter.ref
+    budget = workbook["Budget 2026"]
+    assert budget["A1"].value.startswith("Læsø: SAPA") and budget["A2"].value == "kr., løbende priser, ekskl. moms"
+    header = [c.value for c in budget[4]]
+    rows = {r[0]: dict(zip(header, r)) for r in budget.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)}
+    assert rows[2026]["Budgetår"] == "budgetår" and rows[2029]["Budgetår"] == "overslagsår"
+    for row in rows.values():  # the sheet adds up as shown
+        shared = row["Fælleskommunal infrastruktur"] + row["Buffetpris (drift af services)"] + row["KMD Sag"]
+        assert row["I alt, ny model"] == row["SAPA, ny model"] + shared
+        assert row["Forskel (ny - gammel)"] == row["I alt, ny model"] - row["I alt, gammel model"]
+    assert budget.auto_filter.ref.startswith("A4:")
 
 
 def test_national_export_is_the_whole_table(built_reports):
     tidy = pd.read_csv(built_reports / "exports/sapa-alle-kommuner.csv", sep=";", decimal=",", encoding="utf-8-sig")
     assert len(tidy) == 98 * 12 * 2 * 4
-    workbook = openpyxl.load_workbook(built_reports / "exports/sapa-alle-kommuner.xlsx", read_only=True)
-    assert workbook.sheetnames[:4] == ["SAPA, ny model", "SAPA, gammel model", "I alt, ny model", "I alt, gammel model"]
+    workbook = openpyxl.load_workbook(built_reports / "exports/sapa-alle-kommuner.xlsx")
+    assert workbook.sheetnames[:5] == ["Budget 2026", "SAPA, ny model", "SAPA, gammel model", "I alt, ny model",
+                                       "I alt, gammel model"]
     rows = list(workbook["SAPA, ny model"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("Kommunekode", "Kommune", "2019") and len(rows) == 99
+    assert rows[2][:3] == ("Kommunekode", "Kommune", "2019") and len(rows) == 3 + 98
+    guide = pd.read_csv(built_reports / "exports/sapa-budget-2026.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    basis = "(1.000 kr., løbende priser, ekskl. moms)"
+    assert list(guide.columns) == ["Kommunekode", "Kommune"] + [f"{y} {basis}" for y in range(2026, 2030)]
+    assert len(guide) == 99 and guide.iloc[-1]["Kommune"] == "I alt"
+    assert (guide.iloc[:-1, 2:].sum() == guide.iloc[-1, 2:]).all()  # the total is the sum of the rows shown
+    sheet = workbook["Budget 2026"]
+    assert sheet["A2"].value == "1.000 kr., løbende priser, ekskl. moms" and sheet.auto_filter.ref == "A4:F103"
 
 
 def test_rebuilding_with_unchanged_inputs_gives_the_same_bytes(built_reports, tmp_path):
     result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Læsø")
     assert result.returncode == 0, result.stderr
-    for name in ("kommuner/825-laesoe.html", "kommuner/825-laesoe-aar.csv"):
+    for name in ("kommuner/825-laesoe.html", "kommuner/825-laesoe-aar.csv", "kommuner/825-laesoe-maaned.csv",
+                 "kommuner/825-laesoe.xlsx"):
         assert (tmp_path / name).read_bytes() == (built_reports / name).read_bytes(), name
 
 
@@ -143,3 +167,18 @@ def test_ctrl_c_leaves_no_half_written_file(tmp_path_factory):
     while (leftover := subprocess.run(["pgrep", "-f", str(own_tmp)], capture_output=True, text=True).stdout.strip()):
         assert time.time() < deadline, f"kernels left running after Ctrl-C: {leftover}"
         time.sleep(0.5)
+
+
+def test_a_budget_year_past_the_horizon_leads_the_report_in_thousands(tmp_path):
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Ærø", "--budget-year", "2032",
+                  "--unit", "1000")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "kommuner/492-aeroe.html").read_text(encoding="utf-8")
+    assert "budget 2032 og overslagsårene 2033-2035" in page
+    assert "budget 2032 og overslagsår, 1.000 kr., løbende priser, ekskl. moms" in page
+    assert "Hvert beløb er afrundet for sig til hele 1.000 kr." in page
+    assert page.index("budget 2032 og overslagsår, 1.000 kr.") < page.index("budgetlinjer 2019-2035")  # history after
+    workbook = openpyxl.load_workbook(tmp_path / "kommuner/492-aeroe.xlsx")
+    years = [r[0] for r in workbook["Budget 2032"].iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert years == list(range(2019, 2036))
+    assert (tmp_path / "exports/sapa-budget-2032.csv").is_file()

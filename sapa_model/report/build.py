@@ -23,6 +23,7 @@ from ..files import remove_partials, slug, write_text
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
 from ..views import fmt
+from ..views.budget import Basis, default_budget_year, express, horizon
 from ..views.labels import WAVE
 from ..views.presentation import build_date, data_vintage
 from . import exports, page
@@ -30,6 +31,30 @@ from .kernels import start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every report of one build shares: the scenario (a file path; '' for the baseline), the budget year,
+    the budget tables' unit (None: each report's own) and the price level (None: current prices)."""
+
+    scenario: str = ""
+    budget_year: int = 0
+    unit: int | None = None
+    prices: int | None = None
+
+    @property
+    def basis(self) -> Basis:
+        return Basis(self.unit or 1, self.prices)
+
+    def notebook_parameters(self, notebook: str) -> dict:
+        """The parameters every notebook gets from the build (each takes those it declares)."""
+        given: dict[str, object] = {"scenario": self.scenario}
+        if notebook != "explorer":
+            given |= {"budget_year": self.budget_year}
+        if notebook in ("kommune_budget", "costs_over_years", "old_vs_new"):
+            given |= {"prices": self.prices} | ({"unit": self.unit} if self.unit and notebook != "old_vs_new" else {})
+        return given
 
 
 @dataclass(frozen=True)
@@ -115,34 +140,44 @@ def _top(job: Job, scenario: Scenario, files: list[str]) -> str:
 
 
 @cache
-def _tables(scenario_path: str) -> tuple[Scenario, pd.DataFrame]:
-    scenario = load_scenario(scenario_path or None)
-    return scenario, compute(scenario)
+def _tables(settings: Settings) -> tuple[Scenario, pd.DataFrame]:
+    """The scenario and its table over the build's years, in the build's price level and moms."""
+    scenario = load_scenario(settings.scenario or None)
+    table = compute(scenario, horizon(settings.budget_year, scenario.params))
+    return scenario, express(table, settings.basis, scenario.params)
 
 
-def build_one(job: Job, out: str, scenario_path: str, timeout: float) -> Outcome:
+def build_one(job: Job, out: str, settings: Settings, timeout: float) -> Outcome:
     """Run in a worker: execute the notebook on the warm kernel, write the page and any exports, within
     the time limit; any failure becomes the outcome's error."""
     try:
         with time_limit(timeout):
-            return _build_one(job, Path(out), scenario_path)
+            return _build_one(job, Path(out), settings)
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         reason = getattr(exc, "evalue", None) or f"{type(exc).__name__}: {exc}"
         return Outcome(job, error=str(reason).strip().splitlines()[-1][:300])
 
 
-def _build_one(job: Job, out: Path, scenario_path: str) -> Outcome:
-    scenario, table = _tables(scenario_path)
+def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
+    scenario, table = _tables(settings)
     files = []
     if job.code is not None:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
         years = sorted(table["year"].unique())
+        invoices = monthly(job.code, years, scenario)
+        invoices = express(invoices.assign(year=invoices["month"].dt.year), settings.basis, scenario.params)
         paths = exports.municipal(
-            rows, monthly(job.code, years, scenario), scenario, out / Path(job.output).with_suffix("")
+            rows,
+            invoices.drop(columns="year"),
+            scenario,
+            out / Path(job.output).with_suffix(""),
+            settings.budget_year,
+            settings.basis,
         )
         files = [str(p.relative_to(out)) for p in paths]
-    notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", {**job.parameters, "scenario": scenario_path})
+    parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
+    notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
     write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
     return Outcome(job, files=files)
 
@@ -224,14 +259,20 @@ function filter() {
 
 
 def build(
-    out: Path, jobs: list[Job], scenario_path: str = "", workers: int = 2, timeout: float = 300, progress: bool = True
+    out: Path,
+    jobs: list[Job],
+    settings: Settings | None = None,
+    workers: int = 2,
+    timeout: float = 300,
+    progress: bool = True,
 ) -> list[Outcome]:
     """Build the given reports into `out` with `workers` warm kernels; write index.html; return the outcomes."""
     from tqdm import tqdm
 
+    settings = settings or Settings(budget_year=default_budget_year())
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    scenario = load_scenario(scenario_path or None)
+    scenario = load_scenario(settings.scenario or None)
     outcomes: list[Outcome] = []
     context = multiprocessing.get_context("forkserver")  # never fork a process that runs threads
     executor = futures.ProcessPoolExecutor(
@@ -241,9 +282,12 @@ def build(
         initargs=(str(ROOT), timeout),
     )
     try:
-        table = _tables(scenario_path)[1]
-        national_files = [str(p.relative_to(out)) for p in exports.national(table, scenario, out / "exports")]
-        pending = {executor.submit(build_one, job, str(out), scenario_path, timeout): job for job in jobs}
+        table = _tables(settings)[1]
+        national_files = [
+            str(p.relative_to(out))
+            for p in exports.national(table, scenario, out / "exports", settings.budget_year, settings.basis)
+        ]
+        pending = {executor.submit(build_one, job, str(out), settings, timeout): job for job in jobs}
         with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
             for done in futures.as_completed(pending):
                 outcome = done.result()

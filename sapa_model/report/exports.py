@@ -1,7 +1,19 @@
-"""Tables for budget systems: CSV (Danish Excel dialect) and XLSX, with Danish column names, numbers as numbers."""
+"""Tables for budget systems: CSV (Danish Excel dialect) and XLSX, with Danish column names, numbers as numbers.
+
+Per municipality: `…-aar.csv` (one row per year, model and component), `…-maaned.csv` (one row per month,
+model and component) and `….xlsx` (the report's budget table, both long tables, and "Om tallene").
+Nationally: `sapa-alle-kommuner.csv` (every municipality, year, model and component), `sapa-budget-<år>.csv`
+(the budget-guide table) and `sapa-alle-kommuner.xlsx` (the budget-guide table, municipalities x years per
+model, every line, and "Om tallene"). Long tables are in kroner to the øre, unrounded; budget tables are
+rounded as the report's tables are, and add up. Every file states its price level and moms.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -11,16 +23,28 @@ from ..files import atomic_path
 from ..parameters import ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
+from ..views import analysis
+from ..views.budget import Basis, budget_years, build_date, price_basis_text, rounding_note
 from ..views.labels import COLUMNS, COMPONENT, MODEL, STATUS
-from ..views.presentation import basis, build_date, data_vintage
+from ..views.presentation import basis as basis_rows
+from ..views.presentation import carried_forward, data_vintage
 
-AMOUNT = COLUMNS["amount_dkk"]
 FLAGS = ["population_projected", "wave_inferred", "status", *FLAGGED, "extrapolated"]
 
 
-def danish(table: pd.DataFrame, params: ParameterSet) -> pd.DataFrame:
+@dataclass
+class Sheet:
+    """A table for a workbook: heading lines above it, notes below it."""
+
+    frame: pd.DataFrame
+    heading: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    decimals: int = 2  # amounts' number format: 2 (kroner and øre) or 0 (rounded budget tables)
+
+
+def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFrame:
     """Danish values for model, component and status, Danish column names, flags as Ja/Nej and as the Danish
-    labels of the values each figure rests on, amounts rounded to øre."""
+    labels of the values each figure rests on, the price level and moms, amounts rounded to øre."""
     out = table.copy()
     for column, names in (("model", MODEL), ("component", COMPONENT), ("status", STATUS)):
         if column in out:
@@ -36,23 +60,28 @@ def danish(table: pd.DataFrame, params: ParameterSet) -> pd.DataFrame:
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     out["amount_dkk"] = out["amount_dkk"].round(2)
+    level, vat = basis.caption(params).split(", ")[1:]
+    out = out.assign(price_level=level, vat=vat)
     return out.rename(columns=COLUMNS)
 
 
-def about(scenario: Scenario, table: pd.DataFrame) -> pd.DataFrame:
-    """The 'Om tallene' sheet: where the numbers come from, and every value they rest on that is not a
-    documented source (label, value, status, reference)."""
+def about(scenario: Scenario, table: pd.DataFrame, basis: Basis) -> Sheet:
+    """The 'Om tallene' sheet: where the numbers come from, their price level and moms, and every value they rest
+    on that is not a documented source (label, value, status, reference)."""
+    params = scenario.params
+    carried = carried_forward(scenario, table.attrs.get("extrapolated", []))
     rows = [
-        ("Scenarie", scenario.name, "", ""),
-        ("Beskrivelse", scenario.description, "", ""),
-        ("Data", data_vintage(), "", ""),
-        ("Beregnet med", f"sapa-budget {__version__}", "", ""),
-        ("Dato", build_date().isoformat(), "", ""),
-        ("Beløb", "kroner pr. år (budgetlinjer) eller pr. måned (fakturaer), ikke afrundet til hele kroner", "", ""),
-        ("", "", "", ""),
+        ("Scenarie", scenario.name),
+        ("Beskrivelse", scenario.description),
+        ("Prisniveau og moms", price_basis_text(basis, params, carried)),
+        ("Afrunding", "Lange tabeller: kroner med øre, uafrundet. Budgettabeller: " + rounding_note(basis.unit)),
+        ("Data", data_vintage()),
+        ("Beregnet med", f"sapa-budget {__version__}"),
+        ("Dato", build_date().isoformat()),
     ]
-    head = pd.DataFrame(rows, columns=["Værdi", "Tal", "Grundlag", "Kilde"])
-    return pd.concat([head, basis(scenario, table.attrs.get("unsourced", []))], ignore_index=True)
+    head = pd.DataFrame(rows, columns=["Værdi", "Tal"])
+    listed = basis_rows(scenario, table.attrs.get("unsourced", []))
+    return Sheet(pd.concat([head, pd.DataFrame([{}]), listed], ignore_index=True).fillna(""))
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -61,23 +90,63 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
         table.to_csv(temporary, sep=";", decimal=",", index=False, encoding="utf-8-sig")
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """One workbook, a sheet per table; amounts stay numbers with a thousands format."""
-    with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            for column, header in enumerate(frame.columns, start=1):
-                width = max(len(str(header)), *(len(str(v)) for v in frame.iloc[:200, column - 1])) + 2
-                sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(width, 60)
-                if pd.api.types.is_float_dtype(frame.iloc[:, column - 1]):
-                    for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                        cell[0].number_format = "#,##0.00"
-            sheet.freeze_panes = "A2"
+def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
+    """One workbook, a sheet per table: heading above, an autofilter over the table, notes below; amounts stay
+    numbers with a thousands format; sensible column widths. The file's dates are the build date, so a rebuild
+    with SOURCE_DATE_EPOCH gives the same bytes."""
+    stamp = dt.datetime.combine(build_date(), dt.time())
+    with atomic_path(path) as temporary:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            for name, sheet in sheets.items():
+                top = len(sheet.heading) + (1 if sheet.heading else 0)
+                sheet.frame.to_excel(writer, sheet_name=name[:31], index=False, startrow=top)
+                ws = writer.sheets[name[:31]]
+                for row, line in enumerate(sheet.heading, start=1):
+                    ws.cell(row, 1, line)
+                for row, line in enumerate(sheet.notes, start=top + len(sheet.frame) + 3):
+                    ws.cell(row, 1, line)
+                fmt = "#,##0" if sheet.decimals == 0 else "#,##0.00"
+                for column, header in enumerate(sheet.frame.columns, start=1):
+                    values = sheet.frame.iloc[:200, column - 1]
+                    width = max([len(str(header)), *(len(str(v)) for v in values)]) + 2
+                    ws.column_dimensions[ws.cell(top + 1, column).column_letter].width = min(width, 60)
+                    if pd.api.types.is_float_dtype(sheet.frame.iloc[:, column - 1]):
+                        for (cell,) in ws.iter_rows(
+                            min_row=top + 2, min_col=column, max_col=column, max_row=top + 1 + len(sheet.frame)
+                        ):
+                            cell.number_format = fmt
+                last = ws.cell(top + 1 + len(sheet.frame), len(sheet.frame.columns)).coordinate
+                ws.auto_filter.ref = f"A{top + 1}:{last}"
+                ws.freeze_panes = f"A{top + 2}"
+            writer.book.properties.created = writer.book.properties.modified = stamp
+            writer.book.properties.creator = writer.book.properties.lastModifiedBy = "sapa-budget"
+        _fix_zip_dates(temporary, stamp)
+
+
+def _fix_zip_dates(path: Path, stamp: dt.datetime) -> None:
+    """Rewrite a workbook with every zip entry, and its 'modified' property, dated `stamp` (openpyxl dates both
+    with the wall clock when it saves)."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    modified = f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>'.encode()
+    entries = [
+        (
+            info,
+            re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", modified, data)
+            if info.filename == "docProps/core.xml"
+            else data,
+        )
+        for info, data in entries
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(fixed, data)
 
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:
-    """Municipalities x years (kr.) for one model over some components: the table a budget guide prints."""
+    """Municipalities x years (kr., to the øre) for one model over some components."""
     rows = table[(table["model"] == model) & (table["component"].isin(components))]
     pivot = rows.pivot_table(
         index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
@@ -86,16 +155,42 @@ def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame
     return pivot.reset_index().rename(columns=COLUMNS)
 
 
-def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, stem: Path) -> list[Path]:
-    """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx."""
+def budget_sheet(table: pd.DataFrame, code: int, budget_year: int, basis: Basis, params: ParameterSet) -> Sheet:
+    """One municipality's budget table as the report shows it: years x lines, rounded to the unit, with totals and
+    the difference between the models that add up; the budget year and overslagsår marked."""
+    lines = analysis.lines_table(analysis.budget_lines(table, code), basis.unit)
+    frame = lines.rename_axis("År").reset_index()
+    frame.insert(
+        1,
+        "Budgetår",
+        frame["År"].map(
+            lambda y: "budgetår" if y == budget_year else "overslagsår" if y in budget_years(budget_year) else ""
+        ),
+    )
+    name = table.loc[table["kommunekode"] == code, "kommune"].iloc[0]
+    return Sheet(
+        frame.astype({c: float for c in lines.columns}),
+        heading=[f"{name}: SAPA og tilknyttede betalinger, budget {budget_year} og overslagsår", basis.caption(params)],
+        notes=[rounding_note(basis.unit)],
+        decimals=0,
+    )
+
+
+def municipal(
+    table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, stem: Path, budget_year: int, basis: Basis
+) -> list[Path]:
+    """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx.
+    `table` and `invoices` are in the basis's price level and moms already."""
     params = scenario.params
     flags = table[["year", "model", "component", *FLAGS]].astype({"model": str, "component": str})
     invoices = invoices.assign(
         kommunekode=table["kommunekode"].iloc[0], kommune=table["kommune"].iloc[0], year=invoices["month"].dt.year
     )
     invoices = invoices.merge(flags, on=["year", "model", "component"], how="left").drop(columns="year")
-    yearly = danish(table.drop(columns=["region"]), params)
-    monthly = danish(invoices[["kommunekode", "kommune", "month", "model", "component", "amount_dkk", *FLAGS]], params)
+    yearly = danish(table.drop(columns=["region"]), params, basis)
+    monthly = danish(
+        invoices[["kommunekode", "kommune", "month", "model", "component", "amount_dkk", *FLAGS]], params, basis
+    )
     paths = [
         stem.with_name(stem.name + "-aar.csv"),
         stem.with_name(stem.name + "-maaned.csv"),
@@ -103,32 +198,55 @@ def municipal(table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, s
     ]
     write_csv(yearly, paths[0])
     write_csv(monthly, paths[1])
+    code = int(table["kommunekode"].iloc[0])
     write_xlsx(
         {
-            "Budgetlinjer pr. år": yearly,
-            "Fakturaer pr. måned": monthly,
-            "Om tallene": about(scenario, table),
+            f"Budget {budget_year}": budget_sheet(table, code, budget_year, basis, params),
+            "Budgetlinjer pr. år": Sheet(yearly),
+            "Fakturaer pr. måned": Sheet(monthly),
+            "Om tallene": about(scenario, table, basis),
         },
         paths[2],
     )
     return paths
 
 
-def national(table: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path]:
-    """All municipalities x years x components (tidy CSV), and an XLSX with the budget-guide tables."""
-    tidy = danish(table, scenario.params)
-    paths = [folder / "sapa-alle-kommuner.csv", folder / "sapa-alle-kommuner.xlsx"]
+def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year: int, basis: Basis) -> list[Path]:
+    """Every municipality x year x component (CSV), the budget-guide table in 1.000 kr. (CSV), and an XLSX with
+    the budget-guide table, municipalities x years per model, every line and 'Om tallene'."""
+    params = scenario.params
+    guide_basis = Basis(1000, basis.prices)
+    caption = guide_basis.caption(params)
+    guide = analysis.budget_guide(table, budget_years(budget_year), guide_basis.unit)
+    tidy = danish(table, params, basis)
+    paths = [
+        folder / "sapa-alle-kommuner.csv",
+        folder / f"sapa-budget-{budget_year}.csv",
+        folder / "sapa-alle-kommuner.xlsx",
+    ]
     write_csv(tidy, paths[0])
+    years = [str(y) for y in budget_years(budget_year)]
+    write_csv(guide.rename(columns={y: f"{y} ({caption})" for y in years}), paths[1])
     everything = list(COMPONENT)
+    unit = f"kr. med øre, {basis.caption(params).split(', ', 1)[1]}"
     write_xlsx(
         {
-            "SAPA, ny model": wide(table, "new", ["sapa"]),
-            "SAPA, gammel model": wide(table, "old", ["sapa"]),
-            "I alt, ny model": wide(table, "new", everything),
-            "I alt, gammel model": wide(table, "old", everything),
-            "Alle linjer": tidy,
-            "Om tallene": about(scenario, table),
+            f"Budget {budget_year}": Sheet(
+                guide.astype({y: float for y in years}),
+                heading=[
+                    f"SAPA og tilknyttede betalinger efter den nye model, budget {budget_year} og overslagsår",
+                    caption,
+                ],
+                notes=[rounding_note(guide_basis.unit)],
+                decimals=0,
+            ),
+            "SAPA, ny model": Sheet(wide(table, "new", ["sapa"]), heading=[unit]),
+            "SAPA, gammel model": Sheet(wide(table, "old", ["sapa"]), heading=[unit]),
+            "I alt, ny model": Sheet(wide(table, "new", everything), heading=[unit]),
+            "I alt, gammel model": Sheet(wide(table, "old", everything), heading=[unit]),
+            "Alle linjer": Sheet(tidy),
+            "Om tallene": about(scenario, table, basis),
         },
-        paths[1],
+        paths[2],
     )
     return paths

@@ -6,6 +6,7 @@ import numpy as np
 
 from .events import END_EVENT, event_names, happened
 from .grid import Grid
+from .prices import has_index, index_levels
 
 
 def remaining_share(grid: Grid, effective: np.ndarray) -> np.ndarray:
@@ -33,8 +34,14 @@ def starting_payment(grid: Grid) -> np.ndarray:
 
 
 def per_krone(grid: Grid, effective: np.ndarray) -> np.ndarray:
-    """What each krone of yearly starting payment is invoiced per month: the share still paid / 12: (T,)."""
-    return remaining_share(grid, effective) / 12
+    """What each krone of yearly starting payment is invoiced per month: the share still paid / 12, indexed
+    each 1 January from the baseline year's prices when a price index is given (KMD's own rule): (T,)."""
+    share = remaining_share(grid, effective) / 12
+    if not has_index(grid.params):
+        return share
+    base = int(grid.params.value("kmd_sag.baseline_year"))
+    levels = index_levels(grid.params, [base, *grid.years.tolist()])
+    return share * (np.array([levels[int(y)] for y in grid.years]) / levels[base])[grid.year_index]
 
 
 def kmd_sag(grid: Grid, effective: np.ndarray) -> np.ndarray:

@@ -11,12 +11,19 @@ from ..data import datasets
 from ..data.names import Municipality
 from ..engine import Simulation, billing_starts, compute, monthly
 from ..rules.calendar import billed, month_grid
+from ..rules.infrastructure import first_billed_year
 from ..rules.knee import price_per_inhabitant
 from ..scenarios import Scenario, combine, load_scenario, scenario_from_data
 from . import fmt
+from .budget import KRONER, Basis, express, round_to
 from .labels import COMPONENT, WAVE
 
 SAME_WITHIN_DKK = 0.5  # amounts closer than half a krone show as the same krone: neither more nor less
+
+
+def billing_start(place: Municipality, scenario: Scenario | None = None):
+    """The month a municipality's SAPA billing starts in this scenario (its first day)."""
+    return billing_starts(scenario)[place.code]
 
 
 def wave_starts(scenario: Scenario | None = None) -> pd.Series:
@@ -218,44 +225,68 @@ def per_inhabitant(table: pd.DataFrame) -> pd.DataFrame:
     return grouped.assign(per_inhabitant=grouped["amount_dkk"] / grouped["population"])
 
 
-def monthly_rows(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
-    """One municipality's monthly invoices (kr.), tidy, with Danish month and component names."""
+def monthly_basis(kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER):
+    """One municipality's invoices for each month of a year (kr.), in the basis's price level and moms."""
     rows = monthly(kommune, year, scenario)
+    return express(rows.assign(year=rows["month"].dt.year), basis, load_scenario(scenario).params)
+
+
+def monthly_rows(kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER):
+    """One municipality's monthly invoices (kr.), tidy, with Danish month and component names."""
+    rows = monthly_basis(kommune, year, scenario, basis)
     return rows.assign(
         Måned=rows["month"].map(lambda m: fmt.month(m.date())), Komponent=rows["component"].map(COMPONENT)
     )
 
 
-def lines_table(wide: pd.DataFrame) -> pd.DataFrame:
-    """Budget lines with Danish headings from a (model, component) table: SAPA under each model, the
-    lines paid alike under both, the totals and the difference (kr.)."""
-    return pd.DataFrame(
+SHARED = ("infrastructure", "buffet", "kmd_sag")  # paid alike whichever SAPA model applies
+SHARED_COLUMNS = [COMPONENT[c] for c in SHARED]
+
+
+def lines_table(wide: pd.DataFrame, unit: int | None = 1) -> pd.DataFrame:
+    """Budget lines with Danish headings from a (model, component) table: SAPA under each model, the lines
+    paid alike under both, the totals and the difference. Each line is rounded on its own to the unit
+    (1: kroner, 1000: 1.000 kr.; None: unrounded kroner), and the totals and the difference are sums of the
+    rounded lines, so the table adds up as shown."""
+    parts = pd.DataFrame(
         {
             "SAPA, ny model": wide[("new", "sapa")],
             "SAPA, gammel model": wide[("old", "sapa")],
-            COMPONENT["infrastructure"]: wide[("new", "infrastructure")],
-            COMPONENT["buffet"]: wide[("new", "buffet")],
-            COMPONENT["kmd_sag"]: wide[("new", "kmd_sag")],
-            "I alt, ny model": wide["new"][list(COMPONENT)].sum(axis=1),
-            "I alt, gammel model": wide["old"][list(COMPONENT)].sum(axis=1),
-            "Forskel (ny - gammel)": wide["new"][list(COMPONENT)].sum(axis=1)
-            - wide["old"][list(COMPONENT)].sum(axis=1),
+            **{COMPONENT[c]: wide[("new", c)] for c in SHARED},
         }
     )
+    if unit is not None:
+        parts = round_to(parts, unit)
+    shared = parts[SHARED_COLUMNS].sum(axis=1)
+    new, old = parts["SAPA, ny model"] + shared, parts["SAPA, gammel model"] + shared
+    return parts.assign(**{"I alt, ny model": new, "I alt, gammel model": old, "Forskel (ny - gammel)": new - old})
 
 
-def invoices(kommune: int | str, year: int, scenario: Scenario | None = None) -> pd.DataFrame:
-    """One municipality's invoices per month (kr.), as lines_table, indexed by Danish month name."""
-    rows = monthly(kommune, year, scenario)
-    table = lines_table(rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk"))
+def invoices(
+    kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER, unit: int | None = 1
+) -> pd.DataFrame:
+    """One municipality's invoices per month, as lines_table (whole kroner by default), indexed by Danish month."""
+    rows = monthly_basis(kommune, year, scenario, basis)
+    wide = rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk")
+    table = lines_table(wide, unit)
     table.index = pd.Index([fmt.month(m.date()) for m in table.index], name="Måned")
     return table
 
 
+FOLLOW_POPULATION = ("sapa", "infrastructure", "buffet")  # billed by inhabitants on 1 January (not KMD Sag)
+
+
+def first_full_year(scenario: Scenario | None = None) -> int:
+    """The first year every municipality is billed all twelve months of SAPA and of the infrastructure."""
+    starts = pd.to_datetime(billing_starts(scenario))
+    full_sapa = int(starts.dt.year.max() + (starts.dt.month.max() > 1))
+    return max(full_sapa, first_billed_year(load_scenario(scenario).params))
+
+
 def population_effect(table: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
-    """Per municipality: population and new-model total (kr.) in two years and the population growth,
-    sorted with the fastest growing first."""
-    rows = per_inhabitant(table)
+    """Per municipality: population and the new-model payments that follow it (SAPA, infrastructure, buffet;
+    kr.) in two years, and the population growth, sorted with the fastest growing first."""
+    rows = per_inhabitant(table[table["component"].isin(FOLLOW_POPULATION)])
     rows = rows[rows["model"] == "new"].set_index(["kommunekode", "year"])
     start, end = rows.xs(first, level="year"), rows.xs(last, level="year")
     result = (
@@ -274,6 +305,43 @@ def population_effect(table: pd.DataFrame, first: int, last: int) -> pd.DataFram
     )
     result.attrs.update({"from": first, "to": last})
     return result
+
+
+def budget_guide(table: pd.DataFrame, years: list[int], unit: int, model: str = "new") -> pd.DataFrame:
+    """The table a budget guide prints: municipalities x years, all components of one model, each amount
+    rounded on its own to the unit, with a last row 'I alt' that is the sum of the rows shown."""
+    rows = table[(table["model"] == model) & table["year"].isin(years)]
+    wide = rows.pivot_table(
+        index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
+    )
+    rounded = round_to(wide, unit)
+    rounded.columns = [str(c) for c in rounded.columns]
+    frame = rounded.reset_index().rename(columns={"kommunekode": "Kommunekode", "kommune": "Kommune"})
+    total = pd.DataFrame([{"Kommunekode": None, "Kommune": "I alt", **rounded.sum().to_dict()}])
+    return pd.concat([frame, total], ignore_index=True)
+
+
+def spread_explanation(table: pd.DataFrame, year: int, scenario: Scenario | None = None) -> str:
+    """Why the payment per inhabitant differs between municipalities in a year, in Danish, from what applies
+    that year: the knee (naming who is above it), KMD Sag, a first billing year."""
+    params = load_scenario(scenario).params
+    rows = table[table["year"] == year]
+    people = rows.drop_duplicates("kommunekode")
+    above = people.loc[people["population"] > params.value("sapa.knee.threshold", f"{year}-01-01"), "kommune"].tolist()
+    reasons = []
+    if above:
+        reasons.append(f"knækket, som giver {fmt.join(above)} en lavere pris pr. indbygger")
+    if rows.loc[rows["component"] == "kmd_sag", "amount_dkk"].gt(0).any():
+        reasons.append(f"KMD Sag, hvis udgangspunkt er indbyggertallet i {int(params.value('kmd_sag.baseline_year'))}")
+    starts = pd.to_datetime(billing_starts(scenario))
+    if ((starts.dt.year == year) & (starts.dt.month > 1)).any():
+        reasons.append(f"at SAPA i {year} kun faktureres fra hver kommunes faktureringsstart")
+    if not reasons:
+        return "Alle kommuner betaler samme pris pr. indbygger."
+    return (
+        "Kommuner under knækket betaler samme pris pr. indbygger for SAPA, infrastruktur og buffet; forskellene "
+        f"kommer fra {fmt.join(reasons)}."
+    )
 
 
 def per_inhabitant_spread(table: pd.DataFrame, year: int, model: str = "new") -> dict[str, float]:

@@ -447,7 +447,7 @@ def knee_explorer(
     )
 
 
-def monthly_bars(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
+def monthly_bars(frame: pd.DataFrame, title: str, description: str, basis: str = "") -> alt.Chart:
     """Invoices per month, components stacked, one panel per model."""
     data = _with_model_names(frame)
     chart = (
@@ -469,7 +469,7 @@ def monthly_bars(frame: pd.DataFrame, title: str, description: str) -> alt.Chart
         .properties(width=300, height=220)
         .facet(column=alt.Column("Model:N", title=None, sort=MODEL_ORDER))
     )
-    return finish(chart, title, description)
+    return finish(chart, title, description, subtitle=basis or None)
 
 
 def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:

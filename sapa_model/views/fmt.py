@@ -92,6 +92,11 @@ def d3(kind: str) -> str:
     return {"kr": "$,.0f", "kr2": "$,.2f", "num": ",.0f", "pct": ".1%", "mio": ",.1f"}[kind]
 
 
+def genitive(name: str) -> str:
+    """A Danish genitive: 'Aarhus' -> "Aarhus'", 'Læsø' -> 'Læsøs', 'Vesthimmerlands' -> "Vesthimmerlands'"."""
+    return f"{name}'" if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
+
+
 def join(items, word: str = "og") -> str:
     """A Danish list: 'A, B og C' (or 'A, B eller C' with word='eller')."""
     items = [str(i) for i in items]

@@ -29,6 +29,14 @@ STATUS = {
     "illustrative": "illustrativ pladsholder",
 }
 PROJECTION = {"carry_forward": "sidste observerede tal videreført", "trend": "lineær trend"}
+# Danish words for the parameters' text values (methods and bases), wherever a value is shown.
+VALUE = {
+    **PROJECTION,
+    "derived": "udledt, så den samlede pris ikke stiger",
+    "given": "indtastet pr. år",
+    "excluded": "ekskl. moms",
+    "included": "inkl. moms",
+}
 EVENT = {
     "ksd": "KSD erstatter KMD Dagpenge",
     "ky": "KY erstatter KMD Aktiv",
@@ -55,6 +63,8 @@ COLUMNS = {
     "assumption": "Antagelser",
     "illustrative": "Illustrative pladsholdere",
     "extrapolated": "Videreført efter sidste kendte værdi",
+    "price_level": "Prisniveau",
+    "vat": "Moms",
 }
 
 _OFFICIAL = {"København": "Københavns Kommune", "Bornholm": "Bornholms Regionskommune"}

@@ -13,12 +13,13 @@ from IPython.display import HTML, Markdown, display
 
 from ..data import datasets
 from ..data.population import last_observed_year
-from ..parameters import STATUSES, Parameter
+from ..parameters import STATUSES, Parameter, ParameterSet
 from ..scenarios import Scenario
 from ..scenarios.calibration import Calibration
 from ..version import __version__
 from . import fmt
-from .labels import COMPONENT, PROJECTION, SEED_DECK, STATUS
+from .budget import build_date
+from .labels import COMPONENT, PROJECTION, SEED_DECK, STATUS, VALUE
 
 
 def describe_value(parameter: Parameter) -> str:
@@ -31,7 +32,7 @@ def describe_value(parameter: Parameter) -> str:
             return fmt.num(value, 0 if value.is_integer() else 2)
         if isinstance(value, dt.date):
             return fmt.date(value)
-        return PROJECTION.get(value, value) or "ingen"
+        return VALUE.get(value, value) or "ingen"
 
     unit = "" if parameter.unit in ("andel", "dato", "metode", "fil") else f" {parameter.unit}"
     if not parameter.values:
@@ -81,7 +82,11 @@ def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
     """'Buffetpris (drift af services): 2021-værdien, fremskrevet uændret' for each value used past its last
     known one."""
     params = [scenario.params[n] for n in names]
-    return [f"{p.label}: {p.dates[-1].astype(object).year}-værdien, fremskrevet uændret" for p in params]
+    return [
+        f"{p.label}: {p.dates[-1].astype(object).year}-{'pris' if p.unit.startswith('kr') else 'værdi'}, "
+        "fremskrevet uændret"
+        for p in params
+    ]
 
 
 _BOX = "border:2px solid #d9a400;border-radius:6px;padding:0.5em 1em;margin:0.8em 0;background:#fff4d6"
@@ -146,12 +151,6 @@ def scenario_box(scenario: Scenario) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def build_date() -> dt.date:
-    """The date a report is built: SOURCE_DATE_EPOCH if set (reproducible builds), else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
-
-
 def provenance_text(scenario: Scenario) -> str:
     """Which scenario, data vintage, package version and build date produced the figures (plain text)."""
     source = f" (fil: {os.path.basename(scenario.source)})" if scenario.source else ""
@@ -176,6 +175,26 @@ def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, ca
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
     return HTML(f'<div class="sapa-scroll">{body}</div>')
+
+
+def budget_table(lines: pd.DataFrame, caption: str, notes: list[str], index: str = "År") -> HTML:
+    """A budget table (index: years or months; columns: rounded amounts in the caption's unit) with its notes
+    (the rounding rule, the price basis) beneath."""
+    frame = lines.rename_axis(index).reset_index()
+    body = table(frame, {c: fmt.num for c in lines.columns}, caption=caption).data
+    return HTML(body + "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in notes if n))
+
+
+def code(value) -> str:
+    """A municipality code in a table ('101'), blank in a total row."""
+    return "" if pd.isna(value) else str(int(value))
+
+
+def status_note(params: ParameterSet, name: str) -> str:
+    """' (antagelse)', ' (kalibreret fra fakturaer)' … after a value that is not a documented source; ''
+    after one that is."""
+    status = params[name].status
+    return "" if status in ("sourced", "seed") else f" ({STATUS[status]})"
 
 
 def data_vintage() -> str:

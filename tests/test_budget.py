@@ -1,0 +1,89 @@
+"""Budget framing: the budget year, price levels by hand, moms, and tables that add up as shown."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from sapa_model import compute, load_scenario
+from sapa_model.errors import SapaError
+from sapa_model.scenarios import scenario_from_data
+from sapa_model.views import analysis, budget
+
+PL = load_scenario(ROOT / "scenarios/pl_index_template.yaml")
+
+
+def test_the_default_budget_year_is_the_year_after_the_build_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764288000")  # 28 November 2025
+    assert budget.default_budget_year() == 2026
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225599")  # 31 December 2025, 23:59:59 UTC
+    assert budget.default_budget_year() == 2026
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 1 January 2026
+    assert budget.default_budget_year() == 2027
+
+
+def test_the_horizon_reaches_the_last_overslagsaar_past_the_default():
+    params = load_scenario(None).params
+    assert budget.horizon(2027, params) == range(2019, 2031)
+    assert budget.horizon(2032, params) == range(2019, 2036)
+    assert budget.budget_years(2032) == [2032, 2033, 2034, 2035]
+    with pytest.raises(SapaError, match="outside 2019-2037"):
+        budget.check_budget_year(2038, params)
+    with pytest.raises(SapaError, match="outside 2019-2037"):
+        budget.check_budget_year(2018, params)
+
+
+def test_a_price_level_by_hand():
+    """2021 amounts in 2023 prices: x (1 + 4,5 %) x (1 + 3,5 %), the template's growth for 2022 and 2023."""
+    table = compute(PL, [2021, 2023])
+    shown = budget.express(table, budget.Basis(1, 2023), PL.params)
+    ratio = shown["amount_dkk"].to_numpy() / np.where(table["amount_dkk"] > 0, table["amount_dkk"], np.nan)
+    in_2021 = (table["year"] == 2021).to_numpy() & (table["amount_dkk"] > 0).to_numpy()
+    assert np.allclose(ratio[in_2021], 1.045 * 1.035)
+    assert np.allclose(shown.loc[table["year"] == 2023, "amount_dkk"], table.loc[table["year"] == 2023, "amount_dkk"])
+    assert "prices.index" in shown.attrs["unsourced"] and (shown["illustrative"].str.contains("prices.index")).all()
+
+
+def test_kmd_sag_follows_kmds_own_indexation_when_an_index_is_given():
+    """Læsø, KMD Sag 2020: 20 kr. x 1 839 (2013) x (1 - 10 % KSD - 10 % KY from April) ... indexed from 2013
+    prices by the growth of 2014-2020: 1,5 1,2 1,3 1,6 1,9 1,8 1,7 %."""
+    plain = compute(None, [2020])
+    indexed = compute(PL, [2020])
+    pick = lambda t: t.query("kommune == 'Læsø' and component == 'kmd_sag' and model == 'new'")["amount_dkk"].iloc[0]
+    growth = np.prod([1.015, 1.012, 1.013, 1.016, 1.019, 1.018, 1.017])
+    assert pick(indexed) == pytest.approx(pick(plain) * growth)
+
+
+def test_moms_included_adds_the_rate():
+    moms = scenario_from_data({"name": "m", "parameters": {"vat.basis": "included"}})
+    table = compute(moms, [2022])
+    shown = budget.express(table, budget.KRONER, moms.params)
+    assert np.allclose(shown["amount_dkk"], table["amount_dkk"] * 1.25)
+    assert budget.KRONER.caption(moms.params) == "kr., løbende priser, inkl. moms"
+
+
+@pytest.mark.parametrize("unit", [1, 1000])
+def test_every_budget_table_adds_up_for_all_98_municipalities_and_years(unit):
+    table = compute(None, range(2019, 2036))
+    for code in table["kommunekode"].unique():
+        lines = analysis.lines_table(analysis.budget_lines(table, code), unit)
+        parts = lines[["SAPA, ny model", *analysis.SHARED_COLUMNS]].sum(axis=1)
+        assert (lines["I alt, ny model"] == parts).all()
+        assert (lines["Forskel (ny - gammel)"] == lines["I alt, ny model"] - lines["I alt, gammel model"]).all()
+        assert (lines == lines.round()).all().all()  # whole units
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=5, max_size=5))
+def test_rounding_is_half_away_from_zero_and_totals_are_sums_of_what_is_shown(amounts):
+    wide = pd.DataFrame([amounts], columns=pd.MultiIndex.from_tuples(
+        [("new", "sapa"), ("old", "sapa"), ("new", "infrastructure"), ("new", "buffet"), ("new", "kmd_sag")]))
+    lines = analysis.lines_table(wide, 1000).iloc[0]
+    assert lines["SAPA, ny model"] == np.floor(amounts[0] / 1000 + 0.5)
+    assert lines["I alt, gammel model"] == lines["SAPA, gammel model"] + sum(lines[analysis.SHARED_COLUMNS])
+
+
+def test_a_price_level_needs_an_index():
+    with pytest.raises(SapaError, match="needs a price index"):
+        budget.Basis(1, 2027).check(load_scenario(None).params)

@@ -1,0 +1,45 @@
+"""`sapa budget` in the terminal: the budget year and its overslagsår, tables that add up, the basis stated."""
+
+import re
+
+import pytest
+
+from reports_fixture import sapa
+
+
+def _table(stdout: str) -> dict[int, list[str]]:
+    return {int(m.group(1)): m.group(2).split() for m in re.finditer(r"^(20\d\d)\s+(.*)$", stdout, re.M)}
+
+
+def test_budget_prints_exactly_the_budget_year_and_its_overslagsaar():
+    result = sapa("budget", "Ærø", "--budget-year", "2028")
+    assert result.returncode == 0, result.stderr
+    rows = _table(result.stdout)
+    assert sorted(rows) == [2028, 2029, 2030, 2031]
+    assert "kr., løbende priser, ekskl. moms" in result.stdout and "Budget 2028 og overslagsår 2029-2031" in result.stdout
+    assert "illustrativ pladsholder" in result.stdout and "Knæksats, SAPA" in result.stdout
+    assert "F V" in " ".join(rows[2031])  # projected population, prices carried forward
+
+
+@pytest.mark.parametrize("unit", ["1", "1000"])
+def test_every_total_in_the_terminal_is_the_sum_of_the_lines_shown(unit):
+    result = sapa("budget", "Aarhus", "--years", "2019-2031", "--unit", unit)
+    assert result.returncode == 0, result.stderr
+    for year, cells in _table(result.stdout).items():
+        sapa_new, sapa_old, infra, buffet, kmd, new, old, difference = (int(c.replace(".", "")) for c in cells[:8])
+        assert new == sapa_new + infra + buffet + kmd and old == sapa_old + infra + buffet + kmd, year
+        assert difference == new - old, year
+
+
+def test_the_budget_year_defaults_to_the_year_after_the_build_date():
+    result = sapa("budget", "Læsø")  # reports_fixture fixes SOURCE_DATE_EPOCH at 28 November 2025
+    assert sorted(_table(result.stdout)) == [2026, 2027, 2028, 2029]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--budget-year", "2039"], "budget year 2039 is outside 2019-2037"),
+    (["--prices", "2027"], "a price level (--prices) needs a price index"),
+])
+def test_a_budget_option_the_model_cannot_honour_is_named(args, message):
+    result = sapa("budget", "Læsø", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
