@@ -30,6 +30,7 @@ first_year = None  # int | None: first year of the history; None: SAPA's first b
 last_year = None  # int | None: last year of the history; None: the horizon, at least the last overslagsår
 
 # %% tags=["remove_input"]
+import pandas as pd
 from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, budget, charts, fmt
@@ -134,6 +135,42 @@ charts.stacked_components(
     stacked, f"{place.name}: betalingerne fordelt på komponenter",
     f"Søjlediagram over {whose} betalinger pr. år fordelt på SAPA, infrastruktur, buffetpris og KMD Sag, "
     "et panel for hver model", axis_title=f"kr. ({caption})")
+
+# %% [markdown]
+# ## Hvor sikre er tallene? Monopolbruddets forsinkelser
+#
+# Under den gamle model afhang SAPA-regningen af, hvornår KSD, KY og Udbetaling Danmark nåede kommunens
+# bølge, og KMD Sag af, hvornår den kunne slukkes. Under begge modeller flytter forsinkelser KMD Sag. Her
+# er forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene.
+
+# %% tags=["remove_input"]
+band = analysis.municipal_band(analysis.risk_table(ctx.scenario, ctx.years), place.code)
+wide_band = band.pivot(index="year", columns="model")
+in_band = wide_band.loc[ctx.years[0]:ctx.years[0] + 4]
+worst = (wide_band[("p95", "old")] - wide_band[("p05", "old")]).idxmax()
+diff = wide_band.loc[worst]
+display(Markdown(
+    f"Den gamle models regning var mest usikker i {worst}: mellem {fmt.kr(diff[('p05', 'old')])} og "
+    f"{fmt.kr(diff[('p95', 'old')])}, forventet {fmt.kr(diff[('mean', 'old')])} (på den planlagte tidsplan "
+    f"{fmt.kr(diff[('timeline', 'old')])}). Den nye models regning lå samme år mellem "
+    f"{fmt.kr(diff[('p05', 'new')])} og {fmt.kr(diff[('p95', 'new')])}: SAPA er fast, men KMD Sag flytter sig "
+    f"stadig. Mod den forventede gamle regning er forskellen (ny minus gammel) "
+    f"{fmt.signed_kr(diff[('mean', 'difference')])}, ikke {fmt.signed_kr(diff[('timeline', 'difference')])} som "
+    "mod den planlagte tidsplan. Forsinkelsernes fordelinger er antagelser (se rammen øverst)."))
+charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
+                 f"Diagram over {whose} samlede betaling pr. år efter gammel og ny model: skyggen er 5-95 % af de "
+                 "simulerede forsinkelser, linjen den forventede regning og den prikkede linje den planlagte tidsplan",
+                 f"kr. pr. år ({caption})")
+shown = pd.DataFrame({
+    "Ny model, forventet": in_band[("mean", "new")], "Ny, 5 %": in_band[("p05", "new")],
+    "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],
+    "Gammel, 5 %": in_band[("p05", "old")], "Gammel, 95 %": in_band[("p95", "old")],
+    "Gammel, planlagt": in_band[("timeline", "old")], "Forskel mod forventet": in_band[("mean", "difference")]})
+display(show.budget_table(budget.round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {caption}",
+                          ["Forventet er gennemsnittet over de simulerede forløb; 5 % og 95 % er grænserne for "
+                           "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene."]))
+show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], risk_old_p95=diff[("p95", "old")],
+                 risk_difference_expected=diff[("mean", "difference")])
 
 # %% [markdown]
 # ## Knækrabatten

@@ -28,55 +28,78 @@ last_year = None  # int | None: last year compared; None: the model's default ho
 draws = 10000  # int: number of Monte Carlo draws of the monopoly-break delays
 
 # %% tags=["remove_input"]
+import pandas as pd
 from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import APPROVED, COMPONENT
-from sapa_model.engine import simulate
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table
 threshold, rate = ctx.knee()
+risk = analysis.risk_table(ctx.scenario, ctx.years, ctx.draws)
 show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
              "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
              f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
              "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
              f"{fmt.num(threshold)} (de betaler {fmt.pct(rate, 0)}{show.status_note(ctx.params, 'sapa.knee.rate')} af "
-             "prisen).", ctx.scenario, table)
+             "prisen).", ctx.scenario, show.resting_on(table, risk))
+in_year = analysis.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
+display(Markdown(
+    f"**I budgetåret {ctx.year} betaler de 98 kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
+    f"nye model ({ctx.basis.caption(ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
+    f"været {fmt.mio_kr(in_year['old'])}. Forskellene mellem modellerne ligger i årene med monopolbruddet, "
+    f"{ctx.years[0]}-{ctx.years[0] + 3}."))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
 # ## Stiger prisen samlet set?
 #
-# Den nye models pris er i basis udledt, så kommunerne tilsammen betaler det samme for SAPA hvert år
-# som efter den gamle model på den planlagte tidsplan. Tabellen viser, om det holder i dette scenarie.
+# To svar, fordi spørgsmålet har to sammenligninger: mod den gamle model på den planlagte tidsplan for
+# monopolbruddet, og mod den gamle model med de forsinkelser, der kunne forventes.
 
 # %% tags=["remove_input"]
 check = analysis.total_check(table)
 largest = check["difference"].abs().max()
-if largest < 1:
-    verdict = (f"**Nej.** I alle år {ctx.years[0]}-{ctx.years[-1]} betaler kommunerne tilsammen det samme for SAPA "
-               f"efter begge modeller (største forskel {fmt.kr(largest, 2)}).")
+rise = analysis.total_rise(risk)
+derived = ctx.params.value("sapa.price.method") == "derived" and not ctx.params["sapa.price.calibrated"].values
+span = f"{ctx.years[0]}-{ctx.years[-1]}"
+if analysis.more(largest) or not derived:
+    plan = (f"**Mod planen: {'mere' if rise['plan'] > 0 else 'mindre'}, {fmt.kr(abs(rise['plan']))}** over {span}: i "
+            "dette scenarie betaler kommunerne tilsammen ikke det samme efter de to modeller på den planlagte "
+            "tidsplan, fordi den nye models priser er " + ("givet direkte eller kalibreret fra fakturaer."
+                                                          if not derived else "udledt af en anden tidsplan."))
 else:
-    worst = check["difference"].abs().idxmax()
-    verdict = (f"**Forskellen er op til {fmt.kr(check.loc[worst, 'difference'])}** (i {worst}): i dette scenarie "
-               "betaler kommunerne tilsammen ikke det samme efter de to modeller, fordi "
-               + ("SAPA-priserne er givet direkte." if ctx.scenario.params.value("sapa.price.method") == "given"
-                  else "forsinkelser flytter den gamle models regninger, mens den nye models priser ligger fast."))
-display(Markdown(verdict))
+    plan = (f"**Mod planen: nej, og det er en konstruktion.** Den nye models pris er udledt, så kommunerne "
+            f"tilsammen betaler præcis det samme for SAPA hvert år {span} som efter den gamle model på den "
+            f"planlagte tidsplan (største forskel {fmt.kr(largest, 2)}). Det er modellens antagelse om, hvad "
+            "»stiger ikke samlet set« betyder, ikke et resultat.")
+expected = (f"**Mod de forventede forsinkelser: {'ja' if analysis.more(rise['expected']) else 'nej'}.** Med "
+            f"forsinkelserne i monopolbruddet trukket {fmt.num(risk.attrs['draws'])} gange ville den gamle model "
+            f"over {span} i gennemsnit have kostet kommunerne {fmt.mio_kr(abs(rise['expected']))} "
+            f"{'mindre' if rise['expected'] > 0 else 'mere'} end den nye (5-95 %: {fmt.mio_kr(rise['p05'])} til "
+            f"{fmt.mio_kr(rise['p95'])}, ny minus gammel), fordi forsinkelser udskød den gamle models trin op ad "
+            "trappen. Forsinkelsernes fordelinger er antagelser, vist i rammen øverst.")
+display(Markdown(plan + "\n\n" + expected))
 shown = check.rename(columns={"old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel (ny - gammel)"})
 display(show.table(shown.rename_axis("År").reset_index(), {c: fmt.kr for c in shown.columns},
-                   caption="SAPA i alt for de 98 kommuner, kr."))
+                   caption="SAPA i alt for de 98 kommuner på den planlagte tidsplan, kr."))
+expected_by_year = risk.attrs["national"].query("model == 'difference'").set_index("year")
+display(show.table(expected_by_year.reset_index()[["year", "timeline", "mean", "p05", "p95"]].rename(columns={
+    "year": "År", "timeline": "Mod planen", "mean": "Mod forventede forsinkelser", "p05": "5 %", "p95": "95 %"}),
+    {c: fmt.kr for c in ("Mod planen", "Mod forventede forsinkelser", "5 %", "95 %")} | {"År": str},
+    caption="Hele regningen for de 98 kommuner, ny minus gammel model, kr."))
 show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].sum(),
-                 largest_difference=largest, first_year=ctx.years[0], last_year=ctx.years[-1])
+                 largest_difference=largest, first_year=ctx.years[0], last_year=ctx.years[-1],
+                 rise_expected=rise["expected"], rise_p05=rise["p05"], rise_p95=rise["p95"])
 
 # %% [markdown]
 # ## Alle betalinger pr. år
 #
 # SAPA sammen med de betalinger, der følger af monopolbruddet: den fælleskommunale infrastruktur
-# (faktureret særskilt fra 2020), buffetprisen for drift af services og KMD Sag, som udfases.
+# (faktureret særskilt fra dens første år), buffetprisen for drift af services og KMD Sag, som udfases.
 
 # %% tags=["remove_input"]
 national = analysis.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
@@ -88,8 +111,9 @@ charts.model_lines(national, "amount_dkk", "Betalinger pr. år for alle 98 kommu
 # ## Hvem betaler mere, og hvem betaler mindre?
 #
 # Forskellen på SAPA-regningen mellem ny og gammel model for hver kommune, summeret over årene og
-# omregnet til kroner pr. indbygger pr. år. Den nye models knækrabat flytter betaling fra de fire store
-# kommuner til de øvrige; den gamle model havde ingen knæk.
+# omregnet til kroner pr. indbygger pr. år, på den planlagte tidsplan. Den nye models knækrabat flytter
+# betaling fra de største kommuner til de øvrige. At den gamle model ikke havde noget knæk, er en del af
+# hypotesen om dens formel, som ikke er offentlig.
 
 # %% tags=["remove_input"]
 difference = analysis.municipal_difference(table)
@@ -122,36 +146,39 @@ display(show.table(shown, {"SAPA, gammel model": fmt.kr, "SAPA, ny model": fmt.k
                    caption=f"SAPA pr. region, {ctx.years[0]}-{ctx.years[-1]}"))
 
 # %% [markdown]
-# ## Forudsigelighed: hvad forsinkelser gjorde ved den gamle model
+# ## Forudsigelighed: hele regningen under forsinkelser
 #
-# Under den gamle model afhang hver kommunes regning af, hvornår KSD, KY og Udbetaling Danmark kom på
-# plads, og hvornår KMD Sag kunne slukkes. Her trækkes forsinkelserne tilfældigt mange gange (fordelinger
-# i parametrene `old_model.events.*.delay_*`). Bjælken viser, hvor regningen lå i 90 % af udfaldene; den
-# nye models regning er fast og kendt på forhånd.
+# Under den gamle model afhang SAPA-regningen af, hvornår KSD, KY og Udbetaling Danmark nåede hver bølge,
+# og hvornår KMD Sag kunne slukkes. Men KMD Sag afhænger af de samme forsinkelser under begge modeller: en
+# forsinkelse sænker den gamle models SAPA-regning og forlænger betalingen til KMD Sag. Derfor måles
+# forudsigeligheden her på hele regningen (SAPA, infrastruktur, buffetpris og KMD Sag), ikke på
+# SAPA-linjen alene. Spændet er forskellen mellem det højeste og laveste udfald i 90 % af forløbene, i
+# kommunens mest usikre år.
 
 # %% tags=["remove_input"]
-simulation = simulate(ctx.scenario, ctx.years, draws=ctx.draws)
-risk = analysis.risk(simulation)
-top = risk.head(15)
+spread = analysis.predictability(risk, table)
+better, worse = spread[analysis.less(spread["change"])], spread[analysis.more(spread["change"])]
+first = spread.iloc[-1]
 display(Markdown(
-    f"Med {fmt.num(ctx.draws)} simulerede forløb var **{top.iloc[0]['kommune']}s** regning mest usikker: i "
-    f"{int(top.iloc[0]['year'])} lå den gamle models SAPA-regning mellem {fmt.kr(top.iloc[0]['old_p05_dkk'])} og "
-    f"{fmt.kr(top.iloc[0]['old_p95_dkk'])} (5-95 %), mens den nye model fast giver {fmt.kr(top.iloc[0]['new_dkk'])}. "
-    f"Fordi begivenhederne i monopolbruddet er fælles for alle kommuner, er usikkerheden nogenlunde den samme "
-    f"i forhold til regningens størrelse: for halvdelen af kommunerne mindst {fmt.pct(risk['spread_share'].median())} "
-    "af den nye models regning i det mest usikre år. Forsinkelsernes fordelinger er illustrative."))
-charts.spread_chart(top, "De 15 kommuner med størst budgetusikkerhed under den gamle model",
-                    "Diagram med en linje pr. kommune: bjælken er spændet i den gamle models SAPA-regning over de "
-                    "simulerede forsinkelser, stregen medianen og ruden den nye models faste regning")
+    f"**For {len(better)} kommuner blev hele regningen mere forudsigelig** med den nye model, **for {len(worse)} "
+    f"mindre forudsigelig.** Den nye model fjerner usikkerheden om SAPA-linjen, men KMD Sag er stadig lige så "
+    f"usikker, og under den gamle model trak de to i hver sin retning. Størst stigning i usikkerheden: "
+    f"{first['kommune']}, hvor spændet gik fra {fmt.kr(first['old'])} til {fmt.kr(first['new'])}."))
+charts.diverging_bars(
+    spread, "change_per_inhabitant", "kommune", "Ændring i hele regningens usikkerhed, ny minus gammel model",
+    "Vandret søjlediagram med en søjle pr. kommune: til højre blev regningen mindre forudsigelig med den nye model, "
+    "til venstre mere", "kr. pr. indbygger (spænd 5-95 % i det mest usikre år)",
+    labels=("Mindre forudsigelig", "Mere forudsigelig"),
+    tooltip_extra=[charts.alt.Tooltip("old:Q", title="Spænd, gammel model", format=fmt.d3("kr")),
+                   charts.alt.Tooltip("new:Q", title="Spænd, ny model", format=fmt.d3("kr"))])
 
 # %% tags=["remove_input"]
-shown = top.head(10)[["kommune", "year", "old_p05_dkk", "old_p50_dkk", "old_p95_dkk", "new_dkk", "spread_share"]]
-shown = shown.rename(columns={"kommune": "Kommune", "year": "År", "old_p05_dkk": "Gammel, 5 %",
-                              "old_p50_dkk": "Gammel, median", "old_p95_dkk": "Gammel, 95 %",
-                              "new_dkk": "Ny model (fast)", "spread_share": "Spænd i % af ny regning"})
-display(show.table(shown, {**{c: fmt.kr for c in shown.columns[2:6]}, "Spænd i % af ny regning": fmt.pct,
-                           "År": str}, caption="Størst budgetrisiko: SAPA-regningen i det mest usikre år"))
-show.key_figures(draws=ctx.draws, riskiest=top.iloc[0]["kommune"], riskiest_spread=top.iloc[0]["spread_dkk"])
+shown = pd.concat([spread.head(5), spread.tail(5)]).rename(columns={
+    "kommune": "Kommune", "old": "Spænd, gammel model", "new": "Spænd, ny model", "change": "Ændring (ny - gammel)"})
+display(show.table(shown[["Kommune", "Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)"]],
+                   {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)")},
+                   caption="Hele regningens spænd (5-95 %) i det mest usikre år: de fem største fald og stigninger"))
+show.key_figures(draws=risk.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
 
 # %% tags=["remove_input"]
 display(show.provenance(ctx.scenario))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,13 +11,14 @@ import pandas as pd
 
 from .data import datasets
 from .data import population as people
+from .data.datasets import WAVES
 from .data.names import resolve_code
 from .parameters import STATUSES, ParameterSet, baseline
 from .rules.buffet import buffet
-from .rules.events import effective_months, event_names, staircase
+from .rules.events import effective_months, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
 from .rules.infrastructure import infrastructure
-from .rules.kmd_sag import kmd_sag
+from .rules.kmd_sag import kmd_sag, per_krone, starting_payment
 from .rules.new_model import calibrated_prices, sapa_new, yearly_price
 from .rules.old_model import full_price_bill, sapa_old
 from .scenarios import Scenario, load_scenario
@@ -254,63 +255,121 @@ def population(name_or_code: str | int, year: int, scenario: ScenarioLike | Para
     return int(table.loc[table["kommunekode"] == resolve_code(name_or_code), "population"].iloc[0])
 
 
-# -- Delay uncertainty ---------------------------------------------------------------------------------
+# -- Delay uncertainty: the whole bill ---------------------------------------------------------------
+
+QUANTILES = (0.05, 0.5, 0.95)
+RISK_COLUMNS = ["kommunekode", "kommune", "year", "model", "component", "timeline", "mean", "p05", "p50", "p95"]
 
 
-def old_bills(grid: Grid, delays: np.ndarray) -> np.ndarray:
-    """Old-model SAPA bill per draw, municipality and year (kr.): (draws, M, Y), vectorised."""
-    share = staircase(grid.params, effective_months(grid.params, delays), grid.months)  # (N, T)
-    base = full_price_bill(grid)  # (M, T)
-    return np.stack(
-        [share[:, 12 * y : 12 * (y + 1)] @ base[:, 12 * y : 12 * (y + 1)].T for y in range(len(grid.years))], axis=-1
-    )
+def _spread(values: np.ndarray) -> np.ndarray:
+    """Mean and the 5, 50 and 95 % quantiles over the draws (first axis): (4, ...)."""
+    return np.concatenate([values.mean(axis=0)[None], np.quantile(values, QUANTILES, axis=0)])
 
 
-@dataclass(frozen=True)
-class Simulation:
-    """The old model's bills under N delay draws against the new model's fixed bills."""
+def risk(
+    scenario: ScenarioLike = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    years: Iterable[int] | int | None = None,
+) -> pd.DataFrame:
+    """The whole bill under drawn monopoly-break delays: per municipality, year, model and component (sapa,
+    infrastructure, buffet, kmd_sag, total; and model 'difference', component 'total': new - old), the bill on
+    the scenario's own timeline and the mean and 5/50/95 % quantiles over the draws (kr.).
 
-    codes: np.ndarray
-    years: np.ndarray
-    old: np.ndarray  # (N, M, Y) kr.
-    new: np.ndarray  # (M, Y) kr., the same in every draw
-    delays: np.ndarray  # (N, events) months
-    events: list[str]
-
-    def summary(self, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-        """Per municipality and year: new bill, old mean and quantiles, and the 5-95 % spread."""
-        q = np.quantile(self.old, quantiles, axis=0)  # (Q, M, Y)
-        n_m, n_y = self.new.shape
-        frame = pd.DataFrame(
-            {
-                "kommunekode": np.repeat(self.codes, n_y),
-                "year": np.tile(self.years, n_m),
-                "new_dkk": self.new.ravel(),
-                "old_mean_dkk": self.old.mean(axis=0).ravel(),
-                **{f"old_p{round(100 * p):02d}_dkk": q[i].ravel() for i, p in enumerate(quantiles)},
-            }
-        )
-        frame["spread_dkk"] = (
-            frame[f"old_p{round(100 * max(quantiles)):02d}_dkk"] - frame[f"old_p{round(100 * min(quantiles)):02d}_dkk"]
-        )
-        names = datasets.municipalities()[["kommune", "region"]]
-        return frame.join(names, on="kommunekode")
-
-
-def simulate(
-    scenario: ScenarioLike = None, years: Iterable[int] | None = None, draws: int | None = None, seed: int | None = None
-) -> Simulation:
-    """Monte Carlo over the event delays (parameters old_model.events.*.delay_low/mode/high), seeded."""
+    The old model's SAPA share and KMD Sag respond to the same draws (a delay lowers the one and prolongs the
+    other); the new model's SAPA price is fixed, so its SAPA line has no spread, but its KMD Sag does.
+    `attrs['national']` holds the same for all 98 together per year, `attrs['national_period']` summed over all
+    the years, and `attrs['unsourced']` the Monte Carlo's inputs that are not documented sources.
+    Reproducible for a given seed; the draws are processed a year at a time, so memory stays bounded.
+    """
     bills = run(scenario, years)
-    params = bills.grid.params
+    grid, params = bills.grid, bills.grid.params
     draws = int(params.value("montecarlo.draws")) if draws is None else int(draws)
     seed = int(params.value("montecarlo.seed")) if seed is None else int(seed)
-    delays = draw_delays(params, draws, seed)
-    return Simulation(
-        codes=bills.grid.codes,
-        years=bills.grid.years,
-        old=old_bills(bills.grid, delays),
-        new=bills.yearly(("new", "sapa")),
-        delays=delays,
-        events=event_names(params),
+    with params.reading() as inputs:
+        delays = draw_delays(params, draws, seed)  # (N, events, waves)
+    effective = effective_months(params, delays)
+    full, start = full_price_bill(grid), starting_payment(grid)
+    fixed = {c: bills.yearly(("new", c)) for c in ("infrastructure", "buffet")}
+    new_sapa = bills.yearly(("new", "sapa"))
+    by_wave = [np.flatnonzero(grid.wave_index == w) for w in range(len(WAVES))]
+    blocks: list[pd.DataFrame] = []
+    national: list[dict] = []
+    period: dict[tuple[str, str], tuple] = {}
+    for y, year in enumerate(grid.years):
+        months = slice(12 * y, 12 * (y + 1))
+        share = staircase(params, effective, grid.months[months])  # (N, waves, 12)
+        old_sapa = np.zeros((draws, len(grid.codes)))
+        for w, members in enumerate(by_wave):
+            old_sapa[:, members] = share[:, w, :] @ full[members, months].T
+        kmd = per_krone(grid, effective, grid.months[months]).sum(axis=-1)[:, grid.wave_index] * start  # (N, M)
+        shared = fixed["infrastructure"][:, y] + fixed["buffet"][:, y] + kmd
+        lines = {
+            ("old", "sapa"): old_sapa,
+            ("new", "sapa"): np.broadcast_to(new_sapa[:, y], old_sapa.shape),
+            ("old", "kmd_sag"): kmd,
+            ("new", "kmd_sag"): kmd,
+            ("old", "total"): old_sapa + shared,
+            ("new", "total"): new_sapa[:, y] + shared,
+            ("difference", "total"): new_sapa[:, y] - old_sapa,
+        }
+        for model in MODELS:
+            for c in ("infrastructure", "buffet"):
+                lines[(model, c)] = np.broadcast_to(fixed[c][:, y], old_sapa.shape)
+        timeline = _timeline(bills, y)
+        for (model, component), values in lines.items():
+            stats = _spread(values)
+            blocks.append(
+                pd.DataFrame(
+                    {
+                        "kommunekode": grid.codes,
+                        "year": int(year),
+                        "model": model,
+                        "component": component,
+                        "timeline": timeline[(model, component)],
+                        **dict(zip(("mean", "p05", "p50", "p95"), stats)),
+                    }
+                )
+            )
+            summed = values.sum(axis=1)
+            national.append(
+                {
+                    "year": int(year),
+                    "model": model,
+                    "component": component,
+                    "timeline": timeline[(model, component)].sum(),
+                    **dict(zip(("mean", "p05", "p50", "p95"), _spread(summed))),
+                }
+            )
+            total, planned = period.get((model, component), (0.0, 0.0))
+            period[(model, component)] = (total + summed, planned + timeline[(model, component)].sum())
+    table = pd.concat(blocks, ignore_index=True)
+    table["kommune"] = datasets.municipalities()["kommune"].reindex(table["kommunekode"]).to_numpy()
+    table = table[RISK_COLUMNS]
+    whole = [
+        {
+            "model": m,
+            "component": c,
+            "timeline": planned,
+            **dict(zip(("mean", "p05", "p50", "p95"), _spread(np.asarray(summed)))),
+        }
+        for (m, c), (summed, planned) in period.items()
+    ]
+    table.attrs.update(
+        national=pd.DataFrame(national),
+        national_period=pd.DataFrame(whole),
+        draws=draws,
+        seed=seed,
+        scenario=bills.scenario.name,
+        unsourced=sorted(n for n, p in inputs.items() if p.status not in ("sourced", "seed")),
     )
+    return table
+
+
+def _timeline(bills: Bills, y: int) -> dict[tuple[str, str], np.ndarray]:
+    """Each line's bill in year index y on the scenario's own timeline (no drawn delays): (M,) per key."""
+    lines = {key: bills.yearly(key)[:, y] for key in bills.invoices}
+    for model in MODELS:
+        lines[(model, "total")] = np.sum([lines[(model, c)] for c in COMPONENTS], axis=0)
+    lines[("difference", "total")] = lines[("new", "total")] - lines[("old", "total")]
+    return lines

@@ -8,7 +8,6 @@ from conftest import ROOT
 
 from sapa_model import compute
 from sapa_model.views import analysis
-from sapa_model.engine import simulate
 
 BIG4 = {"København", "Aarhus", "Aalborg", "Odense"}
 
@@ -76,12 +75,6 @@ def test_effective_price_curve_by_hand(table):
     assert len(points) == 2 * 98
 
 
-def test_risk_is_sorted_and_spreads_are_not_negative():
-    risk = analysis.risk(simulate(draws=300))
-    assert len(risk) == 98 and risk["spread_dkk"].is_monotonic_decreasing and (risk["spread_dkk"] >= 0).all()
-    assert (risk["old_p05_dkk"] <= risk["old_p50_dkk"]).all() and (risk["old_p50_dkk"] <= risk["old_p95_dkk"]).all()
-
-
 def test_invoices_add_up_to_the_year(table):
     invoices = analysis.invoices("Læsø", 2019, unit=None)
     assert len(invoices) == 12 and invoices.index[9] == "oktober 2019"
@@ -108,18 +101,3 @@ def test_per_inhabitant_spread_by_hand(table):
     copenhagen = 671_714  # 2026, carried forward
     share = (150_000 + 0.5 * (copenhagen - 150_000)) / copenhagen
     assert spread["min"] == pytest.approx((price + 25) * share + 4.80)
-
-
-def test_a_monte_carlo_with_no_delays_is_the_engines_old_model_bill():
-    """Every draw of a Monte Carlo whose delay distributions are all zero gives exactly the old-model bill the
-    engine computes, for every municipality and year."""
-    from sapa_model.scenarios import scenario_from_data
-
-    still = scenario_from_data({"name": "ingen forsinkelse", "parameters": {
-        f"old_model.events.{e}.delay_{k}": 0 for e in ("ksd", "ky", "udk", "kmd_sag_off")
-        for k in ("low", "mode", "high")}})
-    simulation = simulate(still, draws=20)
-    table = compute(still)
-    old = table[(table["model"] == "old") & (table["component"] == "sapa")].pivot(
-        index="kommunekode", columns="year", values="amount_dkk")
-    assert np.allclose(simulation.old, old.to_numpy()[None, :, :], rtol=0, atol=1e-6)

@@ -11,6 +11,7 @@ from papermill.exceptions import PapermillExecutionError
 from conftest import ROOT
 from notebook_runner import NOTEBOOKS, key_figures, run, text
 from sapa_model import compute, municipality
+from sapa_model.engine import risk
 from sapa_model.views import fmt
 from sapa_model.views.analysis import budget_lines, knee_effect, lines_table, total_check
 from sapa_model.views.labels import official_name
@@ -59,11 +60,15 @@ def test_kommune_budget_shows_what_sapa_model_computes(tmp_path, kommune, scenar
 
 
 def test_old_vs_new_totals_equal_sapa_model(tmp_path):
-    figures = key_figures(run("old_vs_new", tmp_path, draws=200))
+    figures = key_figures(run("old_vs_new", tmp_path, draws=200, budget_year=2027))
     check = total_check(compute())
     assert figures["sapa_old_total"] == pytest.approx(check["old"].sum(), abs=0.01)
     assert figures["sapa_new_total"] == pytest.approx(check["new"].sum(), abs=0.01)
     assert figures["largest_difference"] < 1
+    period = risk(draws=200, years=range(2019, 2031)).attrs["national_period"].set_index(["model", "component"])
+    assert figures["rise_expected"] == pytest.approx(period.loc[("difference", "total"), "mean"], abs=0.01)
+    assert figures["rise_p05"] < figures["rise_expected"] < figures["rise_p95"]
+    assert figures["more_predictable"] + figures["less_predictable"] <= 98
 
 
 def test_knee_discount_figures_equal_sapa_model(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 import sapa_model
 from sapa_model import ParameterError, ParameterExtrapolationWarning, compute
 from sapa_model.parameters import PARAMETER_DIR, STATUSES, parse_parameter, read_yaml
+from sapa_model.parameters.loader import per_wave
 
 
 def test_every_parameter_has_description_unit_status_and_reference():
@@ -59,7 +60,8 @@ def test_duplicate_dates_are_refused(tmp_path):
 
 
 def test_shipped_files_parse_and_names_are_unique():
-    names = [name for path in PARAMETER_DIR.glob("*.yaml") for name in read_yaml(path)]
+    names = [full for path in PARAMETER_DIR.glob("*.yaml") for name, record in read_yaml(path).items()
+             for full, _ in per_wave(name, record, path.name)]
     assert len(names) == len(set(names)) == len(sapa_model.baseline())
 
 

@@ -128,3 +128,9 @@ def test_every_problem_is_listed_at_once(tmp_path):
 def test_missing_scenario_file_says_where_the_examples_are():
     with pytest.raises(ScenarioError, match="does not exist; the shipped examples are in scenarios/"):
         load_scenario("scenarios/nope.yaml")
+
+
+def test_a_scenario_keeps_its_name_whatever_it_delays():
+    scenario = scenario_from_data({"name": "Mit navn", "delays": {"ky": 12, "udk": {"3": 2}}})
+    assert scenario.name == "Mit navn"
+    assert scenario.params.value("old_model.events.udk.wave_delay.3") == 2

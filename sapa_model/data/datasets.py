@@ -14,7 +14,8 @@ from ..errors import DataError
 DATA_DIR = Path(os.environ.get("SAPA_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
 
 REGIONS = ["Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"]
-WAVES = ["pilot", "1", "2", "3", "4", "5", "6"]
+WAVES = ["pilot", "1", "2", "3", "4", "5", "6"]  # SAPA's wave plan, in order
+WAVE_LABELS = {w: "Pilot" if w == "pilot" else f"Bølge {w}" for w in WAVES}
 
 _code = pa.Column(int, pa.Check.in_range(101, 999), unique=True)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..data.datasets import WAVE_LABELS, WAVES
 from ..errors import ParameterError, ParameterExtrapolationWarning, echo
 
 PARAMETER_DIR = Path(__file__).parent
@@ -29,6 +30,7 @@ PARAMETER_DIR = Path(__file__).parent
 STATUSES = ("sourced", "seed", "calibrated", "scenario", "assumption", "illustrative")
 REQUIRED = ("description", "unit", "status", "reference")
 OPTIONAL = ("label", "values", "value", "last_value_still_valid_on", "allowed", "minimum", "maximum", "per_year")
+PER_WAVE = "per_wave"  # a record with per_wave: one parameter per SAPA wave, named <name>.<wave>
 MAX_YAML_BYTES = 1_000_000  # a scenario is a few kilobytes; the shipped parameter files are far smaller
 _TIMELESS = np.datetime64("1900-01-01", "D")
 _warned: set[str] = set()
@@ -365,7 +367,26 @@ def baseline() -> ParameterSet:
         if not isinstance(content, dict):
             raise ParameterError(f"{path}: expected a mapping of parameter names to records")
         for name, record in content.items():
-            if name in parameters:
-                raise ParameterError(f"{path}: parameter {name} is also defined in {parameters[name].origin}")
-            parameters[name] = parse_parameter(str(name), record, path.name)
+            for full, one in per_wave(str(name), record, path.name):
+                if full in parameters:
+                    raise ParameterError(f"{path}: parameter {full} is also defined in {parameters[full].origin}")
+                parameters[full] = parse_parameter(full, one, path.name)
     return ParameterSet(parameters)
+
+
+def per_wave(name: str, record: object, origin: str) -> list[tuple[str, object]]:
+    """A record as the parameters it defines: itself, or with `per_wave` (one value for every wave, or a
+    value per wave) one parameter per SAPA wave, named <name>.<wave> and labelled with the wave."""
+    if not isinstance(record, dict) or PER_WAVE not in record:
+        return [(name, record)]
+    values = record[PER_WAVE]
+    if not isinstance(values, dict):
+        values = dict.fromkeys(WAVES, values)
+    values = {str(k): v for k, v in values.items()}
+    if set(values) != set(WAVES):
+        raise ParameterError(f"{origin}, {name}: per_wave must give every wave ({', '.join(WAVES)})")
+    rest = {k: v for k, v in record.items() if k != PER_WAVE}
+    return [
+        (f"{name}.{w}", {**rest, "label": f"{rest.get('label', name)}, {WAVE_LABELS[w].lower()}", "value": values[w]})
+        for w in WAVES
+    ]

@@ -11,8 +11,6 @@ rounded as the report's tables are, and add up. Every file states its price leve
 from __future__ import annotations
 
 import datetime as dt
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,57 +90,40 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
 
 def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
     """One workbook, a sheet per table: heading above, an autofilter over the table, notes below; amounts stay
-    numbers with a thousands format; sensible column widths. The file's dates are the build date, so a rebuild
-    with SOURCE_DATE_EPOCH gives the same bytes."""
-    stamp = dt.datetime.combine(build_date(), dt.time())
+    numbers with a thousands format; sensible column widths; the header row frozen. Dated with the build date
+    (xlsxwriter dates the zip entries itself, always alike), so a rebuild gives the same bytes."""
+    import xlsxwriter
+
     with atomic_path(path) as temporary:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            for name, sheet in sheets.items():
-                top = len(sheet.heading) + (1 if sheet.heading else 0)
-                sheet.frame.to_excel(writer, sheet_name=name[:31], index=False, startrow=top)
-                ws = writer.sheets[name[:31]]
-                for row, line in enumerate(sheet.heading, start=1):
-                    ws.cell(row, 1, line)
-                for row, line in enumerate(sheet.notes, start=top + len(sheet.frame) + 3):
-                    ws.cell(row, 1, line)
-                fmt = "#,##0" if sheet.decimals == 0 else "#,##0.00"
-                for column, header in enumerate(sheet.frame.columns, start=1):
-                    values = sheet.frame.iloc[:200, column - 1]
-                    width = max([len(str(header)), *(len(str(v)) for v in values)]) + 2
-                    ws.column_dimensions[ws.cell(top + 1, column).column_letter].width = min(width, 60)
-                    if pd.api.types.is_float_dtype(sheet.frame.iloc[:, column - 1]):
-                        for (cell,) in ws.iter_rows(
-                            min_row=top + 2, min_col=column, max_col=column, max_row=top + 1 + len(sheet.frame)
-                        ):
-                            cell.number_format = fmt
-                last = ws.cell(top + 1 + len(sheet.frame), len(sheet.frame.columns)).coordinate
-                ws.auto_filter.ref = f"A{top + 1}:{last}"
-                ws.freeze_panes = f"A{top + 2}"
-            writer.book.properties.created = writer.book.properties.modified = stamp
-            writer.book.properties.creator = writer.book.properties.lastModifiedBy = "sapa-budget"
-        _fix_zip_dates(temporary, stamp)
-
-
-def _fix_zip_dates(path: Path, stamp: dt.datetime) -> None:
-    """Rewrite a workbook with every zip entry, and its 'modified' property, dated `stamp` (openpyxl dates both
-    with the wall clock when it saves)."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
-    modified = f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>'.encode()
-    entries = [
-        (
-            info,
-            re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", modified, data)
-            if info.filename == "docProps/core.xml"
-            else data,
+        book = xlsxwriter.Workbook(
+            str(temporary), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
         )
-        for info, data in entries
-    ]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            target.writestr(fixed, data)
+        book.set_properties({"created": dt.datetime.combine(build_date(), dt.time()), "author": "sapa-budget"})
+        bold = book.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
+        amounts = {0: book.add_format({"num_format": "#,##0"}), 2: book.add_format({"num_format": "#,##0.00"})}
+        for name, sheet in sheets.items():
+            ws = book.add_worksheet(name[:31])
+            frame, top = sheet.frame, len(sheet.heading) + (1 if sheet.heading else 0)
+            for row, line in enumerate(sheet.heading):
+                ws.write_string(row, 0, line, bold if row == 0 else None)
+            ws.write_row(top, 0, [str(c) for c in frame.columns], bold)
+            for column, header in enumerate(frame.columns):
+                values = frame.iloc[:, column]
+                number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                cells = [None if pd.isna(v) else (float(v) if number else str(v)) for v in values]
+                ws.write_column(
+                    top + 1,
+                    column,
+                    cells,
+                    amounts[sheet.decimals] if number and pd.api.types.is_float_dtype(values) else None,
+                )
+                width = max([len(str(header)) // 2 + 2, *(len(str(v)) for v in cells[:200])]) + 2
+                ws.set_column(column, column, min(width, 60))
+            for row, line in enumerate(sheet.notes, start=top + len(frame) + 2):
+                ws.write_string(row, 0, line)
+            ws.autofilter(top, 0, top + len(frame), len(frame.columns) - 1)
+            ws.freeze_panes(top + 1, 0)
+        book.close()
 
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:

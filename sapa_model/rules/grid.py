@@ -47,6 +47,7 @@ class Grid:
     params: ParameterSet
     codes: np.ndarray  # (M,) municipality codes
     waves: np.ndarray  # (M,) each municipality's SAPA wave ('pilot', '1', ... '6')
+    wave_index: np.ndarray  # (M,) its position in datasets.WAVES: picks its wave's row of a (waves, T) array
     years: np.ndarray  # (Y,)
     months: np.ndarray  # (T,) datetime64[M]
     year_index: np.ndarray  # (T,) position in years of each month
@@ -66,6 +67,7 @@ class Grid:
             params=params,
             codes=table.index.to_numpy(),
             waves=municipalities["wave"].to_numpy(dtype=str),
+            wave_index=np.array([datasets.WAVES.index(w) for w in municipalities["wave"]]),
             years=np.array(years, dtype=int),
             months=months,
             year_index=np.searchsorted(np.array(years), year_of(months)),

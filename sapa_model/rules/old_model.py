@@ -18,5 +18,6 @@ def full_price_bill(grid: Grid) -> np.ndarray:
 
 
 def sapa_old(grid: Grid, share: np.ndarray) -> np.ndarray:
-    """Old-model SAPA invoice per month (kr.): the full-price bill times the staircase share (T,)."""
-    return full_price_bill(grid) * share
+    """Old-model SAPA invoice per month (kr.): the full-price bill times its wave's staircase share
+    (share: (waves, T)): (M, T)."""
+    return full_price_bill(grid) * share[grid.wave_index]

@@ -196,7 +196,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
     }
     per_unit = {  # what one unit of the unknown (price, rate, starting payment) or the sourced price gives per month
         "sapa": at_rate[0],
-        "kmd_sag": np.broadcast_to(per_krone(grid, effective_months(params)), grid.billed.shape),
+        "kmd_sag": per_krone(grid, effective_months(params))[grid.wave_index],
         "infrastructure": infrastructure(grid),
         "buffet": buffet(grid),
     }

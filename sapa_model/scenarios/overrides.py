@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from ..data.datasets import WAVES
 from ..data.population import first_year as first_observed_year
 from ..data.population import last_observed_year, read_forecast
 from ..errors import PROBLEM_LIMIT, ParameterError, SapaError, ScenarioError, echo, listing
@@ -230,10 +231,17 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     for event, months in delays.items():
         if event not in known:
             problems.append(f"delays: unknown event {echo(event)}; the events are {', '.join(known)}")
-        elif isinstance(months, bool) or not isinstance(months, int):
-            problems.append(f"delays: {event} must be a whole number of months, not {echo(months)}")
-        else:
-            overrides[f"old_model.events.{event}.delay"] = months
+            continue
+        # {ky: 12} delays an event for every wave; {ky: {'6': 6}} for the waves named only.
+        per_wave = months if isinstance(months, Mapping) else {None: months}
+        for wave, value in per_wave.items():
+            target = f"old_model.events.{event}." + ("delay" if wave is None else f"wave_delay.{wave}")
+            if wave is not None and str(wave) not in WAVES:
+                problems.append(f"delays: {event}: unknown wave {echo(wave)}; the waves are {', '.join(WAVES)}")
+            elif isinstance(value, bool) or not isinstance(value, int):
+                problems.append(f"delays: {event} must be a whole number of months, not {echo(value)}")
+            else:
+                overrides[target] = value
     projection = data.get("projection")
     if isinstance(projection, str):
         overrides["projection.method"] = projection

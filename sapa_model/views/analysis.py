@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..data import datasets
 from ..data.names import Municipality
-from ..engine import Simulation, billing_starts, compute, monthly
+from ..engine import billing_starts, compute, monthly, risk
 from ..rules.calendar import billed, month_grid
 from ..rules.infrastructure import first_billed_year
 from ..rules.knee import price_per_inhabitant
@@ -111,13 +111,55 @@ def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.Dat
     return grouped.reset_index().sort_values("difference_per_inhabitant", ascending=False, ignore_index=True)
 
 
-def risk(simulation: Simulation) -> pd.DataFrame:
-    """Per municipality: the year its old-model bill was least certain, the 5-95 % spread there (kr. and
-    as a share of the new model's fixed bill), sorted with the largest budget risk first."""
-    summary = simulation.summary()
-    worst = summary.loc[summary.groupby("kommunekode")["spread_dkk"].idxmax()].copy()
-    worst["spread_share"] = np.where(worst["new_dkk"] > 0, worst["spread_dkk"] / worst["new_dkk"], np.nan)
-    return worst.sort_values("spread_dkk", ascending=False, ignore_index=True)
+_risks: dict[tuple, pd.DataFrame] = {}
+
+
+def risk_table(scenario: Scenario | None, years: Iterable[int], draws: int | None = None) -> pd.DataFrame:
+    """engine.risk() for a scenario and years, computed once per process (every municipal report of a build
+    reads the same draws)."""
+    scenario = load_scenario(scenario)
+    key = (scenario.to_yaml(), scenario.source, tuple(years), draws)
+    if key not in _risks:
+        _risks.clear()  # one scenario at a time: bounded memory
+        _risks[key] = risk(scenario, draws=draws, years=list(years))
+    return _risks[key]
+
+
+def total_rise(risk_frame: pd.DataFrame) -> dict[str, float]:
+    """'Does the total rise?' twice, over all the years of a risk table (kr., all 98 municipalities): against
+    the plan (the scenario's own timeline: no drawn delays) and against the drawn delays (expected, and the
+    5-95 % band)."""
+    whole = risk_frame.attrs["national_period"].set_index(["model", "component"]).loc[("difference", "total")]
+    return {
+        "plan": float(whole["timeline"]),
+        "expected": float(whole["mean"]),
+        "p05": float(whole["p05"]),
+        "p95": float(whole["p95"]),
+    }
+
+
+def predictability(risk_frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Per municipality: the 5-95 % spread of its whole bill (all four payments) under each model in its most
+    uncertain year (kr.), the change (new - old: negative = the new model made the budget more predictable),
+    and the change per inhabitant per year; sorted from the largest gain in predictability."""
+    totals = risk_frame[risk_frame["component"] == "total"].assign(spread=lambda f: f["p95"] - f["p05"])
+    worst = totals.pivot_table(index="kommunekode", columns="model", values="spread", aggfunc="max")
+    result = (
+        datasets.municipalities()[["kommune", "region"]]
+        .loc[worst.index]
+        .assign(old=worst["old"], new=worst["new"], change=worst["new"] - worst["old"])
+    )
+    result["change_per_inhabitant"] = result["change"] / table.drop_duplicates("kommunekode").set_index("kommunekode")[
+        "population"
+    ].reindex(result.index)
+    return result.reset_index().sort_values("change", ignore_index=True)
+
+
+def municipal_band(risk_frame: pd.DataFrame, code: int) -> pd.DataFrame:
+    """One municipality's whole bill per year under each model: on the scenario's own timeline, expected over
+    the drawn delays, and the 5-95 % band (kr.); and the difference new - old with its band."""
+    rows = risk_frame[(risk_frame["kommunekode"] == code) & (risk_frame["component"] == "total")]
+    return rows[["year", "model", "timeline", "mean", "p05", "p95"]].reset_index(drop=True)
 
 
 def without_knee(scenario: Scenario | None) -> Scenario:

@@ -207,6 +207,55 @@ def model_lines(
     return finish(chart, title, description, subtitle)
 
 
+def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str) -> alt.Chart:
+    """The whole bill per year under each model: the 5-95 % band over the drawn delays (shaded), the expected
+    bill (line) and the bill on the planned timeline (dotted), old and new told apart as in model_lines.
+    `frame` has year, model ('old'/'new'), timeline, mean, p05, p95."""
+    data = _with_model_names(frame[frame["model"].isin(["old", "new"])])
+    tooltip = [
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("Model:N"),
+        alt.Tooltip("mean:Q", title="Forventet", format=fmt.d3("kr")),
+        alt.Tooltip("p05:Q", title="5 %", format=fmt.d3("kr")),
+        alt.Tooltip("p95:Q", title="95 %", format=fmt.d3("kr")),
+        alt.Tooltip("timeline:Q", title="Planlagt tidsplan", format=fmt.d3("kr")),
+    ]
+    x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.22)
+        .encode(
+            x=x,
+            y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))),
+            y2="p95:Q",
+            color=MODEL_SCALE["color"],
+            tooltip=tooltip,
+        )
+    )
+    expected = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, point=True)
+        .encode(x=x, y="mean:Q", color=MODEL_SCALE["color"], strokeDash=MODEL_SCALE["strokeDash"], tooltip=tooltip)
+    )
+    planned = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=1.5, strokeDash=[1, 3])
+        .encode(
+            x=x,
+            y="timeline:Q",
+            color=alt.Color("Model:N", legend=None, scale=MODEL_SCALE["color"].scale),
+            tooltip=tooltip,
+        )
+    )
+    chart = (band + planned + expected).properties(width=620, height=260)
+    return finish(
+        chart,
+        title,
+        description,
+        subtitle="Skygge: 5-95 % af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan",
+    )
+
+
 def stacked_components(
     frame: pd.DataFrame,
     title: str,
@@ -250,9 +299,10 @@ def diverging_bars(
     axis_title: str,
     kind: str = "kr2",
     tooltip_extra: list | None = None,
+    labels: tuple[str, str] = ("Betaler mere", "Betaler mindre"),
 ) -> alt.Chart:
-    """Horizontal bars left (saves) or right (pays more) of zero, sorted; colour repeats the side."""
-    data = frame.assign(Retning=lambda f: f[value].map(lambda v: "Betaler mere" if v > 0 else "Betaler mindre"))
+    """Horizontal bars right (labels[0]: above zero) or left (labels[1]) of zero, sorted; colour repeats the side."""
+    data = frame.assign(Retning=lambda f: f[value].map(lambda v: labels[0] if v > 0 else labels[1]))
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -266,7 +316,7 @@ def diverging_bars(
             x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
             color=alt.Color(
                 "Retning:N",
-                scale=alt.Scale(domain=["Betaler mere", "Betaler mindre"], range=["#b04a2f", "#2e7d4f"]),
+                scale=alt.Scale(domain=list(labels), range=["#b04a2f", "#2e7d4f"]),
                 legend=alt.Legend(title=None, orient="top"),
             ),
             tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]

@@ -1,5 +1,6 @@
 """Danish names for the model's codes, used the same way in every table, chart and sentence."""
 
+from ..data.datasets import WAVE_LABELS
 from ..parameters import baseline
 from . import fmt
 
@@ -19,7 +20,7 @@ COMPONENT = {
     "buffet": "Buffetpris (drift af services)",
     "kmd_sag": "KMD Sag",
 }
-WAVE = {"pilot": "Pilot", **{str(i): f"Bølge {i}" for i in range(1, 7)}}
+WAVE = WAVE_LABELS
 STATUS = {
     "sourced": "kilde",
     "seed": f"oplæg ({SEED_DECK})",

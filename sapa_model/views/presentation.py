@@ -12,6 +12,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from ..data import datasets
+from ..data.datasets import WAVES
 from ..data.population import last_observed_year
 from ..parameters import STATUSES, Parameter, ParameterSet
 from ..scenarios import Scenario
@@ -48,14 +49,33 @@ def basis(scenario: Scenario, names: Iterable[str]) -> pd.DataFrame:
     """Every value the figures rest on that is not a documented source, least certain first: Danish label,
     value, status and reference (columns Værdi, Tal, Grundlag, Kilde) — what the banner, the exports'
     "Om tallene" and `sapa budget` list."""
-    params = [scenario.params[n] for n in names]
-    params.sort(key=lambda p: (-STATUSES.index(p.status), p.label))
+    rows = []
+    for _, members in _by_wave_family(scenario.params[n] for n in names):
+        first = members[0]
+        values = {describe_value(p) for p in members}
+        if len(members) == 1:
+            label, value = first.label, describe_value(first)
+        elif len(values) == 1:  # a per-wave family with one value: one row
+            label, value = first.label.rsplit(", ", 1)[0], f"{values.pop()} for alle bølger"
+        else:
+            label = first.label.rsplit(", ", 1)[0]
+            value = "; ".join(f"{p.label.rsplit(', ', 1)[1]}: {describe_value(p)}" for p in members)
+        rows.append(
+            (
+                -STATUSES.index(max((p.status for p in members), key=STATUSES.index)),
+                label,
+                value,
+                STATUS[first.status],
+                first.reference,
+            )
+        )
+    rows.sort(key=lambda r: (r[0], r[1]))
     return pd.DataFrame(
         {
-            "Værdi": [p.label for p in params],
-            "Tal": [describe_value(p) for p in params],
-            "Grundlag": [STATUS[p.status] for p in params],
-            "Kilde": [p.reference for p in params],
+            "Værdi": [r[1] for r in rows],
+            "Tal": [r[2] for r in rows],
+            "Grundlag": [r[3] for r in rows],
+            "Kilde": [r[4] for r in rows],
         },
         columns=["Værdi", "Tal", "Grundlag", "Kilde"],
     )
@@ -76,6 +96,16 @@ def calibration_table(calibration: Calibration) -> pd.DataFrame:
             "Reference": frame["reference"],
         }
     )
+
+
+def _by_wave_family(params: Iterable[Parameter]) -> list[tuple[str, list[Parameter]]]:
+    """Parameters grouped so that one defined per wave (name.<wave>, same status) is one family."""
+    families: dict[tuple[str, str], list[Parameter]] = {}
+    for p in params:
+        stem, _, last = p.name.rpartition(".")
+        key = (stem, p.status) if last in WAVES else (p.name, p.status)
+        families.setdefault(key, []).append(p)
+    return [(key[0], members) for key, members in families.items()]
 
 
 def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
@@ -127,6 +157,19 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
         f'<aside class="sapa-banner" role="note" style="{_BOX}"><p>{" ".join(parts)}</p>'
         f"{details if len(listed) or forward else ''}</aside>"
     )
+
+
+def resting_on(table: pd.DataFrame, *others: pd.DataFrame) -> pd.DataFrame:
+    """A table whose attrs also list what other tables' figures rest on (e.g. the Monte Carlo's inputs), for
+    the banner."""
+    merged = table.copy()
+    merged.attrs = {
+        **table.attrs,
+        "unsourced": sorted(
+            set(table.attrs.get("unsourced", [])).union(*(o.attrs.get("unsourced", []) for o in others))
+        ),
+    }
+    return merged
 
 
 def heading(title: str, introduction: str, scenario: Scenario, table: pd.DataFrame) -> None:
