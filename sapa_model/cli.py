@@ -3,11 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
+import signal
 import sys
 from pathlib import Path
 
 from .errors import SapaError, echo
+
+MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
+WORKER_MEMORY = 600 * 2**20  # bytes a report worker with its kernel may use at most
+
+
+def whole(text: str) -> int:
+    """An argparse type: a whole number written with the digits 0-9 (no '²', no '٣', no fractions)."""
+    if not re.fullmatch(r"\s*[0-9]{1,6}\s*", text or ""):
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a whole number (digits 0-9)")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a time limit, a finite number of seconds above 0 and at most MAX_TIMEOUT."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"{echo(text)} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
+    return value
+
+
+def usable_workers(asked: int) -> int:
+    """At most the machine's cores and what its free memory holds (each worker runs a Jupyter kernel)."""
+    cores = os.cpu_count() or 1
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        free = int(re.search(r"MemAvailable:\s+(\d+)", meminfo).group(1)) * 1024  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        free = WORKER_MEMORY * cores
+    return max(1, min(asked, cores, free // WORKER_MEMORY))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,16 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     reports.add_argument("--national", action="store_true", help="with --kommune: build the national reports too")
     reports.add_argument("--scenario", default="", metavar="FILE", help="scenario YAML file (default: the baseline)")
-    reports.add_argument("--out", default="reports", type=Path, metavar="DIR", help="output folder (default: reports)")
     reports.add_argument(
-        "--jobs",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        metavar="N",
-        help="parallel workers, each with its own kernel (default: 2)",
+        "--out",
+        default="reports",
+        type=str,
+        metavar="DIR",
+        help="output folder (default: reports); a full build removes reports in it that it did not write",
     )
     reports.add_argument(
-        "--timeout", type=float, default=300, metavar="SECONDS", help="time limit per report (default: 300)"
+        "--jobs",
+        type=whole,
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="parallel workers, each with its own kernel (default: 2; at most the cores and what memory holds)",
+    )
+    reports.add_argument(
+        "--timeout",
+        type=seconds,
+        default=300,
+        metavar="SECONDS",
+        help=f"time limit per report (default: 300, at most {MAX_TIMEOUT:g})",
     )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
     _budget_options(
@@ -76,16 +123,16 @@ def _parser() -> argparse.ArgumentParser:
 def _budget_options(parser: argparse.ArgumentParser, unit_help: str) -> None:
     parser.add_argument(
         "--budget-year",
-        type=int,
+        type=whole,
         default=None,
         metavar="YEAR",
         help="the budget year, shown with its three overslagsår (default: the year after today, or "
         "after SOURCE_DATE_EPOCH)",
     )
-    parser.add_argument("--unit", type=int, default=None, choices=(1, 1000), help=unit_help)
+    parser.add_argument("--unit", type=whole, default=None, choices=(1, 1000), help=unit_help)
     parser.add_argument(
         "--prices",
-        type=int,
+        type=whole,
         default=None,
         metavar="YEAR",
         help="state amounts in this year's price level (needs a price index in the scenario); "
@@ -105,25 +152,26 @@ def _basis(args: argparse.Namespace, scenario):
 def _reports(args: argparse.Namespace) -> int:
     from .data import datasets
     from .data.names import resolve_codes
-    from .report.build import Settings, build, kommune_jobs, national_jobs
+    from .report.build import Settings, build, kommune_jobs, national_jobs, writable_folder
     from .scenarios import load_scenario
 
     # Every option is checked before any work starts.
     if args.jobs < 1:
         raise SapaError(f"--jobs must be 1 or more, not {args.jobs}")
-    if args.timeout <= 0:
-        raise SapaError(f"--timeout must be a positive number of seconds, not {args.timeout}")
+    workers = usable_workers(args.jobs)
+    if workers < args.jobs:
+        print(f"sapa: bruger {workers} arbejdsprocesser (maskinens kerner og ledige hukommelse)", file=sys.stderr)
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
     scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
     budget_year, _ = _basis(args, load_scenario(scenario or None))
     settings = Settings(scenario, budget_year, args.unit, args.prices)
-    if args.out.exists() and not args.out.is_dir():
-        raise SapaError(f"--out {args.out} is a file; give a folder")
-    jobs = (national_jobs() if (args.national or not args.kommune) else []) + kommune_jobs(codes)
-    outcomes = build(args.out, jobs, settings, workers=args.jobs, timeout=args.timeout, progress=not args.quiet)
+    out = writable_folder(args.out)
+    full = not args.kommune
+    jobs = (national_jobs() if (args.national or full) else []) + kommune_jobs(codes)
+    outcomes = build(out, jobs, settings, workers=workers, timeout=args.timeout, progress=not args.quiet, prune=full)
     failed = [o for o in outcomes if o.error]
     built = len(outcomes) - len(failed)
-    print(f"{built} rapporter bygget i {args.out}/ (åbn {args.out / 'index.html'})", file=sys.stderr)
+    print(f"{built} rapporter bygget i {out}/ (åbn {out / 'index.html'})", file=sys.stderr)
     if failed:
         print(f"{len(failed)} rapport(er) fejlede:", file=sys.stderr)
         for outcome in failed:
@@ -145,11 +193,10 @@ def _budget(args: argparse.Namespace) -> int:
     budget_year, basis = _basis(args, scenario)
     years = budget.budget_years(budget_year)
     if args.years:
-        try:
-            first, last = (int(y) for y in args.years.split("-"))
-        except ValueError:
-            raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2026, not {echo(args.years)}") from None
-        years = list(range(first, last + 1))
+        match = re.fullmatch(r"\s*([0-9]{4})\s*-\s*([0-9]{4})\s*", args.years)
+        if not match:
+            raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2026, not {echo(args.years)}")
+        years = list(range(int(match.group(1)), int(match.group(2)) + 1))
     place = municipality(args.kommune)
     table = budget.express(compute(scenario, years), basis, scenario.params)
     mine = table[table["kommunekode"] == place.code]
@@ -247,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # every report and table lists them
     args = _parser().parse_args(argv)
+    from .report.build import Terminated
+
+    def terminate(*_):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)  # as from timeout, systemd or CI: stop now, leave nothing behind
     try:
         return {"reports": _reports, "budget": _budget, "calibrate": _calibrate}[args.command](args)
     except SapaError as exc:
@@ -255,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
         return 130
+    except Terminated:
+        print(
+            "sapa: stoppet (SIGTERM); ingen halvt skrevne filer, arbejdsprocesser eller kerner er efterladt",
+            file=sys.stderr,
+        )
+        return 143
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PARTIAL = ".partial"
+# Names this process's temporary files, so that a build cleans up only its own (the build sets it in its
+# workers too). Default: the process id.
+OWNER = os.environ.get("SAPA_BUILD_ID") or str(os.getpid())
 
 
 @contextlib.contextmanager
@@ -17,7 +20,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on any error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL}")
+    temporary = path.with_name(f".{path.name}.{OWNER}{PARTIAL}")
     try:
         yield temporary
         os.replace(temporary, path)
@@ -31,9 +34,11 @@ def write_text(path: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
-def remove_partials(folder: Path) -> int:
-    """Delete temporary files left by an interrupted build; return how many."""
-    leftovers = list(Path(folder).rglob(f".*{PARTIAL}")) if Path(folder).exists() else []
+def remove_partials(folder: Path, owner: str | None = None) -> int:
+    """Delete the temporary files an interrupted build left (only `owner`'s, default this process's); return
+    how many."""
+    owner = OWNER if owner is None else owner
+    leftovers = list(Path(folder).rglob(f".*.{owner}{PARTIAL}")) if Path(folder).exists() else []
     for path in leftovers:
         path.unlink(missing_ok=True)
     return len(leftovers)

@@ -10,11 +10,17 @@ from __future__ import annotations
 import concurrent.futures as futures
 import html
 import multiprocessing
+import os
+import re
+import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..data import datasets
 from ..engine import compute, monthly
@@ -27,7 +33,7 @@ from ..views.budget import Basis, default_budget_year, express, horizon
 from ..views.labels import WAVE
 from ..views.presentation import build_date, data_vintage
 from . import exports, page
-from .kernels import start_worker, time_limit, worker
+from .kernels import ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -147,15 +153,25 @@ def _tables(settings: Settings) -> tuple[Scenario, pd.DataFrame]:
     return scenario, express(table, settings.basis, scenario.params)
 
 
-def build_one(job: Job, out: str, settings: Settings, timeout: float) -> Outcome:
+def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: str = "") -> Outcome:
     """Run in a worker: execute the notebook on the warm kernel, write the page and any exports, within
-    the time limit; any failure becomes the outcome's error."""
+    the time limit; any failure becomes the outcome's error (one plain line)."""
+    note = Path(scratch) / f"running-{os.getpid()}" if scratch else None
+    if note:
+        note.write_text(job.output, encoding="utf-8")
     try:
         with time_limit(timeout):
             return _build_one(job, Path(out), settings)
+    except (ReportTimeout, CellTimeoutError):
+        return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
+    except DeadKernelError:
+        return Outcome(job, error="its Jupyter kernel died while building it (out of memory or killed)")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
-        reason = getattr(exc, "evalue", None) or f"{type(exc).__name__}: {exc}"
-        return Outcome(job, error=str(reason).strip().splitlines()[-1][:300])
+        ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
+        return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
+    finally:
+        if note:
+            note.unlink(missing_ok=True)
 
 
 def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
@@ -182,7 +198,13 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
     return Outcome(job, files=files)
 
 
-def index_page(outcomes: list[Outcome], scenario: Scenario, illustrative: list[str], national_files: list[str]) -> str:
+def index_page(
+    outcomes: list[Outcome],
+    scenario: Scenario,
+    illustrative: list[str],
+    national_files: list[str],
+    stale: list[str] | None = None,
+) -> str:
     """reports/index.html: every report, filterable by name, code, region and wave; works offline."""
     ok = {o.job.output: o for o in outcomes if not o.error}
     municipalities = datasets.municipalities()
@@ -243,6 +265,12 @@ function filter() {
         f"<h2>Nationale analyser</h2>\n<ul>{national}</ul>\n"
         f"<p>Hele tabellen (alle kommuner × år × betalinger): {exports_links}</p>\n"
         + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
+        + (
+            f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
+            f"scenarie:</p><ul>{''.join(f'<li>{html.escape(f)}</li>' for f in stale)}</ul>\n"
+            if stale
+            else ""
+        )
         + "<h2>Kommunernes budgetrapporter</h2>\n"
         '<p><label>Søg (navn eller kode) <input id="q" type="search" placeholder="fx Aarhus eller 751"></label>'
         f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
@@ -258,6 +286,74 @@ function filter() {
     )
 
 
+class Terminated(BaseException):
+    """The build was told to stop at once (SIGTERM): workers and kernels are stopped now, not after their report."""
+
+
+MAX_RESTARTS = 5  # workers that die are replaced this many times in one build; then the build stops
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def clean_message(text: object, limit: int = 300) -> str:
+    """An error message as one plain line: no terminal colour codes, no traceback, at most `limit` characters."""
+    lines = [line.strip() for line in ANSI.sub("", str(text)).splitlines() if line.strip().strip("-")]
+    return (lines[-1] if lines else "failed")[:limit]
+
+
+class OutputLock:
+    """Holds `out/.sapa-build.lock` for one build: a second build into the same folder stops with a message
+    naming the folder and the build that holds it."""
+
+    def __init__(self, out: Path):
+        self.path = out / ".sapa-build.lock"
+        self.handle: TextIO | None = None
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+
+        handle = self.handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another build"
+            handle.close()
+            raise ReportError(
+                f"{self.path.parent} is being written by another build ({holder}); wait for it "
+                "to finish or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"sapa reports, process {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        return self
+
+    def __exit__(self, *_) -> None:
+        assert self.handle is not None
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
+
+
+def writable_folder(out: Path | str) -> Path:
+    """The output folder, created and checked writable before any work; ReportError says why not."""
+    if not str(out).strip():
+        raise ReportError("--out is empty; give the folder to write the reports to, e.g. reports")
+    out = Path(out).resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".sapa-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        for name in ("index.html", "kommuner", "national", "exports"):
+            if (out / name).exists() and (out / name).is_dir() != (name != "index.html"):
+                raise ReportError(
+                    f"{out / name} is in the way: it must be a {'folder' if name != 'index.html' else 'file'}"
+                )
+    except OSError as exc:
+        raise ReportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    return out
+
+
 def build(
     out: Path,
     jobs: list[Job],
@@ -265,55 +361,125 @@ def build(
     workers: int = 2,
     timeout: float = 300,
     progress: bool = True,
+    prune: bool = False,
 ) -> list[Outcome]:
-    """Build the given reports into `out` with `workers` warm kernels; write index.html; return the outcomes."""
+    """Build the given reports into `out` with `workers` warm kernels; write index.html; return the outcomes.
+    `prune`: this is every report, so remove reports and exports in the folder that it did not write.
+
+    The folder is locked for the build; a worker that dies is replaced and its report listed as failed;
+    Ctrl-C lets the reports in progress finish, SIGTERM (Terminated) stops at once; either way no
+    half-written file, no worker and no kernel is left, and the scratch folder is removed.
+    """
+    settings = settings or Settings(budget_year=default_budget_year())
+    out = writable_folder(out)
+    scenario = load_scenario(settings.scenario or None)
+    with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
+        try:
+            table = _tables(settings)[1]
+            national_files = [
+                str(p.relative_to(out))
+                for p in exports.national(table, scenario, out / "exports", settings.budget_year, settings.basis)
+            ]
+            outcomes = _run_jobs(out, jobs, settings, workers, timeout, progress, Path(scratch))
+            produced = {o.job.output for o in outcomes if not o.error} | {f for o in outcomes for f in o.files}
+            stale = _stale_files(out, produced | set(national_files), prune)
+            write_text(
+                out / "index.html", index_page(outcomes, scenario, table.attrs["illustrative"], national_files, stale)
+            )
+        finally:
+            kill_kernels_of(Path(scratch))
+            remove_partials(out)
+    return outcomes
+
+
+def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
+    """Reports and exports in the folder that this build did not write. A full build (prune) removes them
+    (they may be from another scenario); a partial one leaves them and returns them, for the index to list."""
+    found = [
+        str(p.relative_to(out))
+        for folder in ("kommuner", "national", "exports")
+        if (out / folder).is_dir()
+        for p in sorted((out / folder).iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    stale = [f for f in found if f not in produced]
+    if prune:
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
+        return []
+    return stale
+
+
+def _run_jobs(
+    out: Path, jobs: list[Job], settings: Settings, workers: int, timeout: float, progress: bool, scratch: Path
+) -> list[Outcome]:
+    """Run the jobs on a pool of warm-kernel workers; replace workers that die (their report fails)."""
     from tqdm import tqdm
 
-    settings = settings or Settings(budget_year=default_budget_year())
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    scenario = load_scenario(settings.scenario or None)
-    outcomes: list[Outcome] = []
-    context = multiprocessing.get_context("forkserver")  # never fork a process that runs threads
-    executor = futures.ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(jobs))),
-        mp_context=context,
-        initializer=start_worker,
-        initargs=(str(ROOT), timeout),
-    )
-    try:
-        table = _tables(settings)[1]
-        national_files = [
-            str(p.relative_to(out))
-            for p in exports.national(table, scenario, out / "exports", settings.budget_year, settings.basis)
-        ]
-        pending = {executor.submit(build_one, job, str(out), settings, timeout): job for job in jobs}
-        with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
-            for done in futures.as_completed(pending):
-                outcome = done.result()
-                outcomes.append(outcome)
-                bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
-                bar.update()
-        write_text(
-            out / "index.html",
-            index_page(
-                sorted(outcomes, key=lambda o: jobs.index(o.job)), scenario, table.attrs["illustrative"], national_files
-            ),
-        )
-    except futures.process.BrokenProcessPool as exc:
-        executor.shutdown(wait=False, cancel_futures=True)
-        remove_partials(out)
-        raise ReportError(
-            f"a report worker could not start its Jupyter kernel ({exc}); is ipykernel installed?"
-        ) from None
-    except BaseException:
-        try:  # let the reports in progress finish (each within its time limit); start no new one
-            executor.shutdown(wait=True, cancel_futures=True)
-        except BaseException:  # a second Ctrl-C: stop the workers now (each stops its kernel first)
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()
-            executor.shutdown(wait=True, cancel_futures=True)
-        remove_partials(out)
-        raise
-    executor.shutdown(wait=True)
-    return sorted(outcomes, key=lambda o: jobs.index(o.job))
+    outcomes: dict[str, Outcome] = {}  # by the job's output, which is unique
+    todo = list(jobs)
+    with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
+        for _ in range(MAX_RESTARTS + 1):
+            executor = futures.ProcessPoolExecutor(
+                max_workers=max(1, min(workers, len(todo))),
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=start_worker,
+                initargs=(str(ROOT), timeout, str(scratch)),
+            )
+            try:
+                pending = {
+                    executor.submit(build_one, job, str(out), settings, timeout, str(scratch)): job for job in todo
+                }
+                for done in futures.as_completed(pending):
+                    outcome = done.result()
+                    outcomes[outcome.job.output] = outcome
+                    bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
+                    bar.update()
+                executor.shutdown(wait=True)
+                break
+            except futures.process.BrokenProcessPool:
+                executor.shutdown(wait=False, cancel_futures=True)
+                for job in _running_on_dead_workers(scratch, todo):
+                    outcomes[job.output] = Outcome(job, error="the report's worker process died while building it")
+                    bar.update()
+                todo = [j for j in jobs if j.output not in outcomes]
+                if not todo:
+                    break
+            except Terminated:
+                _stop_now(executor)
+                raise
+            except BaseException:
+                try:  # Ctrl-C: let the reports in progress finish (each within its time limit); start no new one
+                    executor.shutdown(wait=True, cancel_futures=True)
+                except BaseException:  # a second Ctrl-C (or SIGTERM): stop the workers now
+                    _stop_now(executor)
+                raise
+        else:
+            raise ReportError(f"report workers kept dying ({MAX_RESTARTS} restarts); the build was stopped")
+    return [outcomes[job.output] for job in jobs]
+
+
+def _stop_now(executor: futures.ProcessPoolExecutor) -> None:
+    """Stop every worker at once (each stops its kernel first), then wait for them."""
+    processes = list(getattr(executor, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _running_on_dead_workers(scratch: Path, jobs: list[Job]) -> list[Job]:
+    """The jobs that workers which have died were building (each worker notes its job in the scratch folder)."""
+    running = []
+    for note in scratch.glob("running-*"):
+        pid = int(note.name.split("-")[1])
+        try:
+            os.kill(pid, 0)
+        except OSError:  # that worker is gone
+            output = note.read_text(encoding="utf-8")
+            running += [job for job in jobs if job.output == output]
+            note.unlink(missing_ok=True)
+    return running

@@ -3,18 +3,24 @@
 Each worker process keeps one Jupyter kernel. Before every notebook the kernel's namespace is reset, so
 reports cannot see each other's variables, while imports (pandas, altair, sapa_model) stay loaded. The
 notebooks themselves are untouched: papermill injects the parameters exactly as its CLI does.
+
+A worker never outlives the build: it stops its kernel and exits when the build's process goes away (a
+watcher thread, whatever signal ended the build), and a kernel exits when its worker goes away. Kernels
+keep their connection files in the build's scratch folder, which the build removes at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
-import tempfile
+import threading
+import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from papermill.iorw import load_notebook_node
@@ -25,6 +31,9 @@ from ..errors import ReportError
 RESET = "%reset -f"
 WARM_UP = "import pandas, altair, sapa_model.views.notebook, sapa_model.views.analysis"
 START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
+_quiet = logging.getLogger("sapa_model.kernels")
+_quiet.addHandler(logging.NullHandler())
+_quiet.propagate = False  # nbclient logs a failing cell's traceback; the build reports the failure itself
 
 
 class _Client(NotebookClient):
@@ -38,31 +47,46 @@ class _Client(NotebookClient):
 
 
 class WarmKernel:
-    """One running kernel that executes notebook after notebook."""
+    """One running kernel that executes notebook after notebook. Its client is asynchronous, so a kernel
+    that dies mid-report is noticed within a second (nbclient polls it), not after the time limit."""
 
-    def __init__(self, cwd: Path, timeout: float):
-        self.cwd, self.timeout = cwd, timeout
-        self.manager: KernelManager | None = None
+    def __init__(self, cwd: Path, timeout: float, scratch: Path | None = None):
+        self.cwd, self.timeout, self.scratch = cwd, timeout, scratch
+        self.manager: AsyncKernelManager | None = None
         self.client = None  # the kernel client, kept open between notebooks
         self.start()
 
     def start(self) -> None:
         """Start (or restart) the kernel and import what the notebooks need."""
         self.stop()
-        self.manager = KernelManager(
+        folder = Path(self.scratch) if self.scratch else None
+        name = f"kernel-{os.getpid()}-{time.monotonic_ns()}.json"
+        self.manager = AsyncKernelManager(
             kernel_name="python3",
             transport="ipc",
-            connection_file=str(Path(tempfile.mkdtemp(prefix="sapa-kernel-")) / "k.json"),
+            connection_file=str((folder or Path(os.environ.get("TMPDIR", "/tmp"))) / name),
         )
         env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-        self.manager.start_kernel(cwd=str(self.cwd), env=env)
+        run_sync(self.manager.start_kernel)(cwd=str(self.cwd), env=env)
         self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), START_UP_TIMEOUT)
 
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id (None when no kernel runs)."""
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        return getattr(process, "pid", None)
+
     def stop(self) -> None:
-        if self.client is not None:
-            self.client.stop_channels()
-        if self.manager is not None and self.manager.has_kernel:
-            self.manager.shutdown_kernel(now=True)
+        """Shut the kernel down and remove its connection files."""
+        with contextlib.suppress(Exception):
+            if self.client is not None:
+                self.client.stop_channels()
+        with contextlib.suppress(Exception):
+            if self.manager is not None and self.manager.has_kernel:
+                run_sync(self.manager.shutdown_kernel)(now=True)
+        if self.manager is not None:
+            with contextlib.suppress(Exception):
+                self.manager.cleanup_resources()
         self.manager = self.client = None
 
     def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:
@@ -73,6 +97,7 @@ class WarmKernel:
             kernel_name="python3",
             resources={"metadata": {"path": str(self.cwd)}},
             store_widget_state=False,
+            log=_quiet,
         )
         client.kc = self.client  # set after construction: NotebookClient.__init__ clears it
         result = client.execute()
@@ -86,7 +111,8 @@ class WarmKernel:
         try:
             self._run(notebook)
         except BaseException:
-            self.start()  # a failed or timed-out notebook may leave the kernel busy or broken
+            if not _stopping.is_set():
+                self.start()  # a failed or timed-out notebook may leave the kernel busy or broken
             raise
         finally:
             if _worker is self:
@@ -96,6 +122,7 @@ class WarmKernel:
 
 
 _worker: WarmKernel | None = None
+_stopping = threading.Event()
 
 
 class ReportTimeout(Exception):
@@ -119,8 +146,14 @@ def time_limit(seconds: float):
 
 
 def _stop_and_exit(*_) -> None:
+    _stopping.set()
     if _worker is not None:
-        _worker.stop()
+        pid = _worker.pid
+        with contextlib.suppress(Exception):
+            _worker.stop()
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
     os._exit(1)
 
 
@@ -131,8 +164,16 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, _stop_and_exit)
 
 
-def start_worker(cwd: str, timeout: float) -> None:
-    """Process-pool initializer: one warm kernel per worker, shut down when the worker is told to stop."""
+def _watch_parent(parent: int) -> None:
+    """Stop the kernel and exit as soon as the build's process is gone, however it ended."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    _stop_and_exit()
+
+
+def start_worker(cwd: str, timeout: float, scratch: str = "") -> None:
+    """Process-pool initializer: one warm kernel per worker, shut down when the worker is told to stop or
+    the build goes away."""
     global _worker
     import warnings
 
@@ -142,8 +183,13 @@ def start_worker(cwd: str, timeout: float) -> None:
     # Leave the terminal's process group: Ctrl-C goes to the main process only, which then lets this
     # worker finish its current report and stop its kernel cleanly.
     os.setpgrp()
+    if scratch:  # the worker's and its kernel's own output goes to a log beside them, not to the terminal
+        log = os.open(Path(scratch) / f"worker-{os.getpid()}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
     install_signal_handlers()
-    _worker = WarmKernel(Path(cwd), timeout)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    _worker = WarmKernel(Path(cwd), timeout, Path(scratch) if scratch else None)
     import multiprocessing.util
 
     multiprocessing.util.Finalize(None, _worker.stop, exitpriority=10)
@@ -154,3 +200,17 @@ def worker() -> WarmKernel:
     if _worker is None:
         raise ReportError("start_worker() was not called in this process")
     return _worker
+
+
+def kill_kernels_of(scratch: Path) -> int:
+    """Kill every process whose command line names a file in the build's scratch folder (its kernels, should
+    any outlive their worker); return how many."""
+    killed = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(scratch) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed += 1
+        except (OSError, ValueError):
+            continue
+    return killed

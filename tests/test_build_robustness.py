@@ -1,0 +1,177 @@
+"""The report build under attack: signals, dying kernels and workers, two builds in one folder, bad options."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from reports_fixture import EPOCH, sapa
+from sapa_model.errors import ReportError
+from sapa_model.report.build import OutputLock, _stale_files, clean_message
+
+SMALL = ["--kommune", "Læsø", "--kommune", "Ærø", "--kommune", "Samsø", "--kommune", "Fanø"]
+
+
+def _start(out: Path, tmp: Path, *args: str) -> subprocess.Popen:
+    """A build in a session of its own, with its own TMPDIR (its kernels' files live there, naming them)."""
+    return subprocess.Popen([sys.executable, "-m", "sapa_model.cli", "reports", "--out", str(out), "--quiet", *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(tmp)},
+                            start_new_session=True)
+
+
+def _processes(marker: str) -> list[int]:
+    """Processes whose command line or session shows they belong to a build (its TMPDIR or session id)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            if marker in cmdline and int(proc.name) != os.getpid():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _session(sid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").glob("[0-9]*") if _sid(p) == sid]
+
+
+def _sid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _wait_for(predicate, seconds: float, what: str):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _kernels(tmp: Path) -> list[int]:
+    return [p for p in _processes(str(tmp)) if "ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes().decode()]
+
+
+def test_sigterm_stops_everything_at_once_and_leaves_nothing(tmp_path_factory):
+    out, tmp = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("tmp")
+    build = _start(out, tmp, *SMALL, "--jobs", "2")
+    _wait_for(lambda: len(_kernels(tmp)) == 2, 90, "two kernels")
+    started = time.time()
+    build.send_signal(signal.SIGTERM)  # to the build's process only, as `timeout` does
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 143 and "SIGTERM" in stderr and "Traceback" not in stderr
+    assert time.time() - started < 20
+    _wait_for(lambda: not _session(build.pid) and not _processes(str(tmp)), 15, "workers and kernels to stop")
+    assert not list(out.rglob("*.partial")) and not list(tmp.iterdir())  # no kernel folders left in TMPDIR
+
+
+def test_a_killed_kernel_fails_its_report_at_once_and_the_build_goes_on(tmp_path_factory):
+    out, tmp = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("tmp")
+    build = _start(out, tmp, *SMALL, "--jobs", "1", "--timeout", "120")
+    kernel = _wait_for(lambda: _kernels(tmp), 90, "a kernel")[0]
+    _wait_for(lambda: list(tmp.glob("sapa-build-*/running-*")), 60, "a report to start")
+    killed = time.time()
+    os.kill(kernel, signal.SIGKILL)
+    _, stderr = build.communicate(timeout=200)
+    assert time.time() - killed < 60  # not after the time limit: the death is noticed at once
+    assert build.returncode == 1 and "1 rapport(er) fejlede" in stderr and "kernel died" in stderr
+    assert len(list((out / "kommuner").glob("*.html"))) == 3 and (out / "index.html").is_file()
+    assert "Traceback" not in stderr and not list(tmp.iterdir())
+
+
+def test_a_killed_worker_is_replaced_and_the_build_goes_on(tmp_path_factory):
+    out, tmp = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("tmp")
+    build = _start(out, tmp, *SMALL, "--jobs", "1")
+    note = _wait_for(lambda: list(tmp.glob("sapa-build-*/running-*")), 90, "a report to start")[0]
+    os.kill(int(note.name.split("-")[1]), signal.SIGKILL)
+    _, stderr = build.communicate(timeout=300)
+    assert build.returncode == 1, stderr
+    assert "worker process died" in stderr and "ipykernel installed" not in stderr
+    assert len(list((out / "kommuner").glob("*.html"))) == 3 and (out / "index.html").is_file()
+    _wait_for(lambda: not _processes(str(tmp)), 15, "kernels to stop")
+
+
+def test_a_second_build_into_the_same_folder_is_refused_naming_it(tmp_path):
+    with OutputLock(tmp_path):
+        result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Læsø")
+    assert result.returncode == 2 and str(tmp_path) in result.stderr and "another build" in result.stderr
+    assert "process" in result.stderr and not (tmp_path / "kommuner").exists()
+    with OutputLock(tmp_path), pytest.raises(ReportError), OutputLock(tmp_path):
+        pass
+
+
+def test_a_build_cleans_only_its_own_temporary_files_and_lists_older_reports(tmp_path):
+    others = tmp_path / "kommuner" / ".101-koebenhavn.html.otherbuild.partial"
+    older = tmp_path / "kommuner" / "999-gammel.html"
+    others.parent.mkdir(parents=True)
+    others.write_text("another build's half-written file")
+    older.write_text("from an earlier build")
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Læsø", "--timeout", "0.01")
+    assert result.returncode == 1
+    assert others.exists()  # not this build's to remove
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Ældre filer i mappen" in index and "kommuner/999-gammel.html" in index
+    assert "took longer than the time limit of 0.01 s" in result.stderr and "---" not in result.stderr
+    assert "\x1b" not in result.stderr + index and "Traceback" not in result.stderr
+
+
+def test_a_full_build_removes_what_it_did_not_write(tmp_path):
+    (tmp_path / "kommuner").mkdir()
+    (tmp_path / "kommuner" / "825-laesoe.html").write_text("x")
+    (tmp_path / "kommuner" / "999-other.html").write_text("x")
+    assert _stale_files(tmp_path, {"kommuner/825-laesoe.html"}, prune=False) == ["kommuner/999-other.html"]
+    assert _stale_files(tmp_path, {"kommuner/825-laesoe.html"}, prune=True) == []
+    assert not (tmp_path / "kommuner" / "999-other.html").exists() and (tmp_path / "kommuner/825-laesoe.html").exists()
+
+
+def test_error_messages_are_one_plain_line():
+    assert clean_message("\x1b[0;31mValueError\x1b[0m: bad\n-----------\n") == "ValueError: bad"
+    assert clean_message("Traceback (most recent call last):\n  File x\nKeyError: 'a'") == "KeyError: 'a'"
+    assert len(clean_message("x" * 5000)) == 300
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--timeout", "nan"], "must be a number of seconds above 0"),
+    (["--timeout", "inf"], "must be a number of seconds above 0"),
+    (["--timeout", "-3"], "must be a number of seconds above 0"),
+    (["--jobs", "²"], "is not a whole number"),
+    (["--budget-year", "٢٠٢٨"], "is not a whole number"),
+    (["--budget-year", "2028.5"], "is not a whole number"),
+    (["--kommune", "⁷⁵¹"], "unknown municipality '⁷⁵¹'"),
+    (["--out", ""], "--out is empty"),
+    (["--scenario", str(ROOT / "scenarios/knee_100000.yaml"), "--prices", "2027"], "needs a price index"),
+])
+def test_bad_options_stop_before_any_work_with_a_message(tmp_path, args, message):
+    result = sapa("reports", "--quiet", *(["--out", str(tmp_path / "out")] if "--out" not in args else []), *args,
+                  cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() and not list(tmp_path.iterdir())
+
+
+def test_an_unwritable_output_folder_is_named(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = sapa("reports", "--quiet", "--out", str(blocker / "below"), "--kommune", "Læsø")
+    assert result.returncode == 2 and "cannot write to" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "index.html").mkdir()
+    result = sapa("reports", "--quiet", "--out", str(tmp_path / "out"), "--kommune", "Læsø")
+    assert result.returncode == 2 and "index.html is in the way" in result.stderr
+
+
+def test_the_same_municipality_given_three_ways_is_built_once(tmp_path):
+    result = sapa("reports", "--out", str(tmp_path), "--quiet", "--kommune", "Aarhus", "--kommune", "751",
+                  "--kommune", "Århus")
+    assert result.returncode == 0, result.stderr
+    assert "1 rapporter bygget" in result.stderr
