@@ -40,7 +40,7 @@ benchmark: $(STAMP)
 
 ## Serve the scenario explorer as a web app (Voilà) on http://localhost:8866.
 explorer: $(STAMP)
-	$(BIN)/voila notebooks/explorer.ipynb --no-browser --port=8866 --Voila.ip=127.0.0.1
+	$(BIN)/sapa explore
 
 ## Open JupyterLab on the notebooks.
 lab: $(STAMP)

@@ -157,10 +157,10 @@ display(Markdown(
     f"stadig. Mod den forventede gamle regning er forskellen (ny minus gammel) "
     f"{fmt.signed_kr(diff[('mean', 'difference')])}, ikke {fmt.signed_kr(diff[('timeline', 'difference')])} som "
     "mod den planlagte tidsplan. Forsinkelsernes fordelinger er antagelser (se rammen øverst)."))
-charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
+display(charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
                  f"Diagram over {whose} samlede betaling pr. år efter gammel og ny model: skyggen er 5-95 % af de "
                  "simulerede forsinkelser, linjen den forventede regning og den prikkede linje den planlagte tidsplan",
-                 f"kr. pr. år ({caption})")
+                 f"kr. pr. år ({caption})"))
 shown = pd.DataFrame({
     "Ny model, forventet": in_band[("mean", "new")], "Ny, 5 %": in_band[("p05", "new")],
     "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],

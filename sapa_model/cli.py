@@ -117,7 +117,43 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, required=True, metavar="SCENARIO.yaml", help="scenario file to write")
     calibrate.add_argument("--scenario", default="", metavar="FILE", help="scenario to start from (default: baseline)")
     calibrate.add_argument("--name", default="", help="the new scenario's name (default: from the file name)")
+    explore = commands.add_parser(
+        "explore",
+        help="serve the live scenario explorer (Voilà)",
+        description="Serve the scenario explorer as a web app: one kernel per visitor, idle kernels culled, a cap "
+        "on kernels, only the host names given. By default only this machine can reach it (127.0.0.1).",
+    )
+    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    explore.add_argument("--port", type=whole, default=8866, help="port (default: 8866)")
+    explore.add_argument(
+        "--max-kernels",
+        type=whole,
+        default=4,
+        metavar="N",
+        help="visitors at once; one more is asked to come back (default: 4, ~150 MB each)",
+    )
+    explore.add_argument(
+        "--idle-minutes",
+        type=seconds,
+        default=15,
+        metavar="MINUTES",
+        help="a visitor's kernel is shut down after this long without use (default: 15)",
+    )
+    explore.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name visitors use (e.g. the reverse proxy's); repeatable",
+    )
     return parser
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(args.host, args.port, args.max_kernels, args.idle_minutes, args.allow_host)
+    return 0
 
 
 def _budget_options(parser: argparse.ArgumentParser, unit_help: str) -> None:
@@ -299,9 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     def terminate(*_):
         raise Terminated
 
-    signal.signal(signal.SIGTERM, terminate)  # as from timeout, systemd or CI: stop now, leave nothing behind
+    if args.command != "explore":  # Voilà handles its own signals
+        signal.signal(signal.SIGTERM, terminate)  # as from timeout, systemd or CI: stop now, leave nothing behind
     try:
-        return {"reports": _reports, "budget": _budget, "calibrate": _calibrate}[args.command](args)
+        commands = {"reports": _reports, "budget": _budget, "calibrate": _calibrate, "explore": _explore}
+        return commands[args.command](args)
     except SapaError as exc:
         print(f"sapa: error: {exc}", file=sys.stderr)
         return 2

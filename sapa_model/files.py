@@ -49,3 +49,37 @@ def slug(text: str) -> str:
     text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def project_folder() -> Path:
+    """The project's root folder (beside sapa_model/)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def scenario_folder() -> Path:
+    """The one folder the live explorer reads and writes scenarios and forecasts in: scenarios/ of the project,
+    or SAPA_SCENARIO_DIR when the explorer is served from elsewhere."""
+    return Path(os.environ.get("SAPA_SCENARIO_DIR") or project_folder() / "scenarios").resolve()
+
+
+NAME_LIMIT = 60  # characters of a file name a user gives
+
+
+def safe_name(text: str, suffix: str) -> str:
+    """A file name made from what a user typed: letters (also æ, ø, å), digits, '-' and '_' only, at most
+    NAME_LIMIT characters, with the suffix; ValueError if nothing usable is left. '../../x.py' -> 'x.yaml'."""
+    stem = Path(str(text).replace("\\", "/")).name
+    stem = stem[: -len(Path(stem).suffix)] if Path(stem).suffix.lower() in (suffix, ".yml", ".csv", ".xlsx") else stem
+    stem = re.sub(r"[^0-9A-Za-zæøåÆØÅ_-]+", "-", stem).strip("-_")[:NAME_LIMIT]
+    if not stem:
+        raise ValueError(f"{text!r:.60} is no usable file name; use letters, digits, - and _")
+    return stem + suffix
+
+
+def inside(folder: Path, name: str) -> Path:
+    """folder / name, refused (ValueError) unless it stays inside the folder."""
+    folder = folder.resolve()
+    path = (folder / name).resolve()
+    if path.parent != folder:
+        raise ValueError(f"{name!r:.60} is not a file in {folder.name}/")
+    return path

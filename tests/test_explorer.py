@@ -1,6 +1,8 @@
 """The live explorer: widgets driven from code give compute()'s figures; save/load round trip; errors."""
 
+import datetime
 import socket
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -21,7 +23,16 @@ YEARS = range(2019, 2031)
 
 
 @pytest.fixture
-def explorer():
+def folder(tmp_path, monkeypatch):
+    """The explorer's scenarios folder, a fresh one for each test."""
+    path = tmp_path / "scenarios"
+    path.mkdir()
+    monkeypatch.setenv("SAPA_SCENARIO_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def explorer(folder):
     return Explorer()
 
 
@@ -70,34 +81,87 @@ def test_selection_and_years_change_the_outputs(explorer):
     assert sorted(explorer.table["year"].unique()) == list(range(2020, 2036))
 
 
-def test_save_then_load_reproduces_the_figures(explorer, tmp_path):
+def _upload(explorer, name, content: bytes):
+    explorer.upload.value = ({"name": name, "type": "text/csv", "size": len(content), "content": memoryview(content),
+                              "last_modified": datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)},)
+
+
+def test_save_then_load_reproduces_the_figures(explorer, folder):
     explorer.sliders["sapa.knee.rate"].value = 0.75
     explorer.delays["udk"].value = 6
     explorer.share.value = 4.5
     explorer.projection.value = "trend"
     explorer.name.value = "Min test"
-    path = explorer.save(tmp_path / "mine.yaml")
+    explorer.file_name.value = "mit scenarie"
+    explorer.save_button.click()
+    path = folder / "mit-scenarie.yaml"
+    assert "scenarios/mit-scenarie.yaml" in explorer.status.value or f"{folder.name}/mit-scenarie.yaml" in explorer.status.value
     loaded = load_scenario(path)
     assert loaded.name == "Min test"
     assert set(loaded.changed()) == {"sapa.knee.rate", "old_model.events.udk.delay", "sapa.infrastructure_share",
                                      "projection.method"}
     assert _same(compute(loaded, YEARS), explorer.table)
-    again = Explorer(path)
+    again = Explorer()
+    again.saved.value = "mit-scenarie.yaml"
+    again.load_button.click()
     assert again.sliders["sapa.knee.rate"].value == 0.75 and again.delays["udk"].value == 6
     assert _same(again.table, explorer.table)
 
 
-def test_load_button_fills_the_controls(explorer):
-    explorer.path.value = str(SCENARIOS / "knee_rate_075.yaml")
+def test_saving_stays_in_the_scenarios_folder_and_never_overwrites_unasked(explorer, folder, tmp_path):
+    explorer.name.value = "__import__('os').system('touch /tmp/owned')"
+    explorer.file_name.value = "../../../some/dir/sitecustomize.py"
+    explorer.save_button.click()
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == ["sitecustomize-py.yaml"]  # in the folder, as YAML: a name is data, never code
+    assert not (tmp_path / "some").exists() and not list(tmp_path.parent.rglob("sitecustomize.py"))
+    first = (folder / "sitecustomize-py.yaml").read_text()
+    explorer.sliders["sapa.knee.rate"].value = 0.25
+    explorer.save_button.click()
+    assert "findes allerede" in explorer.status.value and (folder / "sitecustomize-py.yaml").read_text() == first
+    explorer.overwrite.value = True
+    explorer.save_button.click()
+    assert (folder / "sitecustomize-py.yaml").read_text() != first
+    for bad in ("", "...", "/"):
+        explorer.file_name.value = bad
+        explorer.save_button.click()
+        assert "no usable file name" in explorer.status.value
+
+
+def test_loading_reads_only_the_scenarios_folder_and_never_echoes_a_file(explorer, folder, tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2-very-secret\n  bad: [\n")
+    with pytest.raises(Exception, match="not a file in") as caught:
+        explorer.load_saved("../secret.yaml")
+    assert "hunter2" not in str(caught.value)
+    (folder / "broken.yaml").write_text("name: x\npassword: hunter2-very-secret\n  bad: [\n")
+    explorer.saved.options = explorer._files("", (".yaml",))
+    explorer.saved.value = "broken.yaml"
+    explorer.load_button.click()
+    assert "not valid YAML at line" in explorer.status.value and "hunter2" not in explorer.status.value
+
+
+def test_load_button_fills_the_controls(explorer, folder):
+    (folder / "knee.yaml").write_text((SCENARIOS / "knee_rate_075.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    explorer.saved.options = explorer._files("", (".yaml",))
+    explorer.saved.value = "knee.yaml"
     explorer.load_button.click()
     assert explorer.sliders["sapa.knee.rate"].value == 0.75 and explorer.name.value == "Knæksats 75 %"
 
 
-def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer, tmp_path):
+def test_a_loaded_scenarios_other_settings_survive_a_save(explorer, folder):
+    (folder / "bølge.yaml").write_text("name: Bølge 6 sent\ndelays: {ky: {'6': 6}}\nparameters: {vat.basis: included}\n",
+                                       encoding="utf-8")
+    explorer.load_saved("bølge.yaml")
+    explorer.file_name.value = "igen"
+    explorer.save_button.click()
+    again = load_scenario(folder / "igen.yaml")
+    assert again.params.value("old_model.events.ky.wave_delay.6") == 6 and again.params.value("vat.basis") == "included"
+
+
+def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer):
     before = explorer.table
-    bad = tmp_path / "forecast.csv"
-    bad.write_text("kommune;year;population\nArhus;2027;380000\nAarhus;2020;5\n", encoding="utf-8")
-    explorer.forecast.value = str(bad)
+    _upload(explorer, "prognose.csv", b"kommune;year;population\nArhus;2027;380000\nAarhus;2020;5\n")
     explorer.forecast_button.click()
     assert "did you mean &#x27;Aarhus&#x27;" in explorer.status.value and "observed years cannot be replaced" in explorer.status.value
     assert explorer.table is before  # the last valid figures stay
@@ -106,11 +170,14 @@ def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer, t
     assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
 
 
-def test_a_valid_forecast_changes_the_municipality(explorer, tmp_path):
-    own = tmp_path / "forecast.csv"
-    own.write_text("kommune,year,population\nAarhus,2027,400000\n", encoding="utf-8")
-    explorer.forecast.value = str(own)
-    explorer.forecast_button.click()
+@pytest.mark.parametrize("name,content", [
+    ("prognose.csv", b"kommune,year,population\nAarhus,2027,400000\n"),
+    ("excel.csv", "\ufeffkommune;år;indbyggere\nAarhus;2027;400.000,0\n".encode()),  # Danish Excel: BOM, comma
+    ("pandas.csv", "kommune,year,population\nAarhus,2027,400000.0\nLæsø,2028,1900.0\n".encode()),  # as pandas writes
+])
+def test_an_uploaded_forecast_changes_the_municipality(explorer, folder, name, content):
+    _upload(explorer, name, content)
+    assert (folder / "prognoser" / name).is_file() and explorer.forecast.value == name
     rows = explorer.table[(explorer.table["kommune"] == "Aarhus") & (explorer.table["year"] == 2030)]
     assert (rows["population"] == 400_000).all() and explorer.status.value == ""
 
@@ -134,41 +201,81 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_voila_serves_the_explorer_with_no_network():
+def _kernels_of(server: int) -> int:
+    """Kernels the server runs (its ipykernel children)."""
+    count = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[1]) == server and b"ipykernel" in (proc / "cmdline").read_bytes():
+                count += 1
+        except (OSError, IndexError, ValueError):
+            continue
+    return count
+
+
+@pytest.fixture
+def served(folder):
+    """`sapa explore` on a free port: at most one visitor's kernel, culled after 3 s idle."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "sapa_model.cli", "explore", "--port", str(port),
+                               "--max-kernels", "1", "--idle-minutes", "0.05"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield server, port
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_the_served_explorer_works_with_no_network(served):
     from playwright.sync_api import sync_playwright
 
     from test_browser import CHROMIUM, FLAGS
 
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "voila", "notebooks/explorer.ipynb", "--no-browser",
-                               f"--port={port}", "--Voila.ip=127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            context = browser.new_context()
-            outside, errors = [], []
+    server, port = served
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context()
+        outside, errors = [], []
 
-            def route(r):
-                local = r.request.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"))
-                (r.continue_() if local else (outside.append(r.request.url), r.abort()))
+        def route(r):
+            local = r.request.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"))
+            (r.continue_() if local else (outside.append(r.request.url), r.abort()))
 
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-            page.wait_for_selector("text=Hele landet pr. år", timeout=90_000)
-            assert page.locator("text=SAPA: knækgrænse").count() == 1 and errors == []
-            # Only Voilà's optional icon stylesheets are asked for outside; the app works without them.
-            assert all("fontawesome" in url for url in outside), outside
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+        page.wait_for_selector("text=Hele landet pr. år", timeout=90_000)
+        assert page.locator("text=SAPA: knækgrænse").count() == 1 and errors == []
+        # Only Voilà's optional icon stylesheets are asked for outside; the app works without them.
+        assert all("fontawesome" in url for url in outside), outside
+        browser.close()
+
+
+def test_serving_checks_the_host_caps_kernels_and_culls_idle_ones(served):
+    import urllib.error
+    import urllib.request
+
+    server, port = served
+    url = f"http://127.0.0.1:{port}/"
+    foreign = urllib.request.Request(url, headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(foreign, timeout=60)
+    assert refused.value.code == 403 and _kernels_of(server.pid) == 0  # no kernel for a foreign Host header
+    assert urllib.request.urlopen(url, timeout=90).status == 200
+    assert _kernels_of(server.pid) == 1
+    with pytest.raises(urllib.error.HTTPError) as full:
+        urllib.request.urlopen(url, timeout=60)
+    assert full.value.code == 503  # the cap: one visitor at a time here
+    deadline = time.time() + 30
+    while _kernels_of(server.pid) and time.time() < deadline:
+        time.sleep(0.5)
+    assert _kernels_of(server.pid) == 0  # the idle kernel was shut down
+    assert urllib.request.urlopen(url, timeout=90).status == 200  # and there is room again

@@ -182,3 +182,50 @@ def test_a_budget_year_past_the_horizon_leads_the_report_in_thousands(tmp_path):
     years = [r[0] for r in workbook["Budget 2032"].iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
     assert years == list(range(2019, 2036))
     assert (tmp_path / "exports/sapa-budget-2032.csv").is_file()
+
+
+HOSTILE = """name: "<script>alert('navn')</script>"
+description: "[klik](javascript:alert(1)) <img src=x onerror=alert(2)> <script>alert(3)</script>"
+parameters:
+  old_model.full_price: {value: 17, status: scenario, reference: "<script>alert(4)</script>"}
+calibration:
+  - {kommune: Læsø, year: 2021, component: sapa, amount_dkk: 21168, reference: "=HYPERLINK(\\"http://x\\")"}
+"""
+
+
+def test_text_from_a_scenario_reaches_reports_inert(tmp_path):
+    """A scenario's name, description and references are whatever its author typed: escaped in every page,
+    a strict Content-Security-Policy lets only the page's own scripts run, and no CSV cell is a formula."""
+    import base64
+    import hashlib
+
+    path = tmp_path / "ondsindet.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    result = sapa("reports", "--out", str(tmp_path / "out"), "--quiet", "--kommune", "Læsø", "--scenario", str(path))
+    assert result.returncode == 0, result.stderr
+    for name in ("kommuner/825-laesoe.html", "index.html"):
+        page = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert "<script>alert" not in page and "href=\"javascript" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#x27;navn&#x27;)&lt;/script&gt;" in page
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+        assert "default-src 'none'" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy.split(
+            "style-src")[0]
+        for code in re.findall(r"<script>(.*?)</script>", page, flags=re.S):
+            digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy
+    about = openpyxl.load_workbook(tmp_path / "out/kommuner/825-laesoe.xlsx")["Om tallene"]
+    assert all(c.data_type != "f" for row in about.iter_rows() for c in row)  # no cell is a formula
+
+
+def test_csv_text_cells_are_never_formulas_and_amounts_are_finite(tmp_path):
+    from sapa_model.errors import ReportError
+    from sapa_model.report.exports import write_csv
+
+    write_csv(pd.DataFrame({"Kilde": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "faktura 7"], "Beløb": [1.0] * 4}),
+              tmp_path / "a.csv")
+    cells = [line.split(";")[0] for line in (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()[1:]]
+    assert cells == ["'=HYPERLINK(\"\"http://x\"\")", "'+1", "'@SUM(A1)", "faktura 7"] or all(
+        not c.lstrip('"').startswith(("=", "+", "@")) for c in cells)
+    with pytest.raises(ReportError, match="not a finite number"):
+        write_csv(pd.DataFrame({"Beløb": [1.0, float("inf")]}), tmp_path / "b.csv")
+    assert not (tmp_path / "b.csv").exists()

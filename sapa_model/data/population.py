@@ -56,9 +56,11 @@ def check_years(years: Iterable[int] | int, first: int, last: int) -> list[int]:
     """
     values: list[object]
     if isinstance(years, range):
-        if len(years) and (min(years) < first or max(years) > last):
-            bad = min(years) if min(years) < first else max(years)
-            raise YearOutOfRangeError(f"year {bad} is outside the range the model covers: {first}-{last}")
+        low, high = (min(years[0], years[-1]), max(years[0], years[-1])) if len(years) else (first, first)
+        if low < first or high > last:  # indexing a range is O(1): range(2019, 10**15) fails at once
+            raise YearOutOfRangeError(
+                f"year {low if low < first else high} is outside the range the model covers: {first}-{last}"
+            )
         values = list(years)
     elif isinstance(years, (numbers.Number, str)):
         values = [years]

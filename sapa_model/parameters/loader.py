@@ -232,6 +232,17 @@ def _no_duplicates(loader, node, deep=False):
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def _timestamp(loader, node):
+    """A date as YAML reads it; one that cannot be (2019-13-45) stays text, for the date check to name it."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_text(path: Path, what: str = "file") -> str:
     """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is
     larger than MAX_YAML_BYTES or not text."""
@@ -259,7 +270,7 @@ def read_yaml(path: Path, what: str = "file") -> object:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ParameterError(f"{path}: not valid YAML{where}: {exc.problem or exc.context}") from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
         raise ParameterError(f"{path}: not valid YAML ({type(exc).__name__})") from None
 
 

@@ -255,34 +255,35 @@ function filter() {
 }
 [q, region, wave].forEach(e => e.addEventListener('input', filter)); filter();
 """
-    return (
-        '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>SAPA-budget: rapporter</title>\n'
-        f"<style>\n{page.STYLE.read_text(encoding='utf-8')}\ninput, select {{ font: inherit; padding: 0.2em; margin-right: 0.5em; }}\n"
-        "</style>\n</head>\n<body>\n<main>\n<h1>SAPA-budget: rapporter</h1>\n"
-        f"<p>Hvad kommunerne betaler for KOMBITs SAPA efter den gamle og den nye afregningsmodel. Scenarie: "
-        f"<strong>{html.escape(scenario.name)}</strong>. {html.escape(scenario.description)}</p>\n{banner}\n"
-        f"<h2>Nationale analyser</h2>\n<ul>{national}</ul>\n"
-        f"<p>Hele tabellen (alle kommuner × år × betalinger): {exports_links}</p>\n"
-        + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
-        + (
-            f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
-            f"scenarie:</p><ul>{''.join(f'<li>{html.escape(f)}</li>' for f in stale)}</ul>\n"
-            if stale
-            else ""
-        )
-        + "<h2>Kommunernes budgetrapporter</h2>\n"
-        '<p><label>Søg (navn eller kode) <input id="q" type="search" placeholder="fx Aarhus eller 751"></label>'
-        f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
-        f'<label>Bølge <select id="wave"><option value="">Alle</option>{waves}</select></label> '
-        '<span><span id="count"></span> kommuner vist</span></p>\n'
-        '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
-        "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody></table></div>\n"
-        f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
-        "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n"
-        f"</main>\n<script>{script}</script>\n</body>\n</html>\n"
+    return page.document(
+        "SAPA-budget: rapporter",
+        (
+            "<main>\n<h1>SAPA-budget: rapporter</h1>\n"
+            f"<p>Hvad kommunerne betaler for KOMBITs SAPA efter den gamle og den nye afregningsmodel. Scenarie: "
+            f"<strong>{html.escape(scenario.name)}</strong>. {html.escape(scenario.description)}</p>\n{banner}\n"
+            f"<h2>Nationale analyser</h2>\n<ul>{national}</ul>\n"
+            f"<p>Hele tabellen (alle kommuner × år × betalinger): {exports_links}</p>\n"
+            + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
+            + (
+                f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
+                f"scenarie:</p><ul>{''.join(f'<li>{html.escape(f)}</li>' for f in stale)}</ul>\n"
+                if stale
+                else ""
+            )
+            + "<h2>Kommunernes budgetrapporter</h2>\n"
+            '<p><label>Søg (navn eller kode) <input id="q" type="search" placeholder="fx Aarhus eller 751"></label>'
+            f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
+            f'<label>Bølge <select id="wave"><option value="">Alle</option>{waves}</select></label> '
+            '<span><span id="count"></span> kommuner vist</span></p>\n'
+            '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
+            "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
+            + "\n".join(rows)
+            + "\n</tbody></table></div>\n"
+            f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
+            "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n"
+            f"</main>\n<script>{script}</script>\n"
+        ),
+        extra_style="input, select { font: inherit; padding: 0.2em; margin-right: 0.5em; }\n",
     )
 
 

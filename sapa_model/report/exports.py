@@ -11,12 +11,15 @@ rounded as the report's tables are, and add up. Every file states its price leve
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..engine import FLAGGED
+from ..errors import ReportError
 from ..files import atomic_path
 from ..parameters import ParameterSet
 from ..scenarios import Scenario
@@ -82,10 +85,25 @@ def about(scenario: Scenario, table: pd.DataFrame, basis: Basis) -> Sheet:
     return Sheet(pd.concat([head, pd.DataFrame([{}]), listed], ignore_index=True).fillna(""))
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a text cell starting so is a formula to Excel
+
+
+def inert(value: object) -> object:
+    """A text cell as Excel must show it, never run it: a leading apostrophe before =, +, -, @ (a scenario's
+    name or an invoice reference is whatever its author typed)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA) else value
+
+
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """CSV as Danish Excel opens it: semicolon, decimal comma, UTF-8 with BOM."""
+    """CSV as Danish Excel opens it: semicolon, decimal comma, UTF-8 with BOM; amounts finite, text inert."""
+    numbers = table.select_dtypes("number")
+    if not np.isfinite(numbers.to_numpy(dtype=float)).all():
+        raise ReportError(f"{path.name}: an amount is not a finite number; nothing was written")
+    text = table.select_dtypes(exclude="number").columns
     with atomic_path(path) as temporary:
-        table.to_csv(temporary, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        table.assign(**{c: table[c].map(inert) for c in text}).to_csv(
+            temporary, sep=";", decimal=",", index=False, encoding="utf-8-sig"
+        )
 
 
 def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
@@ -110,7 +128,9 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
             for column, header in enumerate(frame.columns):
                 values = frame.iloc[:, column]
                 number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-                cells = [None if pd.isna(v) else (float(v) if number else str(v)) for v in values]
+                cells: list = [None if pd.isna(v) else (float(v) if number else str(v)) for v in values]
+                if number and not all(c is None or math.isfinite(c) for c in cells):
+                    raise ReportError(f"{path.name}: an amount in {header} is not a finite number; nothing was written")
                 ws.write_column(
                     top + 1,
                     column,

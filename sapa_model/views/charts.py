@@ -24,16 +24,18 @@ from .labels import MODEL_SHORT
 
 EMBED_OPTIONS = {
     "actions": False,
+    "ast": True,  # Vega's expression interpreter instead of generated code: no eval, so a strict CSP holds
     "renderer": "svg",
     "formatLocale": fmt.D3_FORMAT_LOCALE,
     "timeFormatLocale": fmt.D3_TIME_FORMAT_LOCALE,
 }
 MODEL_ORDER = [MODEL_SHORT["old"], MODEL_SHORT["new"]]
 # Old and new differ by colour, dash and point shape, so no reader depends on colour alone.
+MODEL_COLOURS = alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"])
 MODEL_SCALE: dict[str, Any] = {
     "color": alt.Color(
         "Model:N",
-        scale=alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"]),
+        scale=MODEL_COLOURS,
         legend=alt.Legend(title=None, orient="top"),
     ),
     "strokeDash": alt.StrokeDash(
@@ -243,7 +245,7 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
         .encode(
             x=x,
             y="timeline:Q",
-            color=alt.Color("Model:N", legend=None, scale=MODEL_SCALE["color"].scale),
+            color=alt.Color("Model:N", legend=None, scale=MODEL_COLOURS),
             tooltip=tooltip,
         )
     )

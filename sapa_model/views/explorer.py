@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import datasets
+from ..data.tables import MAX_BYTES
 from ..engine import compute, default_years
-from ..errors import SapaError
-from ..files import write_text
+from ..errors import SapaError, ScenarioError
+from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
 from ..parameters import baseline
 from ..rules.grid import last_model_year
 from ..rules.infrastructure import first_billed_year
@@ -37,6 +38,7 @@ SLIDERS = {  # parameter -> (label, (minimum, maximum, step))
     "infrastructure.knee.rate": ("Infrastruktur: knæksats", charts.KNEE_SLIDERS["rate"]),
 }
 SHARE = "sapa.infrastructure_share"
+FORECASTS = "prognoser"  # the forecasts' subfolder of the scenarios folder
 STYLE = {"description_width": "230px"}
 LAYOUT = w.Layout(width="520px")
 
@@ -119,13 +121,14 @@ class Explorer:
             style=STYLE,
             layout=LAYOUT,
         )
-        self.forecast = w.Text(
+        self.forecast = w.Dropdown(
+            options=self._files(FORECASTS, (".csv", ".xlsx")),
             value="",
-            placeholder="sti til CSV: kommune;year;population",
             description="Egen befolkningsprognose",
             style=STYLE,
             layout=LAYOUT,
         )
+        self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=False, description="Hent prognose op")
         self.forecast_button = w.Button(description="Brug prognose")
         self.years = w.IntRangeSlider(
             value=(PRICE_YEARS[0], PRICE_YEARS[-1]),
@@ -148,7 +151,11 @@ class Explorer:
         )
         self.name = w.Text(value="Mit scenarie", description="Navn", style=STYLE, layout=LAYOUT)
         self.description = w.Textarea(value="", description="Beskrivelse", style=STYLE, layout=LAYOUT)
-        self.path = w.Text(value="scenarios/mit_scenarie.yaml", description="Fil", style=STYLE, layout=LAYOUT)
+        self.file_name = w.Text(value="mit_scenarie", description="Filnavn", style=STYLE, layout=LAYOUT)
+        self.overwrite = w.Checkbox(value=False, description="Overskriv en fil med samme navn", style=STYLE)
+        self.saved = w.Dropdown(
+            options=self._files("", (".yaml", ".yml")), description="Gemte scenarier", style=STYLE, layout=LAYOUT
+        )
         self.save_button, self.load_button = (
             w.Button(description="Gem scenarie"),
             w.Button(description="Indlæs scenarie"),
@@ -157,6 +164,7 @@ class Explorer:
         self.totals, self.selected, self.changes, self.curve = w.HTML(), w.HTML(), w.HTML(), w.HTML()
         self.table: pd.DataFrame | None = None
         self.calibration: tuple = ()  # invoices of a loaded scenario; the values they fix are not controls
+        self.extra: dict = {}  # a loaded scenario's overrides that no control shows (kept as they are)
         self._baseline_tables: dict[tuple, pd.DataFrame] = {}
         self._quiet = False
 
@@ -164,6 +172,7 @@ class Explorer:
             control.observe(self._changed, names="value")
         self.method.observe(self._toggle_prices, names="value")
         self.forecast_button.on_click(lambda _: self._changed())
+        self.upload.observe(self._uploaded, names="value")
         self.save_button.on_click(lambda _: self._save_clicked())
         self.load_button.on_click(lambda _: self._load_clicked())
         self.root = self._layout()
@@ -189,7 +198,7 @@ class Explorer:
 
     def overrides(self) -> dict:
         """The scenario's parameter overrides: only the values that differ from the baseline."""
-        result: dict = {}
+        result: dict = dict(self.extra)
         for name, slider in self.sliders.items():
             if slider.value != _latest_value(name) and not slider.disabled:  # disabled: the invoices fix it
                 result[name] = slider.value
@@ -203,8 +212,8 @@ class Explorer:
                 result[f"old_model.events.{event}.delay"] = int(slider.value)
         if self.projection.value != "carry_forward":
             result["projection.method"] = self.projection.value
-        if self.forecast.value.strip():
-            result["projection.forecast_file"] = str(Path(self.forecast.value.strip()).resolve())
+        if self.forecast.value:
+            result["projection.forecast_file"] = str(inside(scenario_folder() / FORECASTS, self.forecast.value))
         return result
 
     def scenario(self) -> Scenario:
@@ -239,17 +248,83 @@ class Explorer:
             for event, slider in self.delays.items():
                 slider.value = int(params.value(f"old_model.events.{event}.delay"))
             self.projection.value = params.value("projection.method")
-            self.forecast.value = params.value("projection.forecast_file")
+            self.forecast.value = self._forecast_choice(params.value("projection.forecast_file"))
+            self.extra = {k: v for k, v in scenario.parameters.items() if k not in self._controlled()}
             self.name.value, self.description.value = scenario.name, scenario.description
         finally:
             self._quiet = False
         self.update()
 
-    def save(self, path: str | Path) -> Path:
-        """Write the current scenario as YAML (only what differs from the baseline)."""
-        path = Path(path)
+    def save(self, name: str, overwrite: bool = False) -> Path:
+        """Write the current scenario as YAML (only what differs from the baseline) to the scenarios folder,
+        under a cleaned-up version of `name`; an existing file only with `overwrite`."""
+        try:
+            path = inside(scenario_folder(), safe_name(name, ".yaml"))
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+        if path.exists() and not overwrite:
+            raise ScenarioError(
+                f"{scenario_folder().name}/{path.name} findes allerede; vælg et andet navn eller "
+                "sæt kryds ved 'Overskriv'"
+            )
         write_text(path, self.scenario().to_yaml())
+        self.saved.options = self._files("", (".yaml", ".yml"))
         return path
+
+    def load_saved(self, name: str) -> None:
+        """Set the controls from a scenario file in the scenarios folder (by its file name)."""
+        try:
+            path = inside(scenario_folder(), name)
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+        self.load(path)
+
+    @staticmethod
+    def _files(sub: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(label, file name) of the files in the scenarios folder (or a subfolder) with one of the suffixes."""
+        folder = scenario_folder() / sub
+        names = (
+            sorted(p.name for p in folder.glob("*") if p.suffix.lower() in suffixes and p.is_file())
+            if folder.is_dir()
+            else []
+        )
+        return ([("(ingen)", "")] if sub else []) + [(n, n) for n in names]
+
+    def _forecast_choice(self, path: str) -> str:
+        """The forecast dropdown's value for a scenario's forecast file ('' if none or not in the folder)."""
+        name = Path(path).name if path else ""
+        return name if name in [v for _, v in self.forecast.options] else ""
+
+    def _controlled(self) -> set[str]:
+        """The parameters the controls set."""
+        return {
+            *self.sliders,
+            SHARE,
+            "sapa.price.method",
+            "sapa.price.per_inhabitant",
+            "projection.method",
+            "projection.forecast_file",
+            *(f"old_model.events.{e}.delay" for e in self.delays),
+        }
+
+    def _uploaded(self, change) -> None:
+        """Keep an uploaded forecast in the scenarios folder's forecast folder and use it."""
+        for item in change["new"] or ():
+            try:
+                name = safe_name(item["name"], Path(item["name"]).suffix.lower() or ".csv")
+                if Path(name).suffix not in (".csv", ".xlsx") or len(item["content"]) > MAX_BYTES:
+                    raise ValueError(f"a forecast is a CSV or XLSX file of at most {MAX_BYTES // 1_000_000} MB")
+                folder = scenario_folder() / FORECASTS
+                folder.mkdir(parents=True, exist_ok=True)
+                path = inside(folder, name)
+                with atomic_path(path) as temporary:
+                    temporary.write_bytes(bytes(item["content"]))
+            except (ValueError, OSError) as exc:
+                self.status.value = self._error(exc)
+                return
+            self.forecast.options = self._files(FORECASTS, (".csv", ".xlsx"))
+            self.forecast.value = path.name
+            self._changed()
 
     # -- reacting to the user ----------------------------------------------------------------------------
 
@@ -268,17 +343,18 @@ class Explorer:
 
     def _save_clicked(self) -> None:
         try:
-            path = self.save(self.path.value)
+            path = self.save(self.file_name.value, overwrite=self.overwrite.value)
+            shown = html.escape(f"{scenario_folder().name}/{path.name}")
             self.status.value = (
-                f"<p>Scenariet er gemt i <code>{html.escape(str(path))}</code>. Byg rapporterne med "
-                f"<code>sapa reports --scenario {html.escape(str(path))}</code>.</p>"
+                f"<p>Scenariet er gemt i <code>{shown}</code>. Byg rapporterne med "
+                f"<code>sapa reports --scenario {shown}</code>.</p>"
             )
         except (SapaError, OSError) as exc:
             self.status.value = self._error(exc)
 
     def _load_clicked(self) -> None:
         try:
-            self.load(self.path.value)
+            self.load_saved(self.saved.value or "")
         except (SapaError, OSError) as exc:
             self.status.value = self._error(exc)
 
@@ -372,9 +448,19 @@ class Explorer:
                 w.VBox([*self.sliders.values()]),
                 w.VBox([self.method, prices, self.share]),
                 w.VBox([*self.delays.values()]),
-                w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.years]),
+                w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.upload, self.years]),
                 w.VBox([self.region, self.selection]),
-                w.VBox([self.name, self.description, self.path, w.HBox([self.save_button, self.load_button])]),
+                w.VBox(
+                    [
+                        self.name,
+                        self.description,
+                        self.file_name,
+                        self.overwrite,
+                        self.save_button,
+                        self.saved,
+                        self.load_button,
+                    ]
+                ),
             ],
             titles=(
                 "Knæk",

@@ -178,20 +178,21 @@ def heading(title: str, introduction: str, scenario: Scenario, table: pd.DataFra
     display(banner(scenario, table))
 
 
-def scenario_box(scenario: Scenario) -> Markdown:
-    """The scenario's name, description and every parameter value that differs from the baseline."""
+def scenario_box(scenario: Scenario) -> HTML:
+    """The scenario's name, description and every parameter value that differs from the baseline. HTML with
+    every text escaped: a scenario's name and description are whatever its author typed."""
     changed = scenario.changed()
-    lines = [f"**Scenarie:** {scenario.name}. {scenario.description}"]
-    if changed:
-        lines.append("\n**Ændret i forhold til basis:**\n")
-        lines += [
-            f"- {scenario.params[n].label}: {describe_value(scenario.params[n])} "
-            f"(status: {STATUS[scenario.params[n].status]})"
-            for n in changed
-        ]
-    else:
-        lines.append("Ingen parametre er ændret i forhold til basis.")
-    return Markdown("\n".join(lines))
+    items = "".join(
+        f"<li>{html.escape(scenario.params[n].label)}: {html.escape(describe_value(scenario.params[n]))} "
+        f"(grundlag: {html.escape(STATUS[scenario.params[n].status])})</li>"
+        for n in changed
+    )
+    body = f"<p><strong>Scenarie:</strong> {html.escape(scenario.name)}. {html.escape(scenario.description)}</p>" + (
+        f"<p><strong>Ændret i forhold til basis:</strong></p><ul>{items}</ul>"
+        if changed
+        else "<p>Ingen parametre er ændret i forhold til basis.</p>"
+    )
+    return HTML(f'<div class="sapa-scenario">{body}</div>')
 
 
 def provenance_text(scenario: Scenario) -> str:
@@ -200,13 +201,14 @@ def provenance_text(scenario: Scenario) -> str:
     return (
         f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
         f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
-        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra {SEED_DECK}. Kilder og status for hver parameter: sapa_model/parameters/."
+        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra "
+        f"{SEED_DECK}."
     )
 
 
-def provenance(scenario: Scenario) -> Markdown:
-    """The provenance line, in italics, for a notebook or report."""
-    return Markdown(f"*{provenance_text(scenario)}*")
+def provenance(scenario: Scenario) -> HTML:
+    """The provenance line, in italics, for a notebook or report (escaped: it names the scenario)."""
+    return HTML(f'<p class="sapa-provenance"><em>{html.escape(provenance_text(scenario))}</em></p>')
 
 
 def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, caption: str | None = None) -> HTML:

@@ -1,0 +1,240 @@
+"""Every input a user supplies treated as hostile: each attack found, reproduced, and answered with the package's
+own error (a message, never a trace), within time and memory bounds. Plus a fuzz over the loaders and the CLI."""
+
+import argparse
+import resource
+import time
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports_fixture import sapa
+from sapa_model import SapaError, ScenarioError, UnknownMunicipalityError, YearOutOfRangeError, compute, load_scenario
+from sapa_model import municipality
+from sapa_model.cli import _parser, seconds, whole
+from sapa_model.data.population import read_forecast
+from sapa_model.data.tables import number
+from sapa_model.scenarios import scenario_from_data
+
+
+def _scenario(tmp_path, content: bytes | str, name="s.yaml"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def _forecast(tmp_path, content: bytes | str, name="f.csv"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return read_forecast(path, 2027, 2040)
+
+
+BOMB = """name: x
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+description: [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+"""
+
+
+@pytest.mark.parametrize("content,message", [
+    (BOMB, "YAML aliases (*name) are not allowed"),
+    ("name: &n x\ndescription: *n\n", "YAML aliases (*name) are not allowed"),
+    ("name: x\n" + "#" * 1_100_000, "at most 1000 kB"),
+    ("name: x\n? [a, b]\n: 1\n", "a key must be a word, a number or a date"),
+    ("name: x\nparameters:\n  sapa.knee.threshold: {2019-13-45: 100000}\n", "is not a date"),
+    ("name: x\nparameters:\n  sapa.knee.rate: .nan\n", "must be a finite number"),
+    ("name: x\nparameters:\n  sapa.knee.threshold: .inf\n", "must be a finite number"),
+    ("name: x\nparameters:\n  old_model.full_price: 1.0e+308\n", "must be a finite number"),
+    ("name: x\nprojection: {last_year: 100000}\n", "from 0 to 2060"),
+    ("name: x\nparameters: {montecarlo.draws: 100000000}\n", "from 10 to 100000"),
+    (b"name: \xe6\xf8\xe5\n", "not UTF-8 text"),
+])
+def test_a_hostile_scenario_file_is_refused_quickly_with_a_message(tmp_path, content, message):
+    started = time.time()
+    with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+        load_scenario(_scenario(tmp_path, content))
+    assert time.time() - started < 2
+
+
+def test_a_utf16_scenario_with_its_bom_loads(tmp_path):
+    path = _scenario(tmp_path, "name: Knæk\nparameters: {sapa.knee.threshold: 100000}\n".encode("utf-16"))
+    assert load_scenario(path).params.value("sapa.knee.threshold", "2022-01-01") == 100_000
+
+
+def test_a_megabyte_of_unknown_keys_is_answered_fast_and_briefly(tmp_path):
+    keys = "".join(f"  unknown.parameter.number{i}: 1\n" for i in range(25_000))
+    path = _scenario(tmp_path, "name: x\nparameters:\n" + keys[:990_000].rsplit("\n", 1)[0] + "\n")
+    started = time.time()
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert time.time() - started < 5
+    lines = str(caught.value).splitlines()
+    assert len(lines) <= 22 and lines[-1].strip().startswith("… and")
+
+
+@pytest.mark.parametrize("text,value", [("370000", 370000), ("370000.0", 370000), ("370.000,0", 370000),
+                                        ("1.234.567", 1234567), ("1 234 567", 1234567), ("0.500", 0.5),
+                                        ("2,5", 2.5), ("1,234.50", 1234.5), ("-12", -12)])
+def test_numbers_are_read_one_way_only(text, value):
+    assert number(text) == value
+
+
+@pytest.mark.parametrize("text", ["370.000", "1,786", "1.2.3,4.5", "1e5", "nan", "inf", "", "12a", "١٢٣"])
+def test_numbers_that_could_be_read_two_ways_or_are_none_are_refused(text):
+    with pytest.raises(ValueError):
+        number(text)
+
+
+def test_a_forecast_with_a_decimal_point_is_not_multiplied(tmp_path):
+    table = _forecast(tmp_path, "kommune,year,population\nAarhus,2027,370000.0\n")
+    assert table.loc[751, 2027] == 370_000
+
+
+def test_an_ambiguous_forecast_number_is_refused_naming_the_row(tmp_path):
+    with pytest.raises(SapaError, match=r"row 3: population '370.000' is ambiguous"):
+        _forecast(tmp_path, "kommune;year;population\nAarhus;2027;380000\nAarhus;2028;370.000\n")
+
+
+def test_a_forecast_from_danish_excel_with_a_bom_loads(tmp_path):
+    table = _forecast(tmp_path, "\ufeffkommune;år;indbyggere\nAarhus;2027;380.000,0\n".encode())
+    assert table.loc[751, 2027] == 380_000
+
+
+def test_an_xlsx_forecast_loads_and_another_kind_is_refused_by_name(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["kommune", "year", "population"])
+    book.active.append(["Odense", 2028, 210000.0])
+    book.save(tmp_path / "f.xlsx")
+    assert read_forecast(tmp_path / "f.xlsx", 2027, 2040).loc[461, 2028] == 210_000
+    with pytest.raises(SapaError, match="f.ods is not a table this tool reads; save it as CSV .* or XLSX"):
+        _forecast(tmp_path, b"x", name="f.ods")
+    with pytest.raises(SapaError, match="f.xlsx is not a readable XLSX workbook"):
+        _forecast(tmp_path, b"not a zip", name="f.xlsx")
+
+
+@pytest.mark.parametrize("content,message", [
+    ("", "is empty; it needs a header row"),
+    ("kommune,year,population\nAarhus,2027,100000000000000000000000\n", "at most 10.000.000"),
+    ("kommune,year,population\nAarhus,2027.5,380000\n", "must be a year from 2027 to 2040"),
+    ("kommune,year,population\nAarhus,²⁰²⁷,380000\n", "must be a year from 2027 to 2040"),
+    ("kommune,year\nAarhus,2027\n", "missing: population"),
+])
+def test_a_bad_forecast_is_refused_with_a_message(tmp_path, content, message):
+    with pytest.raises(SapaError, match=message):
+        _forecast(tmp_path, content)
+
+
+def test_unbounded_years_are_refused_before_anything_is_built():
+    started = time.time()
+    for years in (range(2019, 10**15), [2019, 10**20], range(2030, 2019)):
+        with pytest.raises(YearOutOfRangeError):
+            compute(years=years)
+    with pytest.raises(YearOutOfRangeError, match="whole numbers"):
+        compute(years=[2020.5])
+    with pytest.raises(YearOutOfRangeError, match="no years given"):
+        compute(years=[])
+    assert time.time() - started < 2
+
+
+@pytest.mark.parametrize("given", [["Aarhus"], {"Aarhus"}, None, True, 751.0, "²", "⁷⁵¹", "①", "x" * 10_000])
+def test_a_municipality_is_given_by_name_or_code_only(given):
+    with pytest.raises(UnknownMunicipalityError) as caught:
+        municipality(given)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("args,message", [
+    (["budget", "Aarhus", "--years", "2019-99999999999999999999"], "--years must look like FIRST-LAST"),
+    (["budget", "Aarhus", "--years", "2030-2019"], "no years given"),
+    (["budget", "Aarhus", "--years", "²⁰¹⁹-²⁰²⁰"], "--years must look like FIRST-LAST"),
+    (["budget", "⁷⁵¹"], "unknown municipality"),
+    (["budget", "Aarhus", "--budget-year", "99999999999999999999"], "is not a whole number"),
+])
+def test_the_cli_answers_bad_values_with_a_message_fast(args, message):
+    started = time.time()
+    result = sapa(*args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert time.time() - started < 20
+
+
+# -- fuzz: either a result or the package's own error, in bounded time and memory -----------------------------
+
+YAMLISH = st.lists(st.sampled_from(list("abcxyz:{}[]-,&*!? \n\t'\"#.0123456789æøå%") + [
+    "name", "parameters", "delays", "projection", "calibration", "sapa.knee.rate", "ky", ".nan", "2019-01-01",
+    "description", "kommune", "year", "amount_dkk", "sapa"]), max_size=200).map("".join)
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=YAMLISH)
+def test_fuzz_the_scenario_loader(tmp_path, text):
+    try:
+        load_scenario(_scenario(tmp_path, text))
+    except SapaError as exc:
+        assert str(exc) and len(str(exc)) < 5_000
+
+
+CSVISH = st.lists(st.sampled_from(list(";,.\n 0123456789-\ufeff\"'xæ") + [
+    "kommune", "year", "population", "Aarhus", "Læsø", "2027", "370000", "370.000"]), max_size=150).map("".join)
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=CSVISH)
+def test_fuzz_the_forecast_reader(tmp_path, text):
+    try:
+        table = _forecast(tmp_path, text)
+        assert (table.fillna(1).to_numpy() > 0).all()
+    except SapaError as exc:
+        assert str(exc) and len(str(exc)) < 5_000
+
+
+ARGS = st.lists(st.sampled_from(["--kommune", "--jobs", "--timeout", "--budget-year", "--unit", "--prices", "--out",
+                                 "--scenario", "Aarhus", "751", "0", "-1", "nan", "inf", "1e400", "²", "2027",
+                                 "1000", "", "x" * 300, "--quiet", "--national"]), max_size=8)
+
+
+@settings(max_examples=200, deadline=1000)
+@given(argv=ARGS)
+def test_fuzz_the_cli_argument_parsing(argv):
+    parser = _parser()
+    parser.exit = lambda status=0, message=None: (_ for _ in ()).throw(SystemExit(status))  # no printing
+    parser.error = lambda message: (_ for _ in ()).throw(SystemExit(2))
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        sub.error = parser.error
+    try:
+        args = parser.parse_args(["reports", *argv])
+    except SystemExit as exc:
+        assert exc.code == 2
+        return
+    assert args.jobs >= 0 and np.isfinite(args.timeout) and 0 < args.timeout <= 3600
+
+
+@given(st.text(max_size=30))
+def test_fuzz_the_argument_types(text):
+    for kind in (whole, seconds):
+        try:
+            value = kind(text)
+        except argparse.ArgumentTypeError:
+            continue
+        assert np.isfinite(value)
+
+
+def test_the_fuzzing_stayed_within_a_few_hundred_megabytes():
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000  # kB: the whole test process
+
+
+def test_calibration_files_are_read_defensively(tmp_path):
+    path = tmp_path / "fakturaer.csv"
+    path.write_bytes(b"kommune;year;component;amount_dkk;reference\n" + b"Aarhus;2021;sapa;1.0e+308;x\n")
+    with pytest.raises(ScenarioError, match="amount_dkk"):
+        scenario_from_data({"name": "x", "calibration_file": str(path)})
+    with pytest.raises(ScenarioError, match="is larger than 5 MB"):
+        big = tmp_path / "big.csv"
+        big.write_bytes(b"kommune;year;component;amount_dkk;reference\n" + b"x" * 5_100_000)
+        scenario_from_data({"name": "x", "calibration_file": str(big)})
