@@ -89,9 +89,10 @@ display(charts.municipal_lines(new, "Samlet betaling pr. kommune og år, ny mode
                                "Små linjediagrammer, et pr. region, med en linje pr. kommune for den samlede betaling "
                                "pr. år; hule punkter markerer fremskrevne indbyggertal"))
 spread = analysis.per_inhabitant_spread(table, ctx.year)
-display(Markdown(f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {fmt.kr_per_inhabitant(spread['min'])} og "
-                 f"{fmt.kr_per_inhabitant(spread['max'])} efter den nye model. "
-                 + analysis.spread_explanation(table, ctx.year, ctx.scenario)))
+low, high = fmt.kr_per_inhabitant(spread["min"]), fmt.kr_per_inhabitant(spread["max"])
+display(Markdown((f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {low} og {high} efter den nye model. "
+                  if low != high else f"Pr. indbygger betaler alle kommunerne {low} i {ctx.year} efter den nye "
+                  "model. ") + analysis.spread_explanation(table, ctx.year, ctx.scenario)))
 
 # %% [markdown]
 # ## Befolkningsudviklingens betydning

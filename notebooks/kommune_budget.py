@@ -60,7 +60,7 @@ display(Markdown(
     f"{fmt.kr_per_inhabitant(year['SAPA, ny model'] / population_now)} pr. indbygger. Med "
     f"{fmt.kr(year[COMPONENT['infrastructure']])} for den fælleskommunale infrastruktur, "
     f"{fmt.kr(year[COMPONENT['buffet']])} i buffetpris og {fmt.kr(year[COMPONENT['kmd_sag']])} til KMD Sag er det "
-    f"**i alt {fmt.kr(year['I alt, ny model'])}**.\n\n"
+    f"**i alt {fmt.kr(year['I alt, ny model'])}**\n\n"
     f"Beløbene er i {ctx.basis.caption(ctx.params).split(', ', 1)[1]} og bygger på "
     f"{'et fremskrevet' if projected_now else 'Danmarks Statistiks'} indbyggertal 1. januar {ctx.year}: "
     f"{fmt.num(population_now)}. Efter den gamle model ville kommunen have betalt "
@@ -98,7 +98,8 @@ charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.ye
                     "et panel for hver model", caption)
 
 # %% tags=["remove_input"]
-notes = [f"{name} er i SAPAs bølgeplan med i **{WAVE[place.wave].lower()}** og faktureres for SAPA fra "
+wave = "pilotbølgen" if place.wave == "pilot" else WAVE[place.wave].lower()
+notes = [f"{name} kom på SAPA i **{wave}** i bølgeplanen og faktureres for SAPA fra "
          f"**{fmt.date(analysis.billing_start(place, ctx.scenario))}**."]
 if place.wave_inferred:
     notes.append(

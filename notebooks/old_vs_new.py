@@ -50,7 +50,7 @@ in_year = analysis.national(table).query("year == @ctx.year and component == 'sa
 display(Markdown(
     f"**I budgetåret {ctx.year} betaler de 98 kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
     f"nye model ({ctx.basis.caption(ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
-    f"været {fmt.mio_kr(in_year['old'])}. Forskellene mellem modellerne ligger i årene med monopolbruddet, "
+    f"været {fmt.mio_kr(in_year['old'])} Forskellene mellem modellerne ligger i årene med monopolbruddet, "
     f"{ctx.years[0]}-{ctx.years[0] + 3}."))
 display(show.scenario_box(ctx.scenario))
 
@@ -122,7 +122,7 @@ less = difference[analysis.less(difference["difference"])]
 display(Markdown(
     f"**{len(more)} kommuner betaler mere** for SAPA efter den nye model, i alt {fmt.kr(more['difference'].sum())} "
     f"over {ctx.years[0]}-{ctx.years[-1]}; **{len(less)} betaler mindre**, i alt "
-    f"{fmt.kr(-less['difference'].sum())}. Størst stigning pr. indbygger: {difference.iloc[0]['kommune']} "
+    f"{fmt.kr(-less['difference'].sum())} Størst stigning pr. indbygger: {difference.iloc[0]['kommune']} "
     f"({fmt.kr_per_inhabitant(difference.iloc[0]['difference_per_inhabitant'])} pr. indbygger pr. år). Størst "
     f"besparelse: {difference.iloc[-1]['kommune']} "
     f"({fmt.kr_per_inhabitant(-difference.iloc[-1]['difference_per_inhabitant'])} pr. indbygger pr. år)."))
@@ -163,7 +163,7 @@ display(Markdown(
     f"**For {len(better)} kommuner blev hele regningen mere forudsigelig** med den nye model, **for {len(worse)} "
     f"mindre forudsigelig.** Den nye model fjerner usikkerheden om SAPA-linjen, men KMD Sag er stadig lige så "
     f"usikker, og under den gamle model trak de to i hver sin retning. Størst stigning i usikkerheden: "
-    f"{first['kommune']}, hvor spændet gik fra {fmt.kr(first['old'])} til {fmt.kr(first['new'])}."))
+    f"{first['kommune']}, hvor spændet gik fra {fmt.kr(first['old'])} til {fmt.kr(first['new'])}"))
 charts.diverging_bars(
     spread, "change_per_inhabitant", "kommune", "Ændring i hele regningens usikkerhed, ny minus gammel model",
     "Vandret søjlediagram med en søjle pr. kommune: til højre blev regningen mindre forudsigelig med den nye model, "

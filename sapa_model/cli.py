@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"time limit per report (default: 300, at most {MAX_TIMEOUT:g})",
     )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    reports.add_argument(
+        "--shared-assets",
+        action="store_true",
+        help="write the chart library once to assets/ (for a web server) instead of into every "
+        "report; the default keeps each report one file that can be e-mailed",
+    )
     _budget_options(
         reports,
         unit_help="the budget tables' unit: 1 (kroner) or 1000 (1.000 kr.); default: kroner in "
@@ -200,7 +206,7 @@ def _reports(args: argparse.Namespace) -> int:
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
     scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
     budget_year, _ = _basis(args, load_scenario(scenario or None))
-    settings = Settings(scenario, budget_year, args.unit, args.prices)
+    settings = Settings(scenario, budget_year, args.unit, args.prices, args.shared_assets)
     out = writable_folder(args.out)
     full = not args.kommune
     jobs = (national_jobs() if (args.national or full) else []) + kommune_jobs(codes)

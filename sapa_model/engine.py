@@ -114,6 +114,12 @@ def _flags(used: list, day_index: np.ndarray, grid: Grid) -> tuple:
     return (*names.values(), stale, STATUSES[weakest])
 
 
+def _for_wave(name: str, wave: str) -> bool:
+    """Whether a parameter bears on a municipality in `wave`: every parameter but another wave's own one."""
+    last = name.rpartition(".")[2]
+    return last not in WAVES or last == wave
+
+
 def flag_columns(bills: Bills, key: tuple[str, str]) -> dict[str, np.ndarray]:
     """One component's flag columns, (M * Y,) each: the parameters each municipality's figure rests on in each
     year, by status; a municipality's own parameter (e.g. its calibrated KMD Sag payment) stands in for the
@@ -124,12 +130,15 @@ def flag_columns(bills: Bills, key: tuple[str, str]) -> dict[str, np.ndarray]:
     for y, year in enumerate(grid.years):
         used = {**bills.reads[key], **bills.year_reads.get(key, {}).get(int(year), {})}
         own = {p.kommunekode: p for p in used.values() if p.kommunekode is not None}
-        general = [p for p in used.values() if p.kommunekode is None]
         months = np.flatnonzero(grid.year_index == y)
-        columns[:, :, y] = np.array(_flags(general, months, grid), dtype=object)[:, None]
+        for w, wave in enumerate(WAVES):
+            general = [p for p in used.values() if p.kommunekode is None and _for_wave(p.name, wave)]
+            columns[:, grid.wave_index == w, y] = np.array(_flags(general, months, grid), dtype=object)[:, None]
         for code, p in own.items():
+            m = int(np.searchsorted(grid.codes, code))
+            general = [q for q in used.values() if q.kommunekode is None and _for_wave(q.name, grid.waves[m])]
             mine = [q for q in general if q.name not in p.replaces] + [p]
-            columns[:, int(np.searchsorted(grid.codes, code)), y] = _flags(mine, months, grid)
+            columns[:, m, y] = _flags(mine, months, grid)
     return dict(zip((*FLAGGED, "extrapolated", "status"), (c.ravel() for c in columns)))
 
 

@@ -62,15 +62,26 @@ def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
     assert yearly["Beløb (kr.)"].sum() == pytest.approx(mine["amount_dkk"].sum(), abs=len(mine) * 0.005)
     assert (yearly["Prisniveau"] == "løbende priser").all() and (yearly["Moms"] == "ekskl. moms").all()
     assert yearly["Grundlag (mindst sikre)"].isin(["illustrativ pladsholder", "kilde"]).all()
-    assert yearly["Illustrative pladsholdere"].fillna("").str.contains("Fuld SAPA-pris, gammel model").any()
+    assert "Illustrative pladsholdere" not in yearly  # the CSV keeps the status; the workbook names the values
     monthly = pd.read_csv(built_reports / "kommuner/825-laesoe-maaned.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    assert list(monthly.columns[:3]) == ["Kommunekode", "Kommune", "Måned"] and (monthly["Kommune"] == "Læsø").all()
-    assert len(monthly) == 12 * 12 * 8 and monthly["Beløb (kr.)"].sum() == pytest.approx(yearly["Beløb (kr.)"].sum(), abs=1)
-    assert "Grundlag (mindst sikre)" in monthly and "Moms" in monthly
+    assert list(monthly.columns[:4]) == ["Kommunekode", "Kommune", "Måned", "SAPA, ny model"]
+    assert (monthly["Kommune"] == "Læsø").all() and "Grundlag (mindst sikre)" in monthly and "Moms" in monthly
+    assert list(monthly["Måned"]) == [f"{y}-{m:02d}" for y in range(2025, 2030) for m in range(1, 13)]
+    for model, name in (("new", "ny"), ("old", "gammel")):  # the months add up to the years, to the øre
+        by_year = monthly.groupby(monthly["Måned"].str[:4].astype(int))[f"I alt, {name} model"].sum()
+        mine_model = mine[(mine["model"] == model) & mine["year"].between(2025, 2029)]
+        assert by_year.to_numpy() == pytest.approx(mine_model.groupby("year")["amount_dkk"].sum().to_numpy(), abs=1)
+    lines = monthly[["SAPA, ny model", "Fælleskommunal infrastruktur", "Buffetpris (drift af services)", "KMD Sag"]]
+    assert (lines.sum(axis=1).round(2) == monthly["I alt, ny model"]).all()  # totals are the sums of the lines
     workbook = openpyxl.load_workbook(built_reports / "kommuner/825-laesoe.xlsx")
     assert workbook.sheetnames == ["Budget 2026", "Budgetlinjer pr. år", "Fakturaer pr. måned", "Om tallene"]
     sheet = workbook["Budgetlinjer pr. år"]
     assert [c.value for c in sheet[1]][5] == "Beløb (kr.)" and sheet["F2"].value == 3612 and sheet.auto_filter.ref
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert any("Fuld SAPA-pris, gammel model" in (r[header.index("Illustrative pladsholdere")] or "") for r in rows)
+    named = " ".join(str(v) for r in rows for v in r if isinstance(v, str))
+    assert "bølge 4" in named and "bølge 1" not in named  # Læsø is in wave 4: only its own wave's values count
     budget = workbook["Budget 2026"]
     assert budget["A1"].value.startswith("Læsø: SAPA") and budget["A2"].value == "kr., løbende priser, ekskl. moms"
     header = [c.value for c in budget[4]]

@@ -14,7 +14,7 @@ from ..errors import DataError, UnknownMunicipalityError
 from . import datasets
 
 # Each Danish letter and how people write it without one. The first spelling is the standard one.
-_LETTERS = {"æ": ("ae", "a", "e"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",), "ü": ("u", "ue")}
+LETTERS = {"æ": ("ae", "a", "e"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",), "ü": ("u", "ue")}
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ def _plain(text: str) -> str:
 
 def _standard(text: str) -> str:
     """The standard ASCII key: 'Tårnby' -> 'taarnby', 'Læsø' -> 'laesoe'."""
-    return "".join(_LETTERS.get(c, (c,))[0] for c in _plain(text))
+    return "".join(LETTERS.get(c, (c,))[0] for c in _plain(text))
 
 
 def _variants(text: str) -> set[str]:
     """Every common ASCII spelling of an official name: 'Køge' -> koege, koge."""
-    options = [_LETTERS.get(c, (c,)) for c in _plain(text)]
+    options = [LETTERS.get(c, (c,)) for c in _plain(text)]
     return {"".join(p) for p in itertools.product(*options)} | {_plain(text)}
 
 
@@ -74,6 +74,23 @@ def _index() -> tuple[dict[str, int], dict[str, str]]:
 
 
 NAME_LIMIT = 80  # no municipality's name, in any spelling, is longer
+
+
+def plain_key(text: str) -> str:
+    """The package's normal form of a name: lower case, no 'kommune', letters and digits only."""
+    return _plain(text)
+
+
+def standard_key(text: str) -> str:
+    """The normal form with each Danish letter in its standard ASCII spelling ('Læsø' -> 'laesoe')."""
+    return _standard(text)
+
+
+def spellings(code: int) -> list[str]:
+    """Every normal-form spelling the package accepts for a municipality (official name, aliases, without
+    Danish letters)."""
+    keys, _ = _index()
+    return sorted(key for key, value in keys.items() if value == code)
 
 
 def resolve_code(name_or_code: str | int) -> int:

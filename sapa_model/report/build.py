@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import html
+import json
 import multiprocessing
 import os
 import re
@@ -23,6 +24,7 @@ import pandas as pd
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..data import datasets
+from ..data.names import LETTERS, plain_key, spellings, standard_key
 from ..engine import compute, monthly
 from ..errors import ReportError
 from ..files import remove_partials, slug, write_text
@@ -48,6 +50,7 @@ class Settings:
     budget_year: int = 0
     unit: int | None = None
     prices: int | None = None
+    shared_assets: bool = False  # the chart library once in assets/ (for a web server), not in every page
 
     @property
     def basis(self) -> Basis:
@@ -72,6 +75,7 @@ class Job:
     output: str  # relative to the output folder
     title: str
     code: int | None = None  # the municipality, for its exports
+    about: str = ""  # one line for the index
 
 
 @dataclass
@@ -82,11 +86,22 @@ class Outcome:
 
 
 def national_jobs() -> list[Job]:
-    """The national reports for KL: old vs new, costs (all of Denmark and per region), the knee discount."""
+    """The national reports for KL: old vs new, costs (all of Denmark and per region), the knee discount, and
+    the explorer's static page; each with the one line the index shows."""
     jobs = [
-        Job("old_vs_new", {}, "national/gammel-mod-ny-model.html", "Gammel og ny afregningsmodel"),
         Job(
-            "costs_over_years", {"region": ""}, "national/udgifter-hele-landet.html", "Udgifter over årene, hele landet"
+            "old_vs_new",
+            {},
+            "national/gammel-mod-ny-model.html",
+            "Gammel og ny afregningsmodel",
+            about="Stiger prisen samlet set, hvem betaler mere og mindre, og hvor forudsigelig blev regningen?",
+        ),
+        Job(
+            "costs_over_years",
+            {"region": ""},
+            "national/udgifter-hele-landet.html",
+            "Udgifter, hele landet",
+            about="Budgetåret og overslagsårene for alle 98 kommuner, og betalingerne år for år.",
         ),
     ]
     jobs += [
@@ -94,13 +109,28 @@ def national_jobs() -> list[Job]:
             "costs_over_years",
             {"region": region},
             f"national/udgifter-{slug(region)}.html",
-            f"Udgifter over årene, Region {region}",
+            f"Udgifter, Region {region}",
+            about=f"Det samme for kommunerne i Region {region}.",
         )
         for region in datasets.REGIONS
     ]
-    jobs.append(Job("knee_discount", {}, "national/knaekrabatten.html", "Knækrabatten"))
     jobs.append(
-        Job("explorer", {}, "national/scenarieudforsker.html", "Scenarieudforsker (basis; live: make explorer)")
+        Job(
+            "knee_discount",
+            {},
+            "national/knaekrabatten.html",
+            "Knækrabatten",
+            about="Hvem knækrabatten hjælper, hvad den koster de øvrige; flyt knækket selv.",
+        )
+    )
+    jobs.append(
+        Job(
+            "explorer",
+            {},
+            "national/scenarieudforsker.html",
+            "Scenarieudforsker (basisscenariet)",
+            about="Den levende scenarieudforskers tal for basisscenariet.",
+        )
     )
     return jobs
 
@@ -180,7 +210,7 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
     if job.code is not None:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
-        years = sorted(table["year"].unique())
+        years = sorted(set(exports.invoice_years(settings.budget_year)) & set(table["year"]))
         invoices = monthly(job.code, years, scenario)
         invoices = express(invoices.assign(year=invoices["month"].dt.year), settings.basis, scenario.params)
         paths = exports.municipal(
@@ -194,8 +224,48 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
         files = [str(p.relative_to(out)) for p in paths]
     parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
     notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
-    write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files)))
+    assets = "../" * job.output.count("/") if settings.shared_assets else None
+    write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files), assets=assets))
     return Outcome(job, files=files)
+
+
+INDEX_SCRIPT = """
+const LETTERS = %s;
+const plain = t => t.trim().toLowerCase().replace(/\\bkommune\\b/g, '').replace(/[^0-9a-zæøåéü]/g, '');
+const standard = t => [...plain(t)].map(c => (LETTERS[c] || [c])[0]).join('');
+const q = document.getElementById('q'), region = document.getElementById('region'),
+      wave = document.getElementById('wave'), count = document.getElementById('count'),
+      empty = document.getElementById('empty');
+function matches(row, text) {
+  if (!text) return true;
+  const digits = text.trim().replace(/^0+(?=[0-9])/, '');
+  if (/^[0-9]+$/.test(digits)) return row.dataset.code.startsWith(digits);
+  const keys = row.dataset.keys.split(' '), p = plain(text), s = standard(text);
+  return keys.some(k => k.includes(p) || k.includes(s));
+}
+function filter() {
+  let shown = 0;
+  for (const row of document.querySelectorAll('#kommuner tbody tr')) {
+    const show = matches(row, q.value) && (!region.value || row.dataset.region === region.value)
+      && (!wave.value || row.dataset.wave === wave.value);
+    row.hidden = !show; shown += show;
+  }
+  count.textContent = shown === 1 ? '1 kommune vist' : shown + ' kommuner vist';
+  empty.hidden = shown > 0;
+}
+const asked = new URLSearchParams(location.search).get('q');
+if (asked) q.value = asked;
+[q, region, wave].forEach(e => e.addEventListener('input', filter)); filter();
+"""
+
+
+def search_keys(code: int) -> str:
+    """What the index's search box matches a municipality by: every spelling the package accepts for it (its
+    name tables), its region and its wave, in the package's own normal form."""
+    municipality = datasets.municipalities().loc[code]
+    words = {municipality["region"], WAVE[municipality["wave"]]}
+    keys = set(spellings(code)) | {f(w) for w in words for f in (plain_key, standard_key)}
+    return " ".join(sorted(keys))
 
 
 def index_page(
@@ -204,87 +274,82 @@ def index_page(
     illustrative: list[str],
     national_files: list[str],
     stale: list[str] | None = None,
+    shared_assets: bool = False,
 ) -> str:
-    """reports/index.html: every report, filterable by name, code, region and wave; works offline."""
-    ok = {o.job.output: o for o in outcomes if not o.error}
+    """reports/index.html: every report, filterable by any spelling of a name, code, region and wave (also from
+    a link: index.html?q=Århus); works offline."""
     municipalities = datasets.municipalities()
-
-    def link(o: Outcome) -> str:
-        return f'<a href="{html.escape(o.job.output)}">{html.escape(o.job.title)}</a>'
-
-    national = "".join(f"<li>{link(o)}</li>" for o in outcomes if o.job.code is None and not o.error)
+    national = "".join(
+        f'<li><a href="{html.escape(o.job.output)}">{html.escape(o.job.title)}</a>'
+        f"{f' <span>– {html.escape(o.job.about)}</span>' if o.job.about else ''}</li>"
+        for o in outcomes
+        if o.job.code is None and not o.error
+    )
     rows = []
     for o in sorted(
         (o for o in outcomes if o.job.code is not None),
         key=lambda o: fmt.sort_key(municipalities.loc[o.job.code, "kommune"]),
     ):
         m = municipalities.loc[o.job.code]
+        name = html.escape(m["kommune"])
         files = " · ".join(f'<a href="{html.escape(f)}">{file_label(f)}</a>' for f in o.files)
-        report = (
-            link(o).replace(html.escape(o.job.title), html.escape(m["kommune"]))
-            if o.job.output in ok
-            else (f"{html.escape(m['kommune'])} <em>(fejlede)</em>")
-        )
+        report = f'<a href="{html.escape(o.job.output)}">{name}</a>' if not o.error else f"{name} <em>(fejlede)</em>"
+        cells = [
+            ("Kommune", report),
+            ("Kode", str(o.job.code)),
+            ("Region", html.escape(m["region"])),
+            ("Bølge", WAVE[m["wave"]] + (" (udledt)" if m["placement"] == "inferred" else "")),
+            ("Faktureringsstart", fmt.date(m["billing_start"].date())),
+            ("Hent tallene", files),
+        ]
         rows.append(
-            f'<tr data-search="{html.escape((m["kommune"] + " " + str(o.job.code)).lower())}" '
-            f'data-region="{m["region"]}" data-wave="{m["wave"]}"><td>{report}</td><td>{o.job.code}</td>'
-            f"<td>{m['region']}</td><td>{WAVE[m['wave']]}{' (udledt)' if m['placement'] == 'inferred' else ''}</td>"
-            f"<td>{fmt.date(m['billing_start'].date())}</td><td>{files}</td></tr>"
+            f'<tr data-keys="{html.escape(search_keys(int(m["kommunekode"])))}" data-code="{o.job.code}" '
+            f'data-region="{html.escape(m["region"])}" data-wave="{m["wave"]}">'
+            + "".join(f'<td data-label="{label}">{value}</td>' for label, value in cells)
+            + "</tr>"
         )
     regions = "".join(f'<option value="{r}">{r}</option>' for r in datasets.REGIONS)
     waves = "".join(f'<option value="{w}">{label}</option>' for w, label in WAVE.items())
     failures = "".join(f"<li>{html.escape(o.job.title)}: {html.escape(o.error)}</li>" for o in outcomes if o.error)
     exports_links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(Path(f).name)}</a>' for f in national_files)
     banner = (
-        f'<div class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
-        f'padding:0.6em 1em;border-radius:6px"><strong>Illustrative tal.</strong> Beløbene bygger på '
-        f"{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</div>"
+        f'<aside class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
+        f'padding:0.5em 1em;border-radius:6px"><p><strong>Illustrative tal.</strong> Beløbene bygger på '
+        f"{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</p></aside>"
         if illustrative
         else ""
     )
-    script = """
-const q = document.getElementById('q'), region = document.getElementById('region'), wave = document.getElementById('wave');
-function filter() {
-  const text = q.value.trim().toLowerCase(); let shown = 0;
-  for (const row of document.querySelectorAll('#kommuner tbody tr')) {
-    const show = (!text || row.dataset.search.includes(text)) && (!region.value || row.dataset.region === region.value)
-      && (!wave.value || row.dataset.wave === wave.value);
-    row.hidden = !show; shown += show;
-  }
-  document.getElementById('count').textContent = shown;
-}
-[q, region, wave].forEach(e => e.addEventListener('input', filter)); filter();
-"""
-    return page.document(
-        "SAPA-budget: rapporter",
-        (
-            "<main>\n<h1>SAPA-budget: rapporter</h1>\n"
-            f"<p>Hvad kommunerne betaler for KOMBITs SAPA efter den gamle og den nye afregningsmodel. Scenarie: "
-            f"<strong>{html.escape(scenario.name)}</strong>. {html.escape(scenario.description)}</p>\n{banner}\n"
-            f"<h2>Nationale analyser</h2>\n<ul>{national}</ul>\n"
-            f"<p>Hele tabellen (alle kommuner × år × betalinger): {exports_links}</p>\n"
-            + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
-            + (
-                f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
-                f"scenarie:</p><ul>{''.join(f'<li>{html.escape(f)}</li>' for f in stale)}</ul>\n"
-                if stale
-                else ""
-            )
-            + "<h2>Kommunernes budgetrapporter</h2>\n"
-            '<p><label>Søg (navn eller kode) <input id="q" type="search" placeholder="fx Aarhus eller 751"></label>'
-            f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
-            f'<label>Bølge <select id="wave"><option value="">Alle</option>{waves}</select></label> '
-            '<span><span id="count"></span> kommuner vist</span></p>\n'
-            '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
-            "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
-            + "\n".join(rows)
-            + "\n</tbody></table></div>\n"
-            f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
-            "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n"
-            f"</main>\n<script>{script}</script>\n"
-        ),
-        extra_style="input, select { font: inherit; padding: 0.2em; margin-right: 0.5em; }\n",
+    stale_list = "".join(f"<li>{html.escape(f)}</li>" for f in stale or [])
+    body = (
+        "<main>\n<h1>SAPA-budget: rapporter</h1>\n"
+        f"<p>Hvad kommunerne betaler for KOMBITs SAPA efter den nye og den gamle afregningsmodel. Scenarie: "
+        f"<strong>{html.escape(scenario.name)}</strong>. {html.escape(scenario.description)}</p>\n{banner}\n"
+        f'<h2>Nationale analyser</h2>\n<ul class="sapa-reports">{national}</ul>\n'
+        f"<p>Alle kommuner, år og betalinger som tabeller: {exports_links}</p>\n"
+        + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
+        + (
+            f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
+            f"scenarie:</p><ul>{stale_list}</ul>\n"
+            if stale_list
+            else ""
+        )
+        + "<h2>Kommunernes budgetrapporter</h2>\n"
+        '<p class="sapa-index-controls"><label>Søg: navn, kode, region eller bølge '
+        '<input id="q" type="search" placeholder="fx Århus, 0751 eller Hovedstaden"></label>'
+        f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
+        f'<label>Bølge <select id="wave"><option value="">Alle</option>{waves}</select></label> '
+        '<span id="count" role="status" aria-live="polite"></span></p>\n'
+        '<p id="empty" class="sapa-empty" hidden>Ingen kommune passer på søgningen. Prøv en anden stavemåde, '
+        "koden eller regionen.</p>\n"
+        '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
+        "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+        f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
+        "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n</main>\n"
+        f"<script>{INDEX_SCRIPT % json.dumps(LETTERS, ensure_ascii=False)}</script>\n"
     )
+    return page.document("SAPA-budget: rapporter", body, assets="" if shared_assets else None)
 
 
 class Terminated(BaseException):
@@ -377,6 +442,9 @@ def build(
     with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
         try:
             table = _tables(settings)[1]
+            if settings.shared_assets:
+                for name, content in page.assets().items():
+                    write_text(out / name, content)
             national_files = [
                 str(p.relative_to(out))
                 for p in exports.national(table, scenario, out / "exports", settings.budget_year, settings.basis)
@@ -385,7 +453,10 @@ def build(
             produced = {o.job.output for o in outcomes if not o.error} | {f for o in outcomes for f in o.files}
             stale = _stale_files(out, produced | set(national_files), prune)
             write_text(
-                out / "index.html", index_page(outcomes, scenario, table.attrs["illustrative"], national_files, stale)
+                out / "index.html",
+                index_page(
+                    outcomes, scenario, table.attrs["illustrative"], national_files, stale, settings.shared_assets
+                ),
             )
         finally:
             kill_kernels_of(Path(scratch))

@@ -1,11 +1,13 @@
 """Tables for budget systems: CSV (Danish Excel dialect) and XLSX, with Danish column names, numbers as numbers.
 
-Per municipality: `…-aar.csv` (one row per year, model and component), `…-maaned.csv` (one row per month,
-model and component) and `….xlsx` (the report's budget table, both long tables, and "Om tallene").
-Nationally: `sapa-alle-kommuner.csv` (every municipality, year, model and component), `sapa-budget-<år>.csv`
-(the budget-guide table) and `sapa-alle-kommuner.xlsx` (the budget-guide table, municipalities x years per
-model, every line, and "Om tallene"). Long tables are in kroner to the øre, unrounded; budget tables are
-rounded as the report's tables are, and add up. Every file states its price level and moms.
+Per municipality: `…-aar.csv` (one row per year, model and component), `…-maaned.csv` (the monthly invoices of
+the current year, the budget year and its overslagsår, a row per month, the report's budget lines as columns)
+and `….xlsx` (the report's budget table, both tables, and "Om tallene"). Nationally: `sapa-alle-kommuner.csv`
+(every municipality, year, model and component), `sapa-budget-<år>.csv` (the budget-guide table) and
+`sapa-alle-kommuner.xlsx` (the budget-guide table, municipalities x years per model, every line, and "Om
+tallene"). Long tables are in kroner to the øre; budget tables are rounded as the report's tables are, and add
+up. Every file states its price level and moms, and every row the least certain status it rests on; the
+workbooks' yearly lines also name the values each rests on, by status.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 from ..engine import FLAGGED
 from ..errors import ReportError
 from ..files import atomic_path
-from ..parameters import ParameterSet
+from ..parameters import STATUSES, ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
 from ..views import analysis
@@ -30,7 +32,8 @@ from ..views.labels import COLUMNS, COMPONENT, MODEL, STATUS
 from ..views.presentation import basis as basis_rows
 from ..views.presentation import carried_forward, data_vintage
 
-FLAGS = ["population_projected", "wave_inferred", "status", *FLAGGED, "extrapolated"]
+NAMED = [*FLAGGED, "extrapolated"]  # the values a figure rests on, by name: in the workbooks' yearly lines
+FLAGS = ["population_projected", "wave_inferred", "status", *NAMED]
 
 
 @dataclass
@@ -64,6 +67,13 @@ def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFr
     level, vat = basis.caption(params).split(", ")[1:]
     out = out.assign(price_level=level, vat=vat)
     return out.rename(columns=COLUMNS)
+
+
+def brief(table: pd.DataFrame) -> pd.DataFrame:
+    """A Danish long table without the columns that name the values each figure rests on: the CSV files keep
+    the status (Grundlag), the workbooks and 'Om tallene' name the values (repeated on every row, the names
+    would make the CSV files ten times larger)."""
+    return table.drop(columns=[COLUMNS[c] for c in NAMED], errors="ignore")
 
 
 def about(scenario: Scenario, table: pd.DataFrame, basis: Basis) -> Sheet:
@@ -183,21 +193,14 @@ def municipal(
     """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx.
     `table` and `invoices` are in the basis's price level and moms already."""
     params = scenario.params
-    flags = table[["year", "model", "component", *FLAGS]].astype({"model": str, "component": str})
-    invoices = invoices.assign(
-        kommunekode=table["kommunekode"].iloc[0], kommune=table["kommune"].iloc[0], year=invoices["month"].dt.year
-    )
-    invoices = invoices.merge(flags, on=["year", "model", "component"], how="left").drop(columns="year")
     yearly = danish(table.drop(columns=["region"]), params, basis)
-    monthly = danish(
-        invoices[["kommunekode", "kommune", "month", "model", "component", "amount_dkk", *FLAGS]], params, basis
-    )
+    monthly = invoice_lines(table, invoices, budget_year, params, basis)
     paths = [
         stem.with_name(stem.name + "-aar.csv"),
         stem.with_name(stem.name + "-maaned.csv"),
         stem.with_suffix(".xlsx"),
     ]
-    write_csv(yearly, paths[0])
+    write_csv(brief(yearly), paths[0])
     write_csv(monthly, paths[1])
     code = int(table["kommunekode"].iloc[0])
     write_xlsx(
@@ -210,6 +213,47 @@ def municipal(
         paths[2],
     )
     return paths
+
+
+def invoice_years(budget_year: int) -> list[int]:
+    """The years of the monthly invoice files: the current year (for the expected accounts), the budget year
+    and its overslagsår."""
+    return [budget_year - 1, *budget_years(budget_year)]
+
+
+def invoice_lines(
+    table: pd.DataFrame, invoices: pd.DataFrame, budget_year: int, params: ParameterSet, basis: Basis
+) -> pd.DataFrame:
+    """The monthly invoices in the report's layout (a row per month, the budget lines as columns, kroner to the
+    øre, totals the sums of the lines shown) for the current year, the budget year and its overslagsår, each month with the least certain status
+    its lines rest on and whether its population is projected."""
+    rows = invoices[invoices["month"].dt.year.isin(invoice_years(budget_year))].assign(
+        year=lambda f: f["month"].dt.year
+    )
+    flags = table[["year", "model", "component", "status", "population_projected"]]
+    rows = rows.merge(flags.astype({"model": str, "component": str}), on=["year", "model", "component"])
+    amounts = rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk")
+    lines = analysis.lines_table(amounts.round(2), None)  # each line to the øre; the totals are their sums
+    rank = rows["status"].astype(str).map(STATUSES.index).groupby(rows["month"]).max()
+    level, vat = basis.caption(params).split(", ")[1:]
+    out = lines.round(2).assign(  # round(2) again only drops the float noise of the sums
+        **{
+            COLUMNS["status"]: rank.map(lambda r: STATUS[STATUSES[r]]),
+            COLUMNS["population_projected"]: rows.groupby("month")["population_projected"]
+            .any()
+            .map({True: "Ja", False: "Nej"}),
+            COLUMNS["price_level"]: level,
+            COLUMNS["vat"]: vat,
+        }
+    )
+    out.index = out.index.strftime("%Y-%m")
+    code = table["kommunekode"].iloc[0]
+    return (
+        out.rename_axis(COLUMNS["month"])
+        .reset_index()
+        .assign(**{COLUMNS["kommunekode"]: code, COLUMNS["kommune"]: table["kommune"].iloc[0]})
+        .pipe(lambda f: f[[COLUMNS["kommunekode"], COLUMNS["kommune"], *f.columns[:-2]]])
+    )
 
 
 def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year: int, basis: Basis) -> list[Path]:
@@ -225,7 +269,7 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
         folder / f"sapa-budget-{budget_year}.csv",
         folder / "sapa-alle-kommuner.xlsx",
     ]
-    write_csv(tidy, paths[0])
+    write_csv(brief(tidy), paths[0])
     years = [str(y) for y in budget_years(budget_year)]
     write_csv(guide.rename(columns={y: f"{y} ({caption})" for y in years}), paths[1])
     everything = list(COMPONENT)

@@ -86,7 +86,7 @@ class WarmKernel:
                 run_sync(self.manager.shutdown_kernel)(now=True)
         if self.manager is not None:
             with contextlib.suppress(Exception):
-                self.manager.cleanup_resources()
+                run_sync(self.manager.cleanup_resources)()
         self.manager = self.client = None
 
     def _run(self, notebook: nbformat.NotebookNode, timeout: float | None = None) -> nbformat.NotebookNode:

@@ -44,32 +44,71 @@ def _without_machine_outputs(notebook: nbformat.NotebookNode) -> nbformat.Notebo
     return copy
 
 
-def content_security_policy(page_body: str) -> str:
+# On paper the folded details (the banner's list of values) are shown too.
+PRINT_OPEN = "addEventListener('beforeprint',()=>document.querySelectorAll('details').forEach(d=>d.open=true));"
+
+
+ASSET = "assets/vega.js"  # with --shared-assets: the chart library, once for the whole site
+STYLE_ASSET = "assets/style.css"  # and the house style
+
+
+def assets() -> dict[str, str]:
+    """What --shared-assets writes once for the whole site: path -> content."""
+    from ..views.charts import bundle_code
+
+    return {ASSET: bundle_code(), STYLE_ASSET: STYLE.read_text(encoding="utf-8")}
+
+
+def digest(code: str) -> str:
+    """A script's SHA-256 as CSP and subresource integrity write it."""
+    return f"sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}"
+
+
+def shared_bundle(body: str, prefix: str) -> str:
+    """A page body whose inline chart library is replaced by a reference to the site's one copy (ASSET, under
+    `prefix`; the page's CSP then allows scripts from its own site)."""
+    from ..views.charts import bundle_code
+
+    code = bundle_code()
+    return body.replace(f"<script>{code}</script>", f'<script src="{prefix}{ASSET}"></script>')
+
+
+def content_security_policy(page_body: str, shared: bool = False) -> str:
     """A Content-Security-Policy that lets exactly the page's own inline scripts run (by their SHA-256) and
     nothing else: no script from the network, no injected script, no eval, no plugin, no form, no frame."""
     hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
-        for code in re.findall(r"<script>(.*?)</script>", page_body, flags=re.S)
+        [f"'{digest(code)}'" for code in [*re.findall(r"<script>(.*?)</script>", page_body, flags=re.S), PRINT_OPEN]]
     )
+    site = " 'self'" if shared else ""  # --shared-assets: the site's own style and chart library
     return (
-        f"default-src 'none'; script-src {hashes or chr(39) + 'none' + chr(39)}; style-src 'unsafe-inline'; "
+        f"default-src 'none'; script-src {hashes}{site}; style-src 'unsafe-inline'{site}; "
         "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
     )
 
 
-def document(title: str, body: str, extra_style: str = "") -> str:
-    """A whole page around a body: language, viewport, title, the house style and the CSP for its scripts."""
+def document(title: str, body: str, extra_style: str = "", assets: str | None = None) -> str:
+    """A whole page around a body: language, viewport, title, the house style and the CSP for its scripts.
+    `assets`: the relative path to the site's folder when the style and chart library are shared (else inline)."""
+    if assets is not None:
+        body = shared_bundle(body, assets)
+        style = f'<link rel="stylesheet" href="{assets}{STYLE_ASSET}">\n<style>{extra_style}</style>'
+    else:
+        style = f"<style>\n{STYLE.read_text(encoding='utf-8')}{extra_style}</style>"
     return (
         '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(body)}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(body, assets is not None)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>\n{STYLE.read_text(encoding='utf-8')}{extra_style}</style>\n"
-        f"</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n{style}\n"
+        f"</head>\n<body>\n{body}<script>{PRINT_OPEN}</script>\n</body>\n</html>\n"
     )
 
 
-def render(notebook: nbformat.NotebookNode, title: str, top: str = "", bottom: str = "") -> str:
-    """The page: our header, the notebook's outputs and Markdown, our footer; CSS inline, no scripts from outside."""
+def render(
+    notebook: nbformat.NotebookNode, title: str, top: str = "", bottom: str = "", assets: str | None = None
+) -> str:
+    """The page: our header, the notebook's outputs and Markdown, our footer; CSS inline, no scripts from outside.
+    `assets`: the relative path to the site's folder when the chart library is shared (else it is inline)."""
     notebook = _without_machine_outputs(notebook)
     body, _ = _exporter().from_notebook_node(notebook)
-    return document(title, f"{top}<main>\n{body}\n{bottom}</main>\n")
+    body = f"{top}<main>\n{body}\n{bottom}</main>\n"
+    return document(title, body, assets=assets)

@@ -80,7 +80,7 @@ def totals(table: pd.DataFrame, components: Iterable[str] | None = None) -> pd.D
 def total_check(table: pd.DataFrame) -> pd.DataFrame:
     """Per year, SAPA under the old and the new model and the difference (kr.): 'does the total rise?'."""
     wide = totals(table, ["sapa"]).pivot(index="year", columns="model", values="amount_dkk")
-    return pd.DataFrame({"old": wide["old"], "new": wide["new"], "difference": wide["new"] - wide["old"]})
+    return pd.DataFrame({"new": wide["new"], "old": wide["old"], "difference": wide["new"] - wide["old"]})
 
 
 def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa",)) -> pd.DataFrame:
@@ -89,8 +89,8 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
     sums = rows.pivot_table(index="kommunekode", columns="model", values="amount_dkk", aggfunc="sum", observed=True)
     names = datasets.municipalities()[["kommune", "region", "wave"]]
     result = names.loc[sums.index].assign(
-        old=sums["old"],
         new=sums["new"],
+        old=sums["old"],
         difference=sums["new"] - sums["old"],
         difference_per_inhabitant=(sums["new"] - sums["old"]) / person_years(rows),
         population=rows.sort_values("year").groupby("kommunekode")["population"].last(),
@@ -101,8 +101,8 @@ def municipal_difference(table: pd.DataFrame, components: Iterable[str] = ("sapa
 def regional_difference(difference: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Per region: sum of old, new and difference (kr.), kr. per inhabitant per year, and who pays more."""
     grouped = difference.groupby("region").agg(
-        old=("old", "sum"),
         new=("new", "sum"),
+        old=("old", "sum"),
         difference=("difference", "sum"),
         pays_more=("difference", lambda d: int(more(d).sum())),
         pays_less=("difference", lambda d: int(less(d).sum())),

@@ -20,7 +20,7 @@ import pandas as pd
 from ..rules.knee import weighted
 from ..rules.new_model import neutral_price, units
 from . import fmt
-from .labels import MODEL_SHORT
+from .labels import COMPONENT, MODEL_SHORT
 
 EMBED_OPTIONS = {
     "actions": False,
@@ -29,9 +29,11 @@ EMBED_OPTIONS = {
     "formatLocale": fmt.D3_FORMAT_LOCALE,
     "timeFormatLocale": fmt.D3_TIME_FORMAT_LOCALE,
 }
-MODEL_ORDER = [MODEL_SHORT["old"], MODEL_SHORT["new"]]
+# One order and one look for the models everywhere: the new model first (the one budgeted), the old after it;
+# told apart by colour, dash and point shape, so no reader depends on colour alone.
+MODEL_ORDER = [MODEL_SHORT["new"], MODEL_SHORT["old"]]
 # Old and new differ by colour, dash and point shape, so no reader depends on colour alone.
-MODEL_COLOURS = alt.Scale(domain=MODEL_ORDER, range=["#b04a2f", "#1f5f8b"])
+MODEL_COLOURS = alt.Scale(domain=MODEL_ORDER, range=["#1f5f8b", "#b04a2f"])
 MODEL_SCALE: dict[str, Any] = {
     "color": alt.Color(
         "Model:N",
@@ -40,15 +42,19 @@ MODEL_SCALE: dict[str, Any] = {
     ),
     "strokeDash": alt.StrokeDash(
         "Model:N",
-        scale=alt.Scale(domain=MODEL_ORDER, range=[[6, 3], [1, 0]]),
+        scale=alt.Scale(domain=MODEL_ORDER, range=[[1, 0], [6, 3]]),
         legend=alt.Legend(title=None, orient="top"),
     ),
     "shape": alt.Shape(
         "Model:N",
-        scale=alt.Scale(domain=MODEL_ORDER, range=["square", "circle"]),
+        scale=alt.Scale(domain=MODEL_ORDER, range=["circle", "square"]),
         legend=alt.Legend(title=None, orient="top"),
     ),
 }
+# One colour and one stacking order per payment in every chart (and the explorer's own SVG).
+COMPONENT_ORDER = [COMPONENT[c] for c in ("sapa", "infrastructure", "buffet", "kmd_sag")]
+COMPONENT_HEX = dict(zip(COMPONENT_ORDER, ["#4c78a8", "#f58518", "#54a24b", "#b279a2"], strict=True))
+COMPONENT_COLOURS = alt.Scale(domain=COMPONENT_ORDER, range=list(COMPONENT_HEX.values()))
 _session = {"count": 0, "bundle_sent": False}
 # The ranges the knee can be moved over, in the reports' sliders and the live explorer: (min, max, step).
 KNEE_SLIDERS = {"threshold": (50_000, 400_000, 5_000), "rate": (0.0, 1.0, 0.05)}
@@ -114,13 +120,17 @@ VEGA = VegaOps()
 
 
 @cache
-def _bundle_script() -> str:
+def bundle_code() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (from vl-convert: no network), guarded so that a second
+    copy on a page does nothing; a block keeps its top-level names local."""
     import vl_convert
 
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
-    code = bundle.replace("</script", "<\\/script")
-    # A block keeps the bundle's top-level names local, so a second copy on a page does no harm.
-    return f"<script>if (!window.vegaEmbed) {{\n{code}\n}}</script>"
+    return "if (!window.vegaEmbed) {\n" + bundle.replace("</script", "<\\/script") + "\n}"
+
+
+def _bundle_script() -> str:
+    return f"<script>{bundle_code()}</script>"
 
 
 def _render(spec: dict, **_) -> dict:
@@ -131,6 +141,9 @@ def _render(spec: dict, **_) -> dict:
     title = spec.get("title", {})
     title = title.get("text", "") if isinstance(title, dict) else str(title)
     label = html.escape(spec.get("description") or title, quote=True)
+    for rows in spec.get("datasets", {}).values():  # ten significant digits: to the øre, without float noise
+        for row in rows:
+            row.update({k: float(f"{v:.10g}") for k, v in row.items() if isinstance(v, float)})
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
     # A chart that recomputes in the browser keeps its view reachable, so its figures can be checked there.
@@ -158,11 +171,13 @@ def enable() -> None:
     _session.update(count=0, bundle_sent=False)
 
 
-def _with_model_names(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(Model=frame["model"].map(MODEL_SHORT))
+def _with_model_names(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The columns a chart draws (the rest would only swell the page), with the models' Danish names."""
+    data = frame[list(dict.fromkeys(c for c in columns if c and c != "Model"))]
+    return data.assign(Model=frame["model"].map(MODEL_SHORT))
 
 
-def finish(chart: alt.Chart, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
+def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
     """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style."""
     title_params = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
     return (
@@ -183,7 +198,7 @@ def model_lines(
     subtitle: str | None = None,
 ) -> alt.Chart:
     """Lines over years, old vs new (dashed vs solid, squares vs circles); optional small multiples."""
-    data = _with_model_names(frame)
+    data = _with_model_names(frame, "year", value, facet or "")
     tooltip = [
         alt.Tooltip("year:O", title="År"),
         alt.Tooltip("Model:N"),
@@ -213,7 +228,7 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
     """The whole bill per year under each model: the 5-95 % band over the drawn delays (shaded), the expected
     bill (line) and the bill on the planned timeline (dotted), old and new told apart as in model_lines.
     `frame` has year, model ('old'/'new'), timeline, mean, p05, p95."""
-    data = _with_model_names(frame[frame["model"].isin(["old", "new"])])
+    data = _with_model_names(frame[frame["model"].isin(["old", "new"])], "year", "timeline", "mean", "p05", "p95")
     tooltip = [
         alt.Tooltip("year:O", title="År"),
         alt.Tooltip("Model:N"),
@@ -258,6 +273,12 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
     )
 
 
+def _stacked(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Model names, and each component's place in the stack (SAPA at the bottom), for the stacked charts."""
+    data = _with_model_names(frame, "Komponent", *columns)
+    return data.assign(stack=data["Komponent"].map({c: i for i, c in enumerate(COMPONENT_ORDER)}))
+
+
 def stacked_components(
     frame: pd.DataFrame,
     title: str,
@@ -268,17 +289,15 @@ def stacked_components(
     column: str = "Model",
 ) -> alt.Chart:
     """Bars per year with the components stacked; one panel per model."""
-    data = _with_model_names(frame)
+    data = _stacked(frame, "year", value, column)
     chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
             y=alt.Y(f"sum({value}):Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
-            color=alt.Color(
-                "Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")
-            ),
-            order=alt.Order("Komponent:N"),
+            color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
+            order=alt.Order("stack:Q"),
             tooltip=[
                 alt.Tooltip("year:O", title="År"),
                 alt.Tooltip("Model:N"),
@@ -304,7 +323,9 @@ def diverging_bars(
     labels: tuple[str, str] = ("Betaler mere", "Betaler mindre"),
 ) -> alt.Chart:
     """Horizontal bars right (labels[0]: above zero) or left (labels[1]) of zero, sorted; colour repeats the side."""
-    data = frame.assign(Retning=lambda f: f[value].map(lambda v: labels[0] if v > 0 else labels[1]))
+    extra = [tip.shorthand.split(":")[0] for tip in tooltip_extra or []]
+    data = frame[[label, value, *extra]]
+    data = data.assign(Retning=data[value].map(lambda v: labels[0] if v > 0 else labels[1]))
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -329,38 +350,10 @@ def diverging_bars(
     return finish(chart, title, description)
 
 
-def spread_chart(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
-    """Old model's 5-95 % range (bar) and median (tick) against the new model's fixed bill (diamond)."""
-    base = alt.Chart(frame).encode(
-        y=alt.Y("kommune:N", sort=alt.EncodingSortField("spread_dkk", order="descending"), title=None)
-    )
-    tooltip = [
-        alt.Tooltip("kommune:N", title="Kommune"),
-        alt.Tooltip("year:O", title="År"),
-        alt.Tooltip("old_p05_dkk:Q", title="Gammel model, 5 %", format=fmt.d3("kr")),
-        alt.Tooltip("old_p50_dkk:Q", title="Gammel model, median", format=fmt.d3("kr")),
-        alt.Tooltip("old_p95_dkk:Q", title="Gammel model, 95 %", format=fmt.d3("kr")),
-        alt.Tooltip("new_dkk:Q", title="Ny model (fast)", format=fmt.d3("kr")),
-    ]
-    band = base.mark_bar(height=9, color="#e3b4a5").encode(
-        x=alt.X("old_p05_dkk:Q", title="SAPA-regning, kr.", axis=alt.Axis(format=fmt.d3("kr"))),
-        x2="old_p95_dkk:Q",
-        tooltip=tooltip,
-    )
-    median = base.mark_tick(color="#b04a2f", thickness=2, size=12).encode(x="old_p50_dkk:Q", tooltip=tooltip)
-    new = base.mark_point(shape="diamond", filled=True, size=70, color="#1f5f8b").encode(x="new_dkk:Q", tooltip=tooltip)
-    chart = (band + median + new).properties(width=560, height=alt.Step(16))
-    return finish(
-        chart,
-        title,
-        description,
-        subtitle="Bjælke: gammel model, 5-95 % af forsinkelsesudfaldene; streg: median; ruder: ny model",
-    )
-
-
 def population_path(frame: pd.DataFrame, title: str, description: str, last_observed: int) -> alt.Chart:
     """Population on 1 January over the years; projected years drawn hollow and dashed."""
-    data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    data = frame[["year", "population", "projected"]]
+    data = data.assign(Status=data["projected"].map({True: "Fremskrevet", False: "Observeret"}))
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
@@ -402,9 +395,9 @@ def effective_price(
         alt.Chart(curve)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"))),
+            x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"), labelFlush=True)),
             y=alt.Y("price:Q", title="Pris pr. indbygger, kr.", axis=alt.Axis(format=fmt.d3("kr2"))),
-            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
             strokeDash=alt.StrokeDash("Betaling:N", legend=alt.Legend(orient="top", title=None)),
         )
     )
@@ -414,8 +407,7 @@ def effective_price(
         .encode(
             x="population:Q",
             y="price:Q",
-            color=alt.Color("Betaling:N", legend=None),
-            shape=alt.Shape("Betaling:N", legend=None),
+            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
             tooltip=[
                 alt.Tooltip("kommune:N", title="Kommune"),
                 alt.Tooltip("Betaling:N"),
@@ -485,14 +477,23 @@ def knee_explorer(
                 alt.Tooltip("kommune:N", title="Kommune"),
                 alt.Tooltip("population:Q", title="Indbyggere", format=fmt.d3("num")),
                 alt.Tooltip("bill:Q", title="SAPA-regning", format=fmt.d3("kr")),
-                alt.Tooltip("baseline:Q", title="Basis", format=fmt.d3("kr")),
+                alt.Tooltip("baseline:Q", title="I scenariet", format=fmt.d3("kr")),
                 alt.Tooltip("change_per_inhabitant:Q", title="Ændring pr. indbygger", format=fmt.d3("kr2")),
             ],
         )
         .properties(width=620, height=300)
     )
+    readout = (  # the sliders' values in Danish formats (their own readouts are hidden by the style sheet)
+        alt.Chart(pd.DataFrame({"x": [0]}))
+        .transform_calculate(
+            text="'Knæk ved ' + format(knaek, ',.0f') + ' indbyggere; over knækket betales ' + "
+            "format(sats, '.0%') + ' af prisen'"
+        )
+        .mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=12, fontWeight="bold")
+        .encode(x=alt.value(0), y=alt.value(0), text="text:N")
+    )
     return finish(
-        chart,
+        alt.layer(chart, readout),
         title,
         description,
         subtitle="Træk i skyderne under diagrammet; prisen genberegnes, så det samlede beløb er uændret",
@@ -500,17 +501,16 @@ def knee_explorer(
 
 
 def monthly_bars(frame: pd.DataFrame, title: str, description: str, basis: str = "") -> alt.Chart:
-    """Invoices per month, components stacked, one panel per model."""
-    data = _with_model_names(frame)
+    """Invoices per month, components stacked (in the same order and colours as by year), one panel per model."""
+    data = _stacked(frame, "Måned", "amount_dkk")
     chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("Måned:O", sort=None, title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("sum(amount_dkk):Q", title="kr. pr. måned", axis=alt.Axis(format=fmt.d3("kr"))),
-            color=alt.Color(
-                "Komponent:N", legend=alt.Legend(orient="top", title=None), scale=alt.Scale(scheme="tableau10")
-            ),
+            color=alt.Color("Komponent:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
+            order=alt.Order("stack:Q"),
             tooltip=[
                 alt.Tooltip("Måned:O"),
                 alt.Tooltip("Model:N"),
@@ -526,7 +526,8 @@ def monthly_bars(frame: pd.DataFrame, title: str, description: str, basis: str =
 
 def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """One line per municipality over the years, small multiples by region; projected years hollow."""
-    data = frame.assign(Status=frame["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    data = frame[["kommune", "region", "year", "amount_dkk", "per_inhabitant", "projected"]]
+    data = data.assign(Status=data["projected"].map({True: "Fremskrevet", False: "Observeret"}))
     tooltip = [
         alt.Tooltip("kommune:N", title="Kommune"),
         alt.Tooltip("year:O", title="År"),
@@ -577,9 +578,10 @@ def price_curve_svg(
     x_max, y_max = x_ticks[-1], y_ticks[-1]
     x = lambda v: left + (width - left - right) * v / x_max
     y = lambda v: height - bottom - (height - top - bottom) * v / y_max
-    styles = [("#1f5f8b", ""), ("#e07b00", ' stroke-dasharray="6 4"')]
+    dashes = ["", ' stroke-dasharray="6 4"']
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'style="max-width:100%;height:auto" role="img" '
         f'aria-label="{html.escape(title)}" font-family="DejaVu Sans, sans-serif" font-size="11">',
         f'<text x="{left}" y="16" font-weight="bold" font-size="13">{html.escape(title)}</text>',
     ]
@@ -595,7 +597,8 @@ def price_curve_svg(
             f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{top}" y2="{height - bottom}" stroke="#888" '
             f'stroke-dasharray="2 2"><title>Knæk, {html.escape(label)}: {fmt.num(value)}</title></line>'
         )
-    for (name, rows), (colour, dash) in zip(curve.groupby("Betaling", sort=False), styles):
+    for (name, rows), dash in zip(curve.groupby("Betaling", sort=False), dashes):
+        colour = COMPONENT_HEX[str(name)]
         path = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in zip(rows["population"], rows["price"]))
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         for row in points[points["Betaling"] == name].itertuples():
@@ -604,7 +607,7 @@ def price_curve_svg(
                 f'fill="{colour}"><title>{html.escape(row.kommune)}: {fmt.kr(row.price, 2)} pr. indbygger'
                 f"</title></circle>"
             )
-        legend_x = left + 10 + 230 * (styles.index((colour, dash)))
+        legend_x = left + 10 + 230 * dashes.index(dash)
         parts.append(
             f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="30" y2="30" stroke="{colour}" stroke-width="2"{dash}/>'
             f'<text x="{legend_x + 30}" y="34">{html.escape(str(name))}</text>'

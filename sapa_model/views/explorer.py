@@ -23,7 +23,7 @@ from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
 from ..parameters import baseline
 from ..rules.grid import last_model_year
 from ..rules.infrastructure import first_billed_year
-from ..scenarios import Scenario, load_scenario, scenario_from_data
+from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
 from . import charts, fmt
 from .analysis import effective_price_curve, less, lines_table, more, national, person_years
 from .labels import EVENT
@@ -62,6 +62,7 @@ def _slider(name: str) -> w.Widget:
             style=STYLE,
             layout=LAYOUT,
             continuous_update=False,
+            readout=False,
         )
     return w.FloatSlider(
         value=float(value),
@@ -72,7 +73,21 @@ def _slider(name: str) -> w.Widget:
         style=STYLE,
         layout=LAYOUT,
         continuous_update=False,
+        readout=False,
     )
+
+
+def with_readout(slider: w.Widget, show) -> w.HBox:
+    """A slider with its value written beside it in Danish formats (ipywidgets' own readout is English)."""
+    readout = w.HTML(show(slider.value))
+    slider.observe(lambda change: setattr(readout, "value", show(change["new"])), names="value")
+    return w.HBox([slider, readout])
+
+
+def readout(name: str):
+    """How a control's value is written: 100.000 (inhabitants), 50 % (a share), 3,00 kr."""
+    unit = baseline()[name].unit
+    return {"andel": lambda v: fmt.pct(v, 0), "indbyggere": fmt.num}.get(unit, lambda v: fmt.kr(v, 2))
 
 
 class Explorer:
@@ -89,6 +104,7 @@ class Explorer:
             style=STYLE,
             layout=LAYOUT,
             continuous_update=False,
+            readout=False,
         )
         self.method = w.ToggleButtons(
             options=[("Udledt (samlet pris stiger ikke)", "derived"), ("Indtastet pr. år", "given")],
@@ -111,6 +127,7 @@ class Explorer:
                 style=STYLE,
                 layout=LAYOUT,
                 continuous_update=False,
+                readout=False,
             )
             for e, label in EVENT.items()
         }
@@ -383,7 +400,8 @@ class Explorer:
             return
         self.table, self.status.value = table, ""
         self.banner.value = banner(scenario, table).data
-        self.provenance.value = f"<p><em>{html.escape(provenance_text(scenario))}</em></p>"
+        shown = scenario if scenario.parameters or scenario.calibration else BASELINE  # unchanged: the baseline
+        self.provenance.value = f"<p><em>{html.escape(provenance_text(shown))}</em></p>"
         base = self._baseline(years)
         self.totals.value = self._totals_html(table)
         self.selected.value = self._selection_html(table)
@@ -445,9 +463,9 @@ class Explorer:
         prices = w.GridBox(list(self.prices.values()), layout=w.Layout(grid_template_columns="repeat(4, 170px)"))
         controls = w.Accordion(
             children=[
-                w.VBox([*self.sliders.values()]),
-                w.VBox([self.method, prices, self.share]),
-                w.VBox([*self.delays.values()]),
+                w.VBox([with_readout(s, readout(n)) for n, s in self.sliders.items()]),
+                w.VBox([self.method, prices, with_readout(self.share, readout(SHARE))]),
+                w.VBox([with_readout(s, lambda v: f"{v} mdr.") for s in self.delays.values()]),
                 w.VBox([self.projection, w.HBox([self.forecast, self.forecast_button]), self.upload, self.years]),
                 w.VBox([self.region, self.selection]),
                 w.VBox(
@@ -481,8 +499,8 @@ class Explorer:
     def static_html(self) -> str:
         """What a reader without a kernel sees: the current (baseline) results, no controls."""
         return (
-            "<p><em>Statisk visning: tallene for basisscenariet. Kør notesbogen i JupyterLab eller som app "
-            "(<code>make explorer</code>) for at ændre forudsætningerne.</em></p>"
+            "<p><em>Statisk visning: tallene for basisscenariet. I den levende scenarieudforsker kan "
+            "forudsætningerne ændres.</em></p>"
             + self.banner.value
             + self.totals.value
             + self.curve.value

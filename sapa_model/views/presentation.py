@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
@@ -219,7 +220,24 @@ def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, ca
     )
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
-    return HTML(f'<div class="sapa-scroll">{body}</div>')
+    return HTML(f'<div class="sapa-scroll">{label_cells(body)}</div>')
+
+
+def label_cells(table_html: str) -> str:
+    """Give every body cell its column heading (data-label), so a phone can show a wide table as one card per
+    row with each value labelled."""
+    headings = [
+        re.sub(r"<[^>]+>", "", h).strip()
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", table_html.split("</thead>")[0], re.S)
+    ]
+
+    def row(match: re.Match) -> str:
+        cells = iter(headings)
+        return re.sub(
+            r"<td(?=[ >])", lambda _: f'<td data-label="{html.escape(next(cells, ""), quote=True)}"', match.group(0)
+        )
+
+    return re.sub(r"<tr[^>]*>.*?</tr>", row, table_html, flags=re.S) if "</thead>" in table_html else table_html
 
 
 def budget_table(lines: pd.DataFrame, caption: str, notes: list[str], index: str = "År") -> HTML:
