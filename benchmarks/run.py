@@ -2,7 +2,8 @@
 
 Run with `make benchmark` (or `.venv/bin/python benchmarks/run.py [--sample N] [--skip-build]`).
 Prints its figures; targets: compute in milliseconds, 10 000 Monte Carlo draws in about a second,
-the full build (98 municipal + national reports) under 60 seconds on a 2-core machine.
+the full build (98 municipal + national reports) under 60 seconds on a 2-core machine, and the whole site built
+with --shared-assets (reports, exports, index, assets) under 15 MB.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def timed(function, repeat: int) -> float:
         function()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def megabytes(folder: Path, pattern: str = "*") -> float:
+    """The size of the files under a folder matching a pattern, in MB."""
+    return sum(p.stat().st_size for p in folder.rglob(pattern) if p.is_file()) / 1e6
 
 
 def main() -> None:
@@ -75,7 +81,16 @@ def main() -> None:
         if result.returncode:
             print(result.stderr)
         print(f"{count} reports + index + exports in {full:.1f} s: {full / count:.2f} s per report "
-              f"({'under' if full < 60 else 'OVER'} the 60 s target)")
+              f"({'under' if full < 60 else 'OVER'} the 60 s target); {megabytes(out):.1f} MB, each report one "
+              f"file that can be e-mailed")
+        site = Path(folder) / "site"
+        subprocess.run([str(BIN / "sapa"), "reports", "--out", str(site), "--quiet", "--shared-assets"], cwd=ROOT,
+                       check=True, capture_output=True)
+        size = megabytes(site)
+        print(f"the same with --shared-assets (for a web server): {size:.1f} MB "
+              f"({'under' if size < 15 else 'OVER'} the 15 MB target), of which reports "
+              f"{megabytes(site, '*.html'):.1f} MB, exports {megabytes(site, '*.csv') + megabytes(site, '*.xlsx'):.1f} "
+              f"MB, chart library and style {megabytes(site / 'assets'):.1f} MB")
 
         print(f"\n== Naive way, sample of {args.sample}: a fresh papermill + jupyter nbconvert process per report ==")
         names = ["Aarhus", "Læsø", "Høje-Taastrup", "Odense", "Esbjerg"][: args.sample]

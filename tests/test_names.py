@@ -12,6 +12,7 @@ ALIASES = {
     "Lyngby-Tårbæk": 173, "Copenhagen": 101, "Åbenrå": 580, "Ringkjøbing-Skjern": 657,
     "Koebenhavn": 101, "Kobenhavn": 101, "københavn": 101, "KØBENHAVN": 101, "Aarhus Kommune": 751,
     "Tarnby": 185, "Taarnby": 185, "Koge": 259, "Laesoe": 825, "Aeroe": 492, "Bornholms Regionskommune": 400,
+    "Københavns Kommune": 101, "Koebenhavns kommune": 101,
 }
 
 

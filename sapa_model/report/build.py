@@ -263,7 +263,7 @@ def search_keys(code: int) -> str:
     """What the index's search box matches a municipality by: every spelling the package accepts for it (its
     name tables), its region and its wave, in the package's own normal form."""
     municipality = datasets.municipalities().loc[code]
-    words = {municipality["region"], WAVE[municipality["wave"]]}
+    words = {f"Region {municipality['region']}", WAVE[municipality["wave"]]}  # 'Hovedstaden' is found too
     keys = set(spellings(code)) | {f(w) for w in words for f in (plain_key, standard_key)}
     return " ".join(sorted(keys))
 

@@ -147,10 +147,12 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in listed.itertuples(index=False)
     )
+    headings = "".join(f"<th>{html.escape(c)}</th>" for c in listed.columns)
     details = (
         f"<details><summary>Se de {len(listed)} værdier, der ikke er dokumenterede kilder</summary>"
-        '<table class="sapa-table sapa-basis"><thead><tr><th>Værdi</th><th>Tal</th><th>Grundlag</th>'
-        f"<th>Kilde</th></tr></thead><tbody>{rows}</tbody></table>"
+        + label_cells(
+            f'<table class="sapa-table sapa-basis"><thead><tr>{headings}</tr></thead><tbody>{rows}</tbody></table>'
+        )
         + (f"<p>Senere år bruger den sidst kendte værdi: {html.escape('; '.join(forward))}.</p>" if forward else "")
         + "</details>"
     )
