@@ -52,4 +52,4 @@ chromium:
 	  else echo "The browser test needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 clean:
-	rm -rf $(VENV) reports/national reports/kommuner reports/exports reports/index.html
+	rm -rf $(VENV) reports/national reports/kommuner reports/exports reports/assets reports/index.html

@@ -6,7 +6,7 @@ The package is layered; each layer imports only from the layers below it:
 """
 
 from .data.names import Municipality, municipality, resolve_code
-from .engine import compute, monthly, population, population_table, sapa_price
+from .engine import compute, monthly, population, population_table, risk, sapa_price
 from .errors import (
     DataError,
     ParameterError,
@@ -41,5 +41,6 @@ __all__ = [
     "population",
     "population_table",
     "resolve_code",
+    "risk",
     "sapa_price",
 ]
