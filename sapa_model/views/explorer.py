@@ -49,23 +49,12 @@ def _latest_value(name: str):
     return parameter.values[-1] if parameter.values else None
 
 
-def _slider(name: str) -> w.Widget:
-    label, (low, high, step) = SLIDERS[name]
-    value = _latest_value(name)
-    if isinstance(step, int):
-        return w.IntSlider(
-            value=int(value),
-            min=low,
-            max=high,
-            step=step,
-            description=label,
-            style=STYLE,
-            layout=LAYOUT,
-            continuous_update=False,
-            readout=False,
-        )
-    return w.FloatSlider(
-        value=float(value),
+def _slider(label: str, value, low, high, step) -> w.Widget:
+    """A slider in the explorer's style: whole numbers when the step is one, updated on release, with the
+    Danish readout added by with_readout."""
+    kind, number = (w.IntSlider, int) if isinstance(step, int) else (w.FloatSlider, float)
+    return kind(
+        value=number(value),
         min=low,
         max=high,
         step=step,
@@ -94,17 +83,13 @@ class Explorer:
     """Controls, outputs and the scenario they make."""
 
     def __init__(self, scenario: Scenario | str | Path | None = None):
-        self.sliders = {name: _slider(name) for name in SLIDERS}
-        self.share = w.FloatSlider(
-            value=float(_latest_value(SHARE)),
-            min=0,
-            max=10,
-            step=0.25,
-            description=f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
-            style=STYLE,
-            layout=LAYOUT,
-            continuous_update=False,
-            readout=False,
+        self.sliders = {name: _slider(label, _latest_value(name), *steps) for name, (label, steps) in SLIDERS.items()}
+        self.share = _slider(
+            f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
+            _latest_value(SHARE),
+            0,
+            10,
+            0.25,
         )
         self.method = w.ToggleButtons(
             options=[("Udledt (samlet pris stiger ikke)", "derived"), ("Indtastet pr. år", "given")],
@@ -118,19 +103,7 @@ class Explorer:
             )
             for y in PRICE_YEARS
         }
-        self.delays = {
-            e: w.IntSlider(
-                value=0,
-                min=0,
-                max=36,
-                description=f"{label} (mdr. forsinket)",
-                style=STYLE,
-                layout=LAYOUT,
-                continuous_update=False,
-                readout=False,
-            )
-            for e, label in EVENT.items()
-        }
+        self.delays = {e: _slider(f"{label} (mdr. forsinket)", 0, 0, 36, 1) for e, label in EVENT.items()}
         self.projection = w.Dropdown(
             options=[("Sidste observerede værdi videreført", "carry_forward"), ("Lineær trend", "trend")],
             value="carry_forward",
