@@ -38,9 +38,9 @@ def test_every_status_is_explained():
 
 
 def test_the_calibration_walkthrough_runs_as_written(tmp_path):
-    """The commands of 'Your own figures', run as printed: the example invoices give a scenario that
+    """The commands of "Entering KOMBIT's prices", run as printed: the example invoices give a scenario that
     reproduces them."""
-    block = README.split("## Your own figures")[1].split("```sh")[1].split("```")[0]
+    block = README.split("### First: from the invoices you hold")[1].split("```sh")[1].split("```")[0]
     command = block.strip().split()
     assert command[:3] == [".venv/bin/sapa", "calibrate", "scenarios/fakturaer_eksempel.csv"]
     out = tmp_path / "min.yaml"
