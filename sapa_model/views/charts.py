@@ -126,7 +126,41 @@ def bundle_code() -> str:
     import vl_convert
 
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
-    return "if (!window.vegaEmbed) {\n" + bundle.replace("</script", "<\\/script") + "\n}"
+    return "if (!window.vegaEmbed) {\n" + bundle.replace("</script", "<\\/script") + "\n}\n" + _draw_code()
+
+
+def _draw_code() -> str:
+    """`sapaDraw(id, spec, keep)`, once per page: turns each dataset back from columns into rows (see
+    `_columns`) and draws the chart; `keep` leaves its view in `window.sapaViews` (so a chart that recomputes
+    in the browser can be checked there)."""
+    options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
+    return (
+        "window.sapaDraw=window.sapaDraw||function(id,spec,keep){"
+        "for(var k in spec.datasets){var d=spec.datasets[k],rows=[];"
+        "for(var r=0;r<d.n;r++){var o={};"
+        "for(var c in d.c){var v=d.c[c];o[c]=Array.isArray(v)?v[r]:v.v[v.i[r]];}rows.push(o);}"
+        "spec.datasets[k]=rows;}"
+        f"return vegaEmbed('#'+id,spec,{options})"
+        ".then(function(r){if(keep){(window.sapaViews=window.sapaViews||{})[id]=r.view;}})"
+        ".catch(function(e){console.error(e);});};"
+    )
+
+
+def _columns(rows: list[dict]) -> dict:
+    """A dataset as columns, each text column as its distinct values and an index per row: the same data in
+    a fraction of the bytes (key names and long labels are not repeated on every row). Numbers keep ten
+    significant digits: to the øre, without float noise."""
+    columns: dict[str, Any] = {}
+    for key in dict.fromkeys(k for row in rows for k in row):
+        values = [row.get(key) for row in rows]
+        values = [float(f"{v:.10g}") if isinstance(v, float) else v for v in values]
+        if all(isinstance(v, str) for v in values):
+            distinct = list(dict.fromkeys(values))
+            where = {v: i for i, v in enumerate(distinct)}
+            columns[key] = {"v": distinct, "i": [where[v] for v in values]}
+        else:
+            columns[key] = values
+    return {"n": len(rows), "c": columns}
 
 
 def _bundle_script() -> str:
@@ -141,22 +175,10 @@ def _render(spec: dict, **_) -> dict:
     title = spec.get("title", {})
     title = title.get("text", "") if isinstance(title, dict) else str(title)
     label = html.escape(spec.get("description") or title, quote=True)
-    for rows in spec.get("datasets", {}).values():  # ten significant digits: to the øre, without float noise
-        for row in rows:
-            row.update({k: float(f"{v:.10g}") for k, v in row.items() if isinstance(v, float)})
+    spec = {**spec, "datasets": {k: _columns(rows) for k, rows in spec.get("datasets", {}).items()}}
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
-    # A chart that recomputes in the browser keeps its view reachable, so its figures can be checked there.
-    keep = (
-        ".then(function(r){(window.sapaViews=window.sapaViews||{})[r.view.container().id]=r.view;})"
-        if any("bind" in p for p in spec.get("params", []))
-        else ""
-    )
-    script = (
-        f"(function(){{var spec={payload};function draw(){{if(window.vegaEmbed){{"
-        f"vegaEmbed('#{chart_id}',spec,{options}){keep}.catch(function(e){{console.error(e);}});"
-        f"}}else{{setTimeout(draw,25);}}}}draw();}})();"
-    )
+    keep = "1" if any("bind" in p for p in spec.get("params", [])) else "0"
+    script = f'(function d(){{window.sapaDraw?sapaDraw("{chart_id}",{payload},{keep}):setTimeout(d,25);}})();'
     return {
         "text/html": f'{bundle}<figure id="{chart_id}" class="sapa-chart" role="img" aria-label="{label}"></figure>'
         f"<script>{script}</script>",
