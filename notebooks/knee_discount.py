@@ -29,6 +29,7 @@ from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
+from sapa_model.views.labels import MUNICIPALITIES
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, budget_year=budget_year)
@@ -54,7 +55,7 @@ if ctx.year >= ctx.infrastructure_from:
     knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
 charts.effective_price(curve, points, f"Pris pr. indbygger efter kommunens størrelse, {ctx.year}",
                        "Linjediagram over prisen pr. indbygger mod indbyggertal for SAPA og infrastrukturen; "
-                       "punkterne er de 98 kommuner, og den stiplede lodrette linje er knækket", knees)
+                       f"punkterne er de {MUNICIPALITIES} kommuner, og den stiplede lodrette linje er knækket", knees)
 
 # %% [markdown]
 # ## Hvad knækket sparer de store kommuner, og hvad det koster de øvrige

@@ -33,7 +33,7 @@ from IPython.display import Markdown, display
 
 from sapa_model.views import analysis, charts, fmt
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import APPROVED, COMPONENT
+from sapa_model.views.labels import APPROVED, COMPONENT, MUNICIPALITIES
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
@@ -41,14 +41,14 @@ table = ctx.table
 threshold, rate = ctx.knee()
 risk = analysis.risk_table(ctx.scenario, ctx.years, ctx.draws)
 show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
-             "Hvad de 98 kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
+             f"Hvad de {MUNICIPALITIES} kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
              f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
              "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
-             f"{fmt.num(threshold)} (de betaler {fmt.pct(rate, 0)}{show.status_note(ctx.params, 'sapa.knee.rate')} af "
-             "prisen).", ctx.scenario, show.resting_on(table, risk))
+             f"{fmt.num(threshold)}: de betaler {fmt.pct(rate, 0)} af prisen"
+             f"{show.status_note(ctx.params, 'sapa.knee.rate')}.", ctx.scenario, show.resting_on(table, risk))
 in_year = analysis.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
 display(Markdown(
-    f"**I budgetåret {ctx.year} betaler de 98 kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
+    f"**I budgetåret {ctx.year} betaler de {MUNICIPALITIES} kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
     f"nye model ({ctx.basis.caption(ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
     f"været {fmt.mio_kr(in_year['old'])} Forskellene mellem modellerne ligger i årene med monopolbruddet, "
     f"{ctx.years[0]}-{ctx.years[0] + 3}."))
@@ -85,12 +85,12 @@ expected = (f"**Mod de forventede forsinkelser: {'ja' if analysis.more(rise['exp
 display(Markdown(plan + "\n\n" + expected))
 shown = check.rename(columns={"old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel (ny - gammel)"})
 display(show.table(shown.rename_axis("År").reset_index(), {c: fmt.kr for c in shown.columns},
-                   caption="SAPA i alt for de 98 kommuner på den planlagte tidsplan, kr."))
+                   caption=f"SAPA i alt for de {MUNICIPALITIES} kommuner på den planlagte tidsplan, kr."))
 expected_by_year = risk.attrs["national"].query("model == 'difference'").set_index("year")
 display(show.table(expected_by_year.reset_index()[["year", "timeline", "mean", "p05", "p95"]].rename(columns={
     "year": "År", "timeline": "Mod planen", "mean": "Mod forventede forsinkelser", "p05": "5 %", "p95": "95 %"}),
     {c: fmt.kr for c in ("Mod planen", "Mod forventede forsinkelser", "5 %", "95 %")} | {"År": str},
-    caption="Hele regningen for de 98 kommuner, ny minus gammel model, kr."))
+    caption=f"Hele regningen for de {MUNICIPALITIES} kommuner, ny minus gammel model, kr."))
 show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].sum(),
                  largest_difference=largest, first_year=ctx.years[0], last_year=ctx.years[-1],
                  rise_expected=rise["expected"], rise_p05=rise["p05"], rise_p95=rise["p95"])
@@ -103,7 +103,7 @@ show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].
 
 # %% tags=["remove_input"]
 national = analysis.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
-charts.model_lines(national, "amount_dkk", "Betalinger pr. år for alle 98 kommuner",
+charts.model_lines(national, "amount_dkk", f"Betalinger pr. år for alle {MUNICIPALITIES} kommuner",
                    "Fire små linjediagrammer, et for hver betaling, med gammel og ny model pr. år",
                    "kr. pr. år", facet="Komponent")
 
@@ -158,12 +158,13 @@ display(show.table(shown, {"SAPA, gammel model": fmt.kr, "SAPA, ny model": fmt.k
 # %% tags=["remove_input"]
 spread = analysis.predictability(risk, table)
 better, worse = spread[analysis.less(spread["change"])], spread[analysis.more(spread["change"])]
-first = spread.iloc[-1]
+biggest = spread.iloc[-1] if len(worse) else spread.iloc[0]  # the largest rise in uncertainty, else the largest fall
 display(Markdown(
-    f"**For {len(better)} kommuner blev hele regningen mere forudsigelig** med den nye model, **for {len(worse)} "
-    f"mindre forudsigelig.** Den nye model fjerner usikkerheden om SAPA-linjen, men KMD Sag er stadig lige så "
-    f"usikker, og under den gamle model trak de to i hver sin retning. Størst stigning i usikkerheden: "
-    f"{first['kommune']}, hvor spændet gik fra {fmt.kr(first['old'])} til {fmt.kr(first['new'])}"))
+    f"**For {fmt.share_of(len(better), MUNICIPALITIES)} kommuner blev hele regningen mere forudsigelig** med den "
+    f"nye model, **for {fmt.share_of(len(worse), MUNICIPALITIES)} mindre forudsigelig.** Den nye model fjerner "
+    "usikkerheden om SAPA-linjen, men KMD Sag er stadig lige så usikker, og under den gamle model trak de to i hver "
+    f"sin retning. Størst {'stigning' if len(worse) else 'fald'} i usikkerheden: {biggest['kommune']}, hvor "
+    f"spændet gik fra {fmt.kr(biggest['old'])} til {fmt.kr(biggest['new'])}"))  # kr. ends the sentence
 charts.diverging_bars(
     spread, "change_per_inhabitant", "kommune", "Ændring i hele regningens usikkerhed, ny minus gammel model",
     "Vandret søjlediagram med en søjle pr. kommune: til højre blev regningen mindre forudsigelig med den nye model, "

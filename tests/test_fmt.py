@@ -49,3 +49,9 @@ def test_official_names():
     assert official_name("Aarhus") == "Aarhus Kommune"
     assert official_name("København") == "Københavns Kommune"
     assert official_name("Bornholm") == "Bornholms Regionskommune"
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "ingen af de 98"), (1, "1 af de 98"), (97, "97 af de 98"),
+                                             (98, "alle 98")])
+def test_a_share_of_the_municipalities_in_words(count, text):
+    assert fmt.share_of(count, 98) == text

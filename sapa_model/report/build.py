@@ -101,7 +101,7 @@ def national_jobs() -> list[Job]:
             {"region": ""},
             "national/udgifter-hele-landet.html",
             "Udgifter, hele landet",
-            about="Budgetåret og overslagsårene for alle 98 kommuner, og betalingerne år for år.",
+            about=f"Budgetåret og overslagsårene for alle {len(datasets.municipalities())} kommuner, og betalingerne år for år.",
         ),
     ]
     jobs += [

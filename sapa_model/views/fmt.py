@@ -103,6 +103,13 @@ def join(items, word: str = "og") -> str:
     return f" {word} ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
+def share_of(count: int, total: int) -> str:
+    """How many of a whole, in words: 'ingen af de 98', '12 af de 98', 'alle 98'."""
+    return (
+        "ingen af de" + f" {total}" if count == 0 else f"alle {total}" if count == total else f"{count} af de {total}"
+    )
+
+
 def sort_key(name: str) -> str:
     """Danish alphabetical order: æ, ø, å after z, and 'aa' counted as å (Aarhus after Vordingborg)."""
     text = name.lower().replace("aa", "å")

@@ -1,9 +1,11 @@
 """Danish names for the model's codes, used the same way in every table, chart and sentence."""
 
-from ..data.datasets import WAVE_LABELS
+from ..data.datasets import WAVE_LABELS, municipalities
 from ..parameters import baseline
 from . import fmt
 
+# How many municipalities the data holds, as every text counts them (98 since 2007).
+MUNICIPALITIES = len(municipalities())
 # The seed deck, named wherever a figure rests on it.
 SEED_DECK = "KOMBITs programledermøde juni 2019"
 # The day the new settlement model was approved, as every text states it.
