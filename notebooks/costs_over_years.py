@@ -50,11 +50,11 @@ show.heading(f"Kommunernes udgifter til SAPA, {area}: budget {ctx.year} og overs
 # %% tags=["remove_input"]
 guide = analysis.budget_guide(table, ctx.budget_years, ctx.basis.unit)
 total = guide.iloc[-1]
+in_kroner = {y: total[str(y)] * ctx.basis.unit for y in ctx.budget_years}  # the table's rounded totals, in kr.
 display(Markdown(
-    f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.num(total[str(ctx.year)])} "
-    f"{budget.UNITS[ctx.basis.unit]}** for SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og "
-    f"{fmt.num(sum(total[str(y)] for y in ctx.budget_years))} {budget.UNITS[ctx.basis.unit]} over budgetperioden "
-    f"{ctx.budget_years[0]}-{ctx.budget_years[-1]} ({caption})."))
+    f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.mio_kr(in_kroner[ctx.year])}** for "
+    f"SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og {fmt.mio_kr(sum(in_kroner.values()))} over "
+    f"budgetperioden {ctx.budget_years[0]}-{ctx.budget_years[-1]} ({ctx.basis.terms(ctx.params)})."))
 carried = show.carried_forward(ctx.scenario, table.attrs.get("extrapolated", []))
 display(show.table(guide, {str(y): fmt.num for y in ctx.budget_years} | {"Kommunekode": show.code},
                    caption=f"Ny model, alle betalinger pr. kommune, {caption}"))

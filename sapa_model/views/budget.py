@@ -79,10 +79,14 @@ class Basis:
         """'løbende priser' or '2027-pris- og lønniveau'."""
         return "løbende priser" if self.prices is None else f"{self.prices}-pris- og lønniveau"
 
+    def terms(self, params: ParameterSet) -> str:
+        """The price level and moms: 'løbende priser, ekskl. moms'."""
+        vat = "inkl. moms" if params.value("vat.basis") == "included" else "ekskl. moms"
+        return f"{self.level()}, {vat}"
+
     def caption(self, params: ParameterSet) -> str:
         """The short statement every table and chart carries: '1.000 kr., løbende priser, ekskl. moms'."""
-        vat = "inkl. moms" if params.value("vat.basis") == "included" else "ekskl. moms"
-        return f"{UNITS[self.unit]}, {self.level()}, {vat}"
+        return f"{UNITS[self.unit]}, {self.terms(params)}"
 
 
 KRONER = Basis()  # kroner, current prices, moms as vat.basis says: the amounts as computed
