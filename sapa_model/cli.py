@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .errors import SapaError, echo
+from .errors import SapaError, counted, echo
 
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
 WORKER_MEMORY = 600 * 2**20  # bytes a report worker with its kernel may use at most
@@ -215,7 +215,7 @@ def _reports(args: argparse.Namespace) -> int:
     built = len(outcomes) - len(failed)
     print(f"{built} rapporter bygget i {out}/ (åbn {out / 'index.html'})", file=sys.stderr)
     if failed:
-        print(f"{len(failed)} rapport(er) fejlede:", file=sys.stderr)
+        print(f"{counted(len(failed), 'rapport', 'rapporter')} fejlede:", file=sys.stderr)
         for outcome in failed:
             print(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
         return 1
@@ -308,7 +308,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     scenario = combine(base, invoices) if base.parameters else invoices
     solved = scenario.calibrated
     assert solved is not None
-    print(f"Kalibreret fra {len(solved.residuals)} faktura(er) i {args.file.name}.\n")
+    print(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
     print("Løste værdier:")
     print(basis(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
     for note in solved.notes:

@@ -20,6 +20,11 @@ def listing(problems: list[str]) -> str:
     return "\n".join(shown)
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: '1 faktura', '3 fakturaer'."""
+    return f"{count} {one if count == 1 else many}"
+
+
 class SapaError(Exception):
     """Base class for every error caused by the user's input; the CLI prints its message, no trace."""
 

@@ -191,5 +191,12 @@ def test_a_report_built_from_invoices_says_which_figures_they_fixed(tmp_path):
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "out/kommuner/825-laesoe.html").read_text(encoding="utf-8")
     banner = page.split('class="sapa-banner"', 1)[1].split("</aside>", 1)[0]
-    assert "kalibreret fra fakturaer" in banner and "Kalibreret fra 2 faktura(er): Læsø 2021 (F1); Aarhus 2021 (F3)" in banner
+    assert "kalibreret fra fakturaer" in banner and "Kalibreret fra 2 fakturaer: Læsø 2021 (F1); Aarhus 2021 (F3)" in banner
     assert "illustrativ pladsholder" in banner  # what the invoices did not fix is still listed as a placeholder
+    assert "2 værdier er kalibreret fra kommunernes egne fakturaer" in banner  # the price and the knee rate
+
+
+def test_counts_read_as_danish():
+    from sapa_model.errors import counted
+
+    assert [counted(n, "faktura", "fakturaer") for n in (0, 1, 2)] == ["0 fakturaer", "1 faktura", "2 fakturaer"]

@@ -22,7 +22,7 @@ import pandas as pd
 from ..data.datasets import municipalities
 from ..data.names import resolve_code
 from ..data.tables import number, read_user_table, whole_number
-from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, echo, listing
+from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing
 from ..parameters import Parameter, ParameterSet, as_day, merge_values
 from ..rules.buffet import buffet
 from ..rules.events import effective_months
@@ -328,12 +328,12 @@ def _solve_sapa(rows: list[dict], params: ParameterSet, notes: list[str]):
 
 
 def _reference(rows: list[dict], years: Iterable[int]) -> str:
-    """'Kalibreret fra 2 faktura(er): Aarhus 2021 (faktura 123); ...' for the rows of the given years."""
+    """'Kalibreret fra 2 fakturaer: Aarhus 2021 (faktura 123); ...' for the rows of the given years."""
     years = set(years)
     used = [r["observation"] for r in rows if r["observation"].year in years]
     shown = "; ".join(f"{o.kommune} {o.year} ({o.reference})" for o in used[:PROBLEM_LIMIT])
     more = f"; og {len(used) - PROBLEM_LIMIT} flere" if len(used) > PROBLEM_LIMIT else ""
-    return f"Kalibreret fra {len(used)} faktura(er): {shown}{more}"
+    return f"Kalibreret fra {counted(len(used), 'faktura', 'fakturaer')}: {shown}{more}"
 
 
 def _sapa_parameters(

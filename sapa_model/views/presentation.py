@@ -15,6 +15,7 @@ from IPython.display import HTML, Markdown, display
 from ..data import datasets
 from ..data.datasets import WAVES
 from ..data.population import last_observed_year
+from ..errors import counted
 from ..parameters import STATUSES, Parameter, ParameterSet
 from ..scenarios import Scenario
 from ..scenarios.calibration import Calibration
@@ -141,7 +142,9 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
             "værdier, der er listet her."
         )
     if counts.get(STATUS["calibrated"], 0):
-        parts.append(f"{counts[STATUS['calibrated']]} værdi(er) er kalibreret fra kommunernes egne fakturaer.")
+        parts.append(
+            f"{counted(counts[STATUS['calibrated']], 'værdi', 'værdier')} er kalibreret fra kommunernes egne fakturaer."
+        )
     forward = carried_forward(scenario, table.attrs.get("extrapolated", []))
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
