@@ -39,7 +39,7 @@ threshold, rate = ctx.knee()
 show.heading(
     f"Knækrabatten i {ctx.year}",
     f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
-    f"{fmt.pct(rate, 0)}{show.status_note(params, 'sapa.knee.rate')} af SAPA-prisen. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
+    f"{fmt.pct(rate, 0)} af SAPA-prisen{show.status_note(params, 'sapa.knee.rate')}. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
     "jævnt med indbyggertallet, blot langsommere over knækket. Den fælleskommunale infrastruktur har sit eget "
     "knæk. Her vises, hvem rabatten hjælper, og hvad den koster de øvrige kommuner, når SAPAs samlede pris ikke "
     "stiger.", ctx.scenario, ctx.table)

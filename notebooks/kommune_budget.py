@@ -147,8 +147,10 @@ charts.stacked_components(
 # %% tags=["remove_input"]
 band = analysis.municipal_band(analysis.risk_table(ctx.scenario, ctx.years), place.code)
 wide_band = band.pivot(index="year", columns="model")
-in_band = wide_band.loc[ctx.years[0]:ctx.years[0] + 4]
-worst = (wide_band[("p95", "old")] - wide_band[("p05", "old")]).idxmax()
+spread = {m: wide_band[("p95", m)] - wide_band[("p05", m)] for m in ("old", "new")}
+uncertain = wide_band.index[analysis.more(spread["old"]) | analysis.more(spread["new"])]  # years the delays move
+in_band = wide_band.loc[uncertain] if len(uncertain) else wide_band.iloc[:1]
+worst = spread["old"].idxmax()
 diff = wide_band.loc[worst]
 display(Markdown(
     f"Den gamle models regning var mest usikker i {worst}: mellem {fmt.kr(diff[('p05', 'old')])} og "
@@ -169,9 +171,12 @@ shown = pd.DataFrame({
     "Gammel, planlagt": in_band[("timeline", "old")], "Forskel mod forventet": in_band[("mean", "difference")]})
 display(show.budget_table(budget.round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {caption}",
                           ["Forventet er gennemsnittet over de simulerede forløb; 5 % og 95 % er grænserne for "
-                           "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene."]))
+                           "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene.",
+                           *([f"Fra {in_band.index[-1] + 1} er hele regningen den samme i alle forløb under begge "
+                              "modeller, så tabellen viser kun årene før."] if in_band.index[-1] < ctx.years[-1]
+                             else [])]))
 show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], risk_old_p95=diff[("p95", "old")],
-                 risk_difference_expected=diff[("mean", "difference")])
+                 risk_difference_expected=diff[("mean", "difference")], risk_years=[int(y) for y in in_band.index])
 
 # %% [markdown]
 # ## Knækrabatten
@@ -179,15 +184,15 @@ show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], 
 # %% tags=["remove_input"]
 knee = analysis.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
 threshold, rate = ctx.knee()
-rate_text = f"{fmt.pct(rate, 0)}{show.status_note(ctx.params, 'sapa.knee.rate')}"
+rate_status = show.status_note(ctx.params, "sapa.knee.rate")
 if knee["above_threshold"]:
     text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "
-            f"indbyggere ud over knækket betaler {rate_text} af SAPA-prisen. I {ctx.year} sparer knækket "
+            f"indbyggere ud over knækket betaler {fmt.pct(rate, 0)} af SAPA-prisen{rate_status}. I {ctx.year} sparer knækket "
             f"kommunen **{fmt.kr(-knee['effect'])}** ({fmt.kr_per_inhabitant(-knee['effect_per_inhabitant'])} pr. "
             f"indbygger) i forhold til en model uden knæk med samme samlede betaling.")
 else:
-    text = (f"{place.name} har under {fmt.num(threshold)} indbyggere og får ikke selv knækrabat (indbyggere ud over "
-            f"knækket betaler {rate_text} af prisen). Fordi SAPAs samlede pris ikke stiger, betaler kommunen lidt "
+    text = (f"{place.name} har under {fmt.num(threshold)} indbyggere og får ikke selv knækrabat; indbyggere ud over "
+            f"knækket betaler {fmt.pct(rate, 0)} af prisen{rate_status}. Fordi SAPAs samlede pris ikke stiger, betaler kommunen lidt "
             f"mere pr. indbygger for de store kommuners rabat: **{fmt.kr(knee['effect'])}** i {ctx.year} "
             f"({fmt.kr_per_inhabitant(knee['effect_per_inhabitant'])} pr. indbygger).")
 if ctx.year >= ctx.infrastructure_from:

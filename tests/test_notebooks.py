@@ -91,6 +91,23 @@ def test_costs_over_years_for_a_region(tmp_path):
     assert figures["guide_total"] == rounded
 
 
+def test_kommune_budget_risk_section_shows_what_risk_computes(tmp_path):
+    """The whole bill's band equals sapa_model.risk() for the report's years; its table covers exactly the years
+    the delays move, and says from which year they no longer do."""
+    notebook = run("kommune_budget", tmp_path, kommune="Ærø", budget_year=2027)
+    figures, place = key_figures(notebook), municipality("Ærø")
+    band = risk(years=range(2019, 2031))
+    band = band[(band["kommunekode"] == place.code) & (band["component"] == "total")].set_index(["year", "model"])
+    spread = band["p95"] - band["p05"]
+    moved = sorted({y for (y, _), s in spread.items() if s > 0.5})
+    old = spread.xs("old", level="model")
+    assert figures["risk_years"] == moved and moved[-1] < 2030
+    assert figures["risk_worst_year"] == old.idxmax()
+    assert figures["risk_old_p05"] == pytest.approx(band.loc[(old.idxmax(), "old"), "p05"], abs=0.01)
+    assert figures["risk_old_p95"] == pytest.approx(band.loc[(old.idxmax(), "old"), "p95"], abs=0.01)
+    assert f"Fra {moved[-1] + 1} er hele regningen den samme i alle forløb" in text(notebook)
+
+
 def test_the_budget_year_defaults_to_the_year_after_the_build_date(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764288000")  # 28 November 2025
     figures = key_figures(run("kommune_budget", tmp_path, kommune="Ærø"))
