@@ -75,6 +75,18 @@ def test_sourced_prices_are_no_longer_illustrative():
     assert not new_sapa["illustrative"].str.len().any()
 
 
+def test_the_template_filled_in_rests_on_the_notat_not_on_a_choice_in_the_file(tmp_path):
+    """With the template's values marked sourced, no new-model SAPA figure says it was entered in a scenario
+    or is a placeholder; what remains is the knee threshold from the seed deck."""
+    text = (SCENARIOS / "kombit_prices_template.yaml").read_text(encoding="utf-8")
+    filled = tmp_path / "my_prices.yaml"
+    filled.write_text(text.replace("status: illustrative ", "status: sourced      "), encoding="utf-8")
+    table = compute(filled, years=[2020, 2021])
+    new_sapa = table[(table["model"] == "new") & (table["component"] == "sapa")]
+    assert not new_sapa["scenario"].str.len().any() and not new_sapa["illustrative"].str.len().any()
+    assert set(new_sapa["status"]) == {"seed"}
+
+
 def test_combined_scenarios_apply_both_and_the_later_wins():
     both = combine(load_scenario(SCENARIOS / "knee_100000.yaml"), load_scenario(SCENARIOS / "ky_delayed_12m.yaml"))
     assert set(both.changed()) == {"sapa.knee.threshold", "old_model.events.ky.delay"}
