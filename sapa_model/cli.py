@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, required=True, metavar="SCENARIO.yaml", help="scenario file to write")
     calibrate.add_argument("--scenario", default="", metavar="FILE", help="scenario to start from (default: baseline)")
     calibrate.add_argument("--name", default="", help="the new scenario's name (default: from the file name)")
+    calibrate.add_argument(
+        "--carry-forward",
+        action="store_true",
+        help="use the last invoiced SAPA price in the years after it too (marked as carried forward), instead "
+        "of each year's own derived or given price",
+    )
     explore = commands.add_parser(
         "explore",
         help="serve the live scenario explorer (Voilà)",
@@ -298,13 +304,20 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise SapaError(f"--out {args.out} is a folder; give the scenario file to write, e.g. min.yaml")
     base = load_scenario(args.scenario or None)
     name = args.name.strip() or f"Kalibreret fra {args.file.name}"
-    invoices = scenario_from_data(
-        {
-            "name": name,
-            "description": f"Priser løst fra fakturaerne i {args.file.name}.",
-            "calibration_file": str(args.file.resolve()),
+    data: dict = {
+        "name": name,
+        "description": f"Priser løst fra fakturaerne i {args.file.name}.",
+        "calibration_file": str(args.file.resolve()),
+    }
+    if args.carry_forward:  # an assumption the user chose, stated as one wherever a figure rests on it
+        data["parameters"] = {
+            "sapa.price.after_invoices": {
+                "value": "last_invoice",
+                "status": "assumption",
+                "reference": "sapa calibrate --carry-forward: prisen holdes uændret, til en ny faktura kendes",
+            }
         }
-    )
+    invoices = scenario_from_data(data)
     scenario = combine(base, invoices) if base.parameters else invoices
     solved = scenario.calibrated
     assert solved is not None

@@ -19,7 +19,7 @@ from .rules.events import effective_months, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
 from .rules.infrastructure import infrastructure
 from .rules.kmd_sag import kmd_sag, per_krone, starting_payment
-from .rules.new_model import calibrated_prices, sapa_new, yearly_price
+from .rules.new_model import calibrated_prices, carried_invoice_prices, sapa_new, yearly_price
 from .rules.old_model import full_price_bill, sapa_old
 from .scenarios import Scenario, load_scenario
 from .scenarios.montecarlo import draw_delays
@@ -87,7 +87,10 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         for_price.update({k: v for k, v in timeline.items() if not k.endswith(".delay")})
     with params.reading() as for_calibrated:
         calibrated = calibrated_prices(grid)
-    price = np.array([calibrated.get(int(y), p) for y, p in zip(grid.years, price)])
+    with params.reading() as for_carried:
+        carried = carried_invoice_prices(grid)
+    for_carried.update(for_calibrated)
+    price = np.array([{**calibrated, **carried}.get(int(y), p) for y, p in zip(grid.years, price)])
     component(("new", "sapa"), lambda: sapa_new(grid, price))
     for model in MODELS:  # billed the same whichever SAPA model applies
         component((model, "infrastructure"), lambda: infrastructure(grid))
@@ -96,7 +99,10 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
     for key in (("old", "sapa"), ("old", "kmd_sag"), ("new", "kmd_sag")):
         reads[key].update(timeline)
     year_reads = {
-        ("new", "sapa"): {int(y): dict(for_calibrated) if y in calibrated else dict(for_price) for y in grid.years}
+        ("new", "sapa"): {
+            int(y): dict(for_calibrated if y in calibrated else for_carried if y in carried else for_price)
+            for y in grid.years
+        }
     }
     return Bills(grid, invoices, price, reads, year_reads, scenario)
 

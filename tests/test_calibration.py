@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT
 from sapa_model import ScenarioError, compute, load_scenario
 from sapa_model.scenarios import scenario_from_data
+from sapa_model.views import fmt
 
 CASES = yaml.safe_load((ROOT / "tests" / "cases" / "calibration.yaml").read_text(encoding="utf-8"))
 
@@ -44,6 +45,26 @@ def test_a_calibrated_year_flags_its_figures_and_other_years_keep_theirs():
     assert not new.loc[new["year"] == 2021, "illustrative"].str.contains("old_model").any()
     assert new.loc[new["year"] == 2022, "illustrative"].str.contains("old_model.full_price").all()  # still derived
     assert table.attrs["sapa_price"][2022] == pytest.approx(compute(None, [2022]).attrs["sapa_price"][2022])
+
+
+def test_carried_forward_the_last_invoiced_price_holds_after_it_and_says_so():
+    """Invoices for 2019 (3,00) and 2021 (12,00); with after_invoices 'last_invoice' 2022-2023 pay 12,00 per
+    inhabitant, marked as carried forward and as resting on that assumption; 2020, between two invoiced years,
+    keeps its own derived price."""
+    invoices = CASES[1]["invoices"] + CASES[0]["invoices"]
+    choice = {"sapa.price.after_invoices": {"value": "last_invoice", "status": "assumption", "reference": "test"}}
+    table = compute(_calibrated(invoices, parameters=choice), range(2019, 2024))
+    assert [table.attrs["sapa_price"][y] for y in (2019, 2021, 2022, 2023)] == pytest.approx([3.0, 12.0, 12.0, 12.0])
+    assert table.attrs["sapa_price"][2020] == pytest.approx(compute(None, [2020]).attrs["sapa_price"][2020])
+    laesoe = table[(table["kommune"] == "Læsø") & (table["model"] == "new") & (table["component"] == "sapa")]
+    laesoe = laesoe.set_index("year")
+    assert laesoe.loc[2023, "amount_dkk"] == pytest.approx(12.0 * laesoe.loc[2023, "population"], abs=0.005)
+    assert laesoe.loc[[2022, 2023], "extrapolated"].str.contains("sapa.price.calibrated").all()
+    assert laesoe.loc[[2022, 2023], "assumption"].str.contains("sapa.price.after_invoices").all()
+    assert not laesoe.loc[[2019, 2020, 2021], "assumption"].str.contains("after_invoices").any()
+    assert laesoe.loc[2021, "extrapolated"] == "" and laesoe.loc[2021, "calibrated"] == "sapa.price.calibrated"
+    by_default = compute(_calibrated(invoices), [2022]).attrs["sapa_price"][2022]
+    assert by_default == pytest.approx(compute(None, [2022]).attrs["sapa_price"][2022])  # each year its own price
 
 
 def test_round_trip_recovers_the_parameters_and_all_98_bills_to_the_krone():
@@ -161,6 +182,16 @@ def test_the_cli_calibrates_from_a_file_and_writes_a_scenario_that_reproduces_th
     table = compute(load_scenario(out), [2021])
     assert _bill(table, "Aarhus")[2021] == pytest.approx(2_773_204.80, abs=0.01)
     assert _bill(table, "Læsø")[2021] == pytest.approx(21_168.00, abs=0.01)
+    carried = tmp_path / "videre.yaml"
+    result = subprocess.run([sys.executable, "-m", "sapa_model.cli", "calibrate", str(invoices), "--out",
+                             str(carried), "--carry-forward"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert load_scenario(carried).params.value("sapa.price.after_invoices") == "last_invoice"
+    budget = subprocess.run([sys.executable, "-m", "sapa_model.cli", "budget", "Læsø", "--scenario", str(carried),
+                             "--budget-year", "2027"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    people = compute(load_scenario(carried), [2027]).query("kommune == 'Læsø'")["population"].iloc[0]
+    assert f" {fmt.num(12.0 * people)} " in budget.stdout.splitlines()[4]  # 2027: 12,00 kr. x its inhabitants
+    assert "kalibreret fra fakturaer: 2021-pris, fremskrevet uændret" in budget.stdout
     bad = subprocess.run([sys.executable, "-m", "sapa_model.cli", "calibrate", str(tmp_path / "none.csv"), "--out",
                           str(tmp_path / "x.yaml")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr

@@ -50,6 +50,17 @@ def calibrated_prices(grid: Grid) -> dict[int, float]:
     return {int(y): float(solved[y]) for y in grid.years if y in solved}
 
 
+def carried_invoice_prices(grid: Grid) -> dict[int, float]:
+    """With sapa.price.after_invoices 'last_invoice': the last invoiced price for each of the grid's years after
+    the last invoiced one (read past the parameter's last value, so those years are marked as carried
+    forward); else nothing, and those years keep their own price."""
+    solved = grid.params.parameters["sapa.price.calibrated"].by_year()
+    later = np.array([np.datetime64(f"{y}-01-01") for y in grid.years if solved and y > max(solved)])
+    if not len(later) or grid.params.value("sapa.price.after_invoices") != "last_invoice":
+        return {}
+    return {int(str(d)[:4]): float(p) for d, p in zip(later, grid.params.series("sapa.price.calibrated", later))}
+
+
 def sapa_new(grid: Grid, price: np.ndarray) -> np.ndarray:
     """New-model SAPA invoice per month (kr.): the year's fixed price x weighted inhabitants / 12: (M, T)."""
     return price[grid.year_index][None, :] * billed_units(grid)

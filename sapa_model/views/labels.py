@@ -37,6 +37,8 @@ VALUE = {
     **PROJECTION,
     "derived": "udledt, så den samlede pris ikke stiger",
     "given": "indtastet pr. år",
+    "per_year": "hvert års egen pris",
+    "last_invoice": "sidst fakturerede pris, videreført uændret",
     "excluded": "ekskl. moms",
     "included": "inkl. moms",
 }
