@@ -337,7 +337,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         }
     )
     write_text(args.out, kept.to_yaml())
-    print(f"\nSkrevet: {args.out}. Byg rapporterne med: sapa reports --scenario {args.out}")
+    command = sys.argv[0] if Path(sys.argv[0]).name == "sapa" else "sapa"  # as the user ran it, e.g. .venv/bin/sapa
+    print(f"\nSkrevet: {args.out}. Byg rapporterne med: {command} reports --scenario {args.out}")
     return 0
 
 

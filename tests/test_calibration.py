@@ -231,3 +231,11 @@ def test_counts_read_as_danish():
     from sapa_model.errors import counted
 
     assert [counted(n, "faktura", "fakturaer") for n in (0, 1, 2)] == ["0 fakturaer", "1 faktura", "2 fakturaer"]
+
+
+def test_the_closing_hint_repeats_the_command_as_the_user_ran_it(tmp_path, monkeypatch, capsys):
+    from sapa_model.cli import main
+
+    monkeypatch.setattr(sys, "argv", [".venv/bin/sapa"])
+    assert main(["calibrate", str(ROOT / "scenarios/fakturaer_eksempel.csv"), "--out", str(tmp_path / "m.yaml")]) == 0
+    assert f".venv/bin/sapa reports --scenario {tmp_path / 'm.yaml'}" in capsys.readouterr().out
