@@ -90,7 +90,8 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
     with params.reading() as for_carried:
         carried = carried_invoice_prices(grid)
     for_carried.update(for_calibrated)
-    price = np.array([{**calibrated, **carried}.get(int(y), p) for y, p in zip(grid.years, price)])
+    fixed = {**calibrated, **carried}
+    price = np.array([fixed.get(int(y), p) for y, p in zip(grid.years, price)])
     component(("new", "sapa"), lambda: sapa_new(grid, price))
     for model in MODELS:  # billed the same whichever SAPA model applies
         component((model, "infrastructure"), lambda: infrastructure(grid))
@@ -305,8 +306,9 @@ def risk(
         delays = draw_delays(params, draws, seed)  # (N, events, waves)
     effective = effective_months(params, delays)
     full, start = full_price_bill(grid), starting_payment(grid)
-    fixed = {c: bills.yearly(("new", c)) for c in ("infrastructure", "buffet")}
-    new_sapa = bills.yearly(("new", "sapa"))
+    on_plan = _timeline(bills)  # every line on the scenario's own timeline; the delays leave some alone
+    fixed = {c: on_plan[("new", c)] for c in ("infrastructure", "buffet")}
+    new_sapa = on_plan[("new", "sapa")]
     by_wave = [np.flatnonzero(grid.wave_index == w) for w in range(len(WAVES))]
     blocks: list[pd.DataFrame] = []
     national: list[dict] = []
@@ -331,7 +333,7 @@ def risk(
         for model in MODELS:
             for c in ("infrastructure", "buffet"):
                 lines[(model, c)] = np.broadcast_to(fixed[c][:, y], old_sapa.shape)
-        timeline = _timeline(bills, y)
+        timeline = {key: line[:, y] for key, line in on_plan.items()}
         for (model, component), values in lines.items():
             stats = _spread(values)
             blocks.append(
@@ -381,9 +383,9 @@ def risk(
     return table
 
 
-def _timeline(bills: Bills, y: int) -> dict[tuple[str, str], np.ndarray]:
-    """Each line's bill in year index y on the scenario's own timeline (no drawn delays): (M,) per key."""
-    lines = {key: bills.yearly(key)[:, y] for key in bills.invoices}
+def _timeline(bills: Bills) -> dict[tuple[str, str], np.ndarray]:
+    """Each line's yearly bill on the scenario's own timeline (no drawn delays): (M, Y) per key."""
+    lines = {key: bills.yearly(key) for key in bills.invoices}
     for model in MODELS:
         lines[(model, "total")] = np.sum([lines[(model, c)] for c in COMPONENTS], axis=0)
     lines[("difference", "total")] = lines[("new", "total")] - lines[("old", "total")]

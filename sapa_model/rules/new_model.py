@@ -55,10 +55,11 @@ def carried_invoice_prices(grid: Grid) -> dict[int, float]:
     the last invoiced one (read past the parameter's last value, so those years are marked as carried
     forward); else nothing, and those years keep their own price."""
     solved = grid.params.parameters["sapa.price.calibrated"].by_year()
-    later = np.array([np.datetime64(f"{y}-01-01") for y in grid.years if solved and y > max(solved)])
-    if not len(later) or grid.params.value("sapa.price.after_invoices") != "last_invoice":
+    later = [int(y) for y in grid.years if solved and y > max(solved)]
+    if not later or grid.params.value("sapa.price.after_invoices") != "last_invoice":
         return {}
-    return {int(str(d)[:4]): float(p) for d, p in zip(later, grid.params.series("sapa.price.calibrated", later))}
+    january = np.array([f"{y}-01-01" for y in later], dtype="datetime64[D]")
+    return dict(zip(later, map(float, grid.params.series("sapa.price.calibrated", january))))
 
 
 def sapa_new(grid: Grid, price: np.ndarray) -> np.ndarray:
