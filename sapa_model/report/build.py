@@ -25,12 +25,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..data import datasets
 from ..data.names import LETTERS, plain_key, spellings, standard_key
-from ..engine import compute, monthly
+from ..engine import compute
 from ..errors import ReportError
 from ..files import remove_partials, slug, write_text
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
-from ..views import fmt
+from ..views import analysis, fmt
 from ..views.budget import Basis, default_budget_year, express, horizon
 from ..views.labels import WAVE
 from ..views.presentation import build_date, data_vintage
@@ -211,8 +211,7 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
         years = sorted(set(exports.invoice_years(settings.budget_year)) & set(table["year"]))
-        invoices = monthly(job.code, years, scenario)
-        invoices = express(invoices.assign(year=invoices["month"].dt.year), settings.basis, scenario.params)
+        invoices = analysis.monthly_basis(job.code, years, scenario, settings.basis)
         paths = exports.municipal(
             rows,
             invoices.drop(columns="year"),
@@ -438,10 +437,9 @@ def build(
     """
     settings = settings or Settings(budget_year=default_budget_year())
     out = writable_folder(out)
-    scenario = load_scenario(settings.scenario or None)
     with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
         try:
-            table = _tables(settings)[1]
+            scenario, table = _tables(settings)
             if settings.shared_assets:
                 for name, content in page.assets().items():
                     write_text(out / name, content)

@@ -56,7 +56,7 @@ def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFr
     for column in ("population_projected", "wave_inferred"):
         if column in out:
             out[column] = out[column].map({True: "Ja", False: "Nej"})
-    for column in (*FLAGGED, "extrapolated"):
+    for column in NAMED:
         if column in out:
             out[column] = (
                 out[column].astype(str).map(lambda names: "; ".join(params[n].label for n in names.split(", ") if n))
@@ -64,8 +64,7 @@ def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFr
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     out["amount_dkk"] = out["amount_dkk"].round(2)
-    level, vat = basis.caption(params).split(", ")[1:]
-    out = out.assign(price_level=level, vat=vat)
+    out = out.assign(price_level=basis.level(), vat=basis.vat(params))
     return out.rename(columns=COLUMNS)
 
 
@@ -158,10 +157,7 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:
     """Municipalities x years (kr., to the øre) for one model over some components."""
-    rows = table[(table["model"] == model) & (table["component"].isin(components))]
-    pivot = rows.pivot_table(
-        index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
-    ).round(2)
+    pivot = analysis.by_year(table, model, components).round(2)
     pivot.columns = [str(c) for c in pivot.columns]
     return pivot.reset_index().rename(columns=COLUMNS)
 
@@ -235,15 +231,14 @@ def invoice_lines(
     amounts = rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk")
     lines = analysis.lines_table(amounts.round(2), None)  # each line to the øre; the totals are their sums
     rank = rows["status"].astype(str).map(STATUSES.index).groupby(rows["month"]).max()
-    level, vat = basis.caption(params).split(", ")[1:]
     out = lines.round(2).assign(  # round(2) again only drops the float noise of the sums
         **{
             COLUMNS["status"]: rank.map(lambda r: STATUS[STATUSES[r]]),
             COLUMNS["population_projected"]: rows.groupby("month")["population_projected"]
             .any()
             .map({True: "Ja", False: "Nej"}),
-            COLUMNS["price_level"]: level,
-            COLUMNS["vat"]: vat,
+            COLUMNS["price_level"]: basis.level(),
+            COLUMNS["vat"]: basis.vat(params),
         }
     )
     out.index = out.index.strftime("%Y-%m")
@@ -273,7 +268,7 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     years = [str(y) for y in budget_years(budget_year)]
     write_csv(guide.rename(columns={y: f"{y} ({caption})" for y in years}), paths[1])
     everything = list(COMPONENT)
-    unit = f"kr. med øre, {basis.caption(params).split(', ', 1)[1]}"
+    unit = f"kr. med øre, {basis.terms(params)}"
     write_xlsx(
         {
             f"Budget {budget_year}": Sheet(

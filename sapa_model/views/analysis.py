@@ -267,8 +267,11 @@ def per_inhabitant(table: pd.DataFrame) -> pd.DataFrame:
     return grouped.assign(per_inhabitant=grouped["amount_dkk"] / grouped["population"])
 
 
-def monthly_basis(kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER):
-    """One municipality's invoices for each month of a year (kr.), in the basis's price level and moms."""
+def monthly_basis(
+    kommune: int | str, year: int | Iterable[int], scenario: Scenario | None = None, basis: Basis = KRONER
+):
+    """One municipality's invoices for each month of a year or years (kr.), in the basis's price level and
+    moms, with the year of each month."""
     rows = monthly(kommune, year, scenario)
     return express(rows.assign(year=rows["month"].dt.year), basis, load_scenario(scenario).params)
 
@@ -349,14 +352,25 @@ def population_effect(table: pd.DataFrame, first: int, last: int) -> pd.DataFram
     return result
 
 
+def by_year(
+    table: pd.DataFrame, model: str, components: Iterable[str] | None = None, years: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Municipalities (kommunekode, kommune) x years (kr.) for one model, summed over the components (all by
+    default) and over the years given (all by default)."""
+    rows = table[table["model"] == model]
+    if components is not None:
+        rows = rows[rows["component"].isin(list(components))]
+    if years is not None:
+        rows = rows[rows["year"].isin(list(years))]
+    return rows.pivot_table(
+        index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
+    )
+
+
 def budget_guide(table: pd.DataFrame, years: list[int], unit: int, model: str = "new") -> pd.DataFrame:
     """The table a budget guide prints: municipalities x years, all components of one model, each amount
     rounded on its own to the unit, with a last row 'I alt' that is the sum of the rows shown."""
-    rows = table[(table["model"] == model) & table["year"].isin(years)]
-    wide = rows.pivot_table(
-        index=["kommunekode", "kommune"], columns="year", values="amount_dkk", aggfunc="sum", observed=True
-    )
-    rounded = round_to(wide, unit)
+    rounded = round_to(by_year(table, model, years=years), unit)
     rounded.columns = [str(c) for c in rounded.columns]
     frame = rounded.reset_index().rename(columns={"kommunekode": "Kommunekode", "kommune": "Kommune"})
     total = pd.DataFrame([{"Kommunekode": None, "Kommune": "I alt", **rounded.sum().to_dict()}])

@@ -14,6 +14,7 @@ from ..errors import SapaError, echo
 from ..parameters import STATUSES, ParameterSet
 from ..rules.grid import first_billing_year, last_model_year
 from ..rules.prices import INDEX, has_index, index_levels
+from .labels import VALUE
 
 OVERSLAGSAAR = 3  # a budget is adopted for the budget year together with three overslagsår
 UNITS = {1: "kr.", 1000: "1.000 kr."}
@@ -79,14 +80,23 @@ class Basis:
         """'løbende priser' or '2027-pris- og lønniveau'."""
         return "løbende priser" if self.prices is None else f"{self.prices}-pris- og lønniveau"
 
+    @staticmethod
+    def vat(params: ParameterSet) -> str:
+        """'ekskl. moms' or 'inkl. moms', as vat.basis says."""
+        return VALUE[params.value("vat.basis")]
+
     def terms(self, params: ParameterSet) -> str:
         """The price level and moms: 'løbende priser, ekskl. moms'."""
-        vat = "inkl. moms" if params.value("vat.basis") == "included" else "ekskl. moms"
-        return f"{self.level()}, {vat}"
+        return f"{self.level()}, {self.vat(params)}"
 
     def caption(self, params: ParameterSet) -> str:
         """The short statement every table and chart carries: '1.000 kr., løbende priser, ekskl. moms'."""
         return f"{UNITS[self.unit]}, {self.terms(params)}"
+
+
+def vat_included(params: ParameterSet) -> bool:
+    """Whether amounts are stated with moms (vat.basis 'included'); by default they are without."""
+    return params.value("vat.basis") == "included"
 
 
 KRONER = Basis()  # kroner, current prices, moms as vat.basis says: the amounts as computed
@@ -95,12 +105,12 @@ KRONER = Basis()  # kroner, current prices, moms as vat.basis says: the amounts 
 def express(table: pd.DataFrame, basis: Basis, params: ParameterSet) -> pd.DataFrame:
     """A copy of compute()'s table with amounts in the basis's price level and moms (kroner, unrounded)."""
     factor = np.ones(len(table))
-    if basis.prices is None and params.value("vat.basis") != "included":
+    if basis.prices is None and not vat_included(params):
         return table  # current prices excluding moms: the amounts as computed
     if basis.prices is not None:
         levels = index_levels(params, [*table["year"].unique().tolist(), basis.prices])
         factor *= levels[basis.prices] / table["year"].map(levels).to_numpy(dtype=float)
-    if params.value("vat.basis") == "included":
+    if vat_included(params):
         factor *= 1 + params.value("vat.rate")
     out = table.assign(amount_dkk=table["amount_dkk"].to_numpy() * factor)
     out.attrs = {**table.attrs, "basis": basis}
@@ -148,10 +158,8 @@ def rounding_note(unit: int) -> str:
 
 def price_basis_text(basis: Basis, params: ParameterSet, carried: list[str]) -> str:
     """The price level and moms in full Danish sentences, naming the prices carried forward unchanged."""
-    vat = (
-        "inkl. moms"
-        if params.value("vat.basis") == "included"
-        else "ekskl. moms (kommunerne får momsen tilbage via momsudligningsordningen)"
+    vat = basis.vat(params) + (
+        "" if vat_included(params) else " (kommunerne får momsen tilbage via momsudligningsordningen)"
     )
     if basis.prices is not None:
         level = f"Beløbene er omregnet til {basis.level()} med KL's pris- og lønskøn og er {vat}."
