@@ -13,7 +13,7 @@ from .data import datasets
 from .data import population as people
 from .data.datasets import WAVES
 from .data.names import resolve_code
-from .parameters import STATUSES, ParameterSet, baseline
+from .parameters import STATUSES, ParameterSet, baseline, wave_of
 from .rules.buffet import buffet
 from .rules.events import effective_months, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
@@ -123,8 +123,7 @@ def _flags(used: list, day_index: np.ndarray, grid: Grid) -> tuple:
 
 def _for_wave(name: str, wave: str) -> bool:
     """Whether a parameter bears on a municipality in `wave`: every parameter but another wave's own one."""
-    last = name.rpartition(".")[2]
-    return last not in WAVES or last == wave
+    return wave_of(name) in (None, wave)
 
 
 def flag_columns(bills: Bills, key: tuple[str, str]) -> dict[str, np.ndarray]:

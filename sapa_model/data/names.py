@@ -34,21 +34,23 @@ class Municipality:
         return self.placement == "inferred"
 
 
-def _plain(text: str) -> str:
-    """Lower case, no 'kommune', only letters and digits: 'Høje-Taastrup Kommune' -> 'højetaastrup'."""
+def plain_key(text: str) -> str:
+    """The package's normal form of a name: lower case, no 'kommune', only letters and digits:
+    'Høje-Taastrup Kommune' -> 'højetaastrup'."""
     text = re.sub(r"\bkommune\b", "", str(text).strip().lower())
     return re.sub(r"[^0-9a-zæøåéü]", "", text)
 
 
-def _standard(text: str) -> str:
-    """The standard ASCII key: 'Tårnby' -> 'taarnby', 'Læsø' -> 'laesoe'."""
-    return "".join(LETTERS.get(c, (c,))[0] for c in _plain(text))
+def standard_key(text: str) -> str:
+    """The normal form with each Danish letter in its standard ASCII spelling: 'Tårnby' -> 'taarnby',
+    'Læsø' -> 'laesoe'."""
+    return "".join(LETTERS.get(c, (c,))[0] for c in plain_key(text))
 
 
 def _variants(text: str) -> set[str]:
     """Every common ASCII spelling of an official name: 'Køge' -> koege, koge."""
-    options = [LETTERS.get(c, (c,)) for c in _plain(text)]
-    return {"".join(p) for p in itertools.product(*options)} | {_plain(text)}
+    options = [LETTERS.get(c, (c,)) for c in plain_key(text)]
+    return {"".join(p) for p in itertools.product(*options)} | {plain_key(text)}
 
 
 @cache
@@ -64,26 +66,16 @@ def _index() -> tuple[dict[str, int], dict[str, str]]:
     entries += [
         (key, int(code))
         for alias, code in zip(datasets.aliases()["alias"], datasets.aliases()["kommunekode"])
-        for key in (_plain(alias), _standard(alias))
+        for key in (plain_key(alias), standard_key(alias))
     ]
     for key, code in entries:
         if keys.setdefault(key, code) != code:
             raise DataError(f"the name {key!r} fits both {keys[key]} and {code}; fix data/aliases.csv")
-        shown[_standard(key)] = names[code]
+        shown[standard_key(key)] = names[code]
     return keys, shown
 
 
 NAME_LIMIT = 80  # no municipality's name, in any spelling, is longer
-
-
-def plain_key(text: str) -> str:
-    """The package's normal form of a name: lower case, no 'kommune', letters and digits only."""
-    return _plain(text)
-
-
-def standard_key(text: str) -> str:
-    """The normal form with each Danish letter in its standard ASCII spelling ('Læsø' -> 'laesoe')."""
-    return _standard(text)
 
 
 def spellings(code: int) -> list[str]:
@@ -105,7 +97,7 @@ def resolve_code(name_or_code: str | int) -> int:
     if len(text) > NAME_LIMIT:
         raise UnknownMunicipalityError(name_or_code, [])
     keys, _ = _index()
-    for key in (_plain(text), _standard(text)):
+    for key in (plain_key(text), standard_key(text)):
         if key in keys:
             return keys[key]
     raise UnknownMunicipalityError(name_or_code, suggestions(text))
@@ -114,7 +106,7 @@ def resolve_code(name_or_code: str | int) -> int:
 def suggestions(text: str, n: int = 3) -> list[str]:
     """Up to n official names that look most like the text."""
     _, shown = _index()
-    close = difflib.get_close_matches(_standard(text), list(shown), n=n * 3, cutoff=0.6)
+    close = difflib.get_close_matches(standard_key(text), list(shown), n=n * 3, cutoff=0.6)
     return list(dict.fromkeys(shown[key] for key in close))[:n]
 
 

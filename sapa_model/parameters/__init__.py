@@ -13,6 +13,7 @@ from .loader import (
     parse_parameter,
     read_text,
     read_yaml,
+    wave_of,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "parse_parameter",
     "read_text",
     "read_yaml",
+    "wave_of",
 ]

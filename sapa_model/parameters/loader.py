@@ -385,6 +385,12 @@ def baseline() -> ParameterSet:
     return ParameterSet(parameters)
 
 
+def wave_of(name: str) -> str | None:
+    """The SAPA wave a per-wave parameter (<name>.<wave>, see per_wave) is for; None for any other."""
+    last = name.rpartition(".")[2]
+    return last if last in WAVES else None
+
+
 def per_wave(name: str, record: object, origin: str) -> list[tuple[str, object]]:
     """A record as the parameters it defines: itself, or with `per_wave` (one value for every wave, or a
     value per wave) one parameter per SAPA wave, named <name>.<wave> and labelled with the wave."""

@@ -13,10 +13,9 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from ..data import datasets
-from ..data.datasets import WAVES
 from ..data.population import last_observed_year
 from ..errors import counted
-from ..parameters import STATUSES, Parameter, ParameterSet
+from ..parameters import STATUSES, Parameter, ParameterSet, wave_of
 from ..scenarios import Scenario
 from ..scenarios.calibration import Calibration
 from ..version import __version__
@@ -52,7 +51,7 @@ def basis(scenario: Scenario, names: Iterable[str]) -> pd.DataFrame:
     value, status and reference (columns Værdi, Tal, Grundlag, Kilde) — what the banner, the exports'
     "Om tallene" and `sapa budget` list."""
     rows = []
-    for _, members in _by_wave_family(scenario.params[n] for n in names):
+    for members in _by_wave_family(scenario.params[n] for n in names):
         first = members[0]
         values = {describe_value(p) for p in members}
         if len(members) == 1:
@@ -100,14 +99,14 @@ def calibration_table(calibration: Calibration) -> pd.DataFrame:
     )
 
 
-def _by_wave_family(params: Iterable[Parameter]) -> list[tuple[str, list[Parameter]]]:
+def _by_wave_family(params: Iterable[Parameter]) -> list[list[Parameter]]:
     """Parameters grouped so that one defined per wave (name.<wave>, same status) is one family."""
     families: dict[tuple[str, str], list[Parameter]] = {}
     for p in params:
-        stem, _, last = p.name.rpartition(".")
-        key = (stem, p.status) if last in WAVES else (p.name, p.status)
-        families.setdefault(key, []).append(p)
-    return [(key[0], members) for key, members in families.items()]
+        wave = wave_of(p.name)
+        stem = p.name.removesuffix(f".{wave}") if wave else p.name
+        families.setdefault((stem, p.status), []).append(p)
+    return list(families.values())
 
 
 def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
