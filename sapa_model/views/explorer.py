@@ -39,6 +39,8 @@ SLIDERS = {  # parameter -> (label, (minimum, maximum, step))
 }
 SHARE = "sapa.infrastructure_share"
 FORECASTS = "prognoser"  # the forecasts' subfolder of the scenarios folder
+SCENARIO_FILES = ("", (".yaml", ".yml"))  # (subfolder of the scenarios folder, suffixes) the dropdowns list
+FORECAST_FILES = (FORECASTS, (".csv", ".xlsx"))
 STYLE = {"description_width": "230px"}
 LAYOUT = w.Layout(width="520px")
 
@@ -112,7 +114,7 @@ class Explorer:
             layout=LAYOUT,
         )
         self.forecast = w.Dropdown(
-            options=self._files(FORECASTS, (".csv", ".xlsx")),
+            options=self._files(*FORECAST_FILES),
             value="",
             description="Egen befolkningsprognose",
             style=STYLE,
@@ -144,7 +146,7 @@ class Explorer:
         self.file_name = w.Text(value="mit_scenarie", description="Filnavn", style=STYLE, layout=LAYOUT)
         self.overwrite = w.Checkbox(value=False, description="Overskriv en fil med samme navn", style=STYLE)
         self.saved = w.Dropdown(
-            options=self._files("", (".yaml", ".yml")), description="Gemte scenarier", style=STYLE, layout=LAYOUT
+            options=self._files(*SCENARIO_FILES), description="Gemte scenarier", style=STYLE, layout=LAYOUT
         )
         self.save_button, self.load_button = (
             w.Button(description="Gem scenarie"),
@@ -248,26 +250,28 @@ class Explorer:
     def save(self, name: str, overwrite: bool = False) -> Path:
         """Write the current scenario as YAML (only what differs from the baseline) to the scenarios folder,
         under a cleaned-up version of `name`; an existing file only with `overwrite`."""
-        try:
-            path = inside(scenario_folder(), safe_name(name, ".yaml"))
-        except ValueError as exc:
-            raise ScenarioError(str(exc)) from None
+        path = self._scenario_file(name, ".yaml")
         if path.exists() and not overwrite:
             raise ScenarioError(
                 f"{scenario_folder().name}/{path.name} findes allerede; vælg et andet navn eller "
                 "sæt kryds ved 'Overskriv'"
             )
         write_text(path, self.scenario().to_yaml())
-        self.saved.options = self._files("", (".yaml", ".yml"))
+        self.saved.options = self._files(*SCENARIO_FILES)
         return path
 
     def load_saved(self, name: str) -> None:
         """Set the controls from a scenario file in the scenarios folder (by its file name)."""
+        self.load(self._scenario_file(name))
+
+    @staticmethod
+    def _scenario_file(name: str, suffix: str = "") -> Path:
+        """A file in the scenarios folder named by what a user gave (with `suffix`: first cleaned up into a file
+        name ending so); ScenarioError if it is no usable name or not inside the folder."""
         try:
-            path = inside(scenario_folder(), name)
+            return inside(scenario_folder(), safe_name(name, suffix) if suffix else name)
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
-        self.load(path)
 
     @staticmethod
     def _files(sub: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -312,7 +316,7 @@ class Explorer:
             except (ValueError, OSError) as exc:
                 self.status.value = self._error(exc)
                 return
-            self.forecast.options = self._files(FORECASTS, (".csv", ".xlsx"))
+            self.forecast.options = self._files(*FORECAST_FILES)
             self.forecast.value = path.name
             self._changed()
 
