@@ -57,7 +57,7 @@ def main() -> None:
     print(f"Risk of the whole bill, 10 000 delay draws per wave x 98 x 12 years, both models: "
           f"{timed(lambda: risk(draws=10_000), 3):.2f} s (target: a few seconds at most)")
 
-    from sapa_model.views.explorer import Explorer
+    from sapa_model.app.explorer import Explorer
 
     explorer = Explorer()
     values = iter([100_000, 150_000] * 20)

@@ -32,7 +32,8 @@ last_year = None  # int | None: last year of the history; None: the horizon, at 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, budget, charts, fmt
+from sapa_model.analysis import billing, compare, lines
+from sapa_model.views import charts, fmt, prose, tables, terms
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import COMPONENT, PROJECTION
 from sapa_model.views.notebook import setup
@@ -41,26 +42,26 @@ ctx = setup(scenario=scenario, region=region, budget_year=budget_year, unit=unit
             first_year=first_year, last_year=last_year)
 table = ctx.table[ctx.table["region"] == ctx.region] if ctx.region else ctx.table
 area = f"Region {ctx.region}" if ctx.region else "hele landet"
-caption = ctx.basis.caption(ctx.params)
+caption = ctx.caption
 show.heading(f"Kommunernes udgifter til SAPA, {area}: budget {ctx.year} og overslagsår",
              "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
              "buffetpris og KMD Sag) efter den nye afregningsmodel, i budgetåret og overslagsårene og tilbage til "
              "SAPAs første år, med den gamle model til sammenligning.", ctx.scenario, table)
 
 # %% tags=["remove_input"]
-guide = analysis.budget_guide(table, ctx.budget_years, ctx.basis.unit)
+guide = tables.guide_table(lines.budget_guide(table, ctx.budget_years, ctx.basis.unit))
 total = guide.iloc[-1]
 in_kroner = {y: total[str(y)] * ctx.basis.unit for y in ctx.budget_years}  # the table's rounded totals, in kr.
 display(Markdown(
     f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.mio_kr(in_kroner[ctx.year])}** for "
     f"SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og {fmt.mio_kr(sum(in_kroner.values()))} over "
-    f"budgetperioden {ctx.budget_years[0]}-{ctx.budget_years[-1]} ({ctx.basis.terms(ctx.params)})."))
+    f"budgetperioden {ctx.budget_years[0]}-{ctx.budget_years[-1]} ({terms.terms(ctx.basis, ctx.params)})."))
 carried = show.carried_forward(ctx.scenario, table.attrs.get("extrapolated", []))
 display(show.table(guide, {str(y): fmt.num for y in ctx.budget_years} | {"Kommunekode": show.code},
                    caption=f"Ny model, alle betalinger pr. kommune, {caption}"))
-display(Markdown("\n\n".join([budget.rounding_note(ctx.basis.unit),
-                                budget.price_basis_text(ctx.basis, ctx.params, carried)])))
-last = analysis.national(table)
+display(Markdown("\n\n".join([terms.rounding_note(ctx.basis.unit),
+                                terms.price_basis_text(ctx.basis, ctx.params, carried)])))
+last = compare.national(table)
 last = last[last["year"] == ctx.year].groupby("model")["amount_dkk"].sum()
 show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), year=ctx.year,
                  total_new_budget_year=last["new"], total_old_budget_year=last["old"],
@@ -70,7 +71,7 @@ show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), 
 # ## Betalingerne over årene, fordelt på komponenter
 
 # %% tags=["remove_input"]
-by_component = analysis.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
+by_component = compare.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
 display(charts.stacked_components(by_component, f"Betalinger pr. år, {area}",
                                   f"Søjlediagram over de samlede betalinger pr. år i {area}, fordelt på komponenter, "
                                   "et panel for hver model", axis_title=f"kr. ({caption})"))
@@ -83,16 +84,16 @@ display(show.scenario_box(ctx.scenario))
 # linje er en kommune. Hule punkter er år, hvor indbyggertallet er fremskrevet.
 
 # %% tags=["remove_input"]
-per_inhabitant = analysis.per_inhabitant(table)
+per_inhabitant = compare.per_inhabitant(table)
 new = per_inhabitant[per_inhabitant["model"] == "new"]
 display(charts.municipal_lines(new, "Samlet betaling pr. kommune og år, ny model",
                                "Små linjediagrammer, et pr. region, med en linje pr. kommune for den samlede betaling "
                                "pr. år; hule punkter markerer fremskrevne indbyggertal"))
-spread = analysis.per_inhabitant_spread(table, ctx.year)
+spread = compare.per_inhabitant_spread(table, ctx.year)
 low, high = fmt.kr_per_inhabitant(spread["min"]), fmt.kr_per_inhabitant(spread["max"])
 display(Markdown((f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {low} og {high} efter den nye model. "
                   if low != high else f"Pr. indbygger betaler alle kommunerne {low} i {ctx.year} efter den nye "
-                  "model. ") + analysis.spread_explanation(table, ctx.year, ctx.scenario)))
+                  "model. ") + prose.spread_explanation(table, ctx.year, ctx.scenario)))
 
 # %% [markdown]
 # ## Befolkningsudviklingens betydning
@@ -101,7 +102,7 @@ display(Markdown((f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {low} o
 # med her.
 
 # %% tags=["remove_input"]
-growth = analysis.population_effect(table, analysis.first_full_year(ctx.scenario), ctx.years[-1])
+growth = compare.population_effect(table, billing.first_full_year(ctx.scenario), ctx.years[-1])
 columns = {"kommune": "Kommune", "population_from": f"Indbyggere {growth.attrs['from']}",
            "population_to": f"Indbyggere {growth.attrs['to']}", "growth": "Vækst",
            "bill_from": f"Betaling {growth.attrs['from']}", "bill_to": f"Betaling {growth.attrs['to']}"}

@@ -30,7 +30,7 @@
 scenario = ""  # str: scenario YAML file to start from; empty means the shipped baseline
 
 # %% tags=["remove_input"]
-from sapa_model.views.explorer import Explorer
+from sapa_model.app.explorer import Explorer
 
 explorer = Explorer(scenario or None)
 explorer

@@ -27,7 +27,8 @@ budget_year = None  # int | None: the year analysed, the budget year; None: the 
 # %% tags=["remove_input"]
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, charts, fmt
+from sapa_model.analysis import compare, knee
+from sapa_model.views import charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import MUNICIPALITIES
 from sapa_model.views.notebook import setup
@@ -49,7 +50,7 @@ display(show.scenario_box(ctx.scenario))
 # ## Effektiv pris pr. indbygger
 
 # %% tags=["remove_input"]
-curve, points = analysis.effective_price_curve(ctx.table, ctx.year, ctx.scenario)
+curve, points = knee.effective_price_curve(ctx.table, ctx.year, ctx.scenario)
 knees = {"SAPA": threshold}
 if ctx.year >= ctx.infrastructure_from:
     knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
@@ -64,7 +65,7 @@ charts.effective_price(curve, points, f"Pris pr. indbygger efter kommunens stør
 # udledt, så kommunerne tilsammen betaler det samme.
 
 # %% tags=["remove_input"]
-effect = analysis.knee_effect(ctx.scenario, [ctx.year])
+effect = knee.knee_effect(ctx.scenario, [ctx.year])
 big, rest = effect[effect["above_threshold"]], effect[~effect["above_threshold"]]
 rest_population = ctx.table[~ctx.table["kommunekode"].isin(big["kommunekode"])].drop_duplicates("kommunekode")[
     "population"].sum()
@@ -87,8 +88,8 @@ show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving
 
 # %% tags=["remove_input"]
 if ctx.year >= ctx.infrastructure_from:
-    infra = analysis.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario)
-    saving = infra[analysis.more(infra["saving"])]
+    infra = knee.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario)
+    saving = infra[compare.more(infra["saving"])]
     display(Markdown(
         f"Infrastrukturen koster {fmt.kr(params.value('infrastructure.price_per_inhabitant', day))} pr. indbygger med "
         f"{fmt.pct(params.value('infrastructure.knee.rate', day), 0)} for indbyggere ud over "
@@ -113,7 +114,7 @@ else:
 # hver kommunes ændring pr. indbygger i forhold til scenariet. Over nul betaler kommunen mere.
 
 # %% tags=["remove_input"]
-explorer_data, revenue = analysis.knee_explorer_data(ctx.table, ctx.year, ctx.scenario)
+explorer_data, revenue = knee.knee_explorer_data(ctx.table, ctx.year, ctx.scenario)
 charts.knee_explorer(explorer_data, revenue, threshold, rate, f"Knækket flyttet: ændring pr. indbygger, {ctx.year}",
                      "Punktdiagram med en kommune pr. punkt: indbyggertal mod ændring i SAPA-betaling pr. "
                      "indbygger, styret af to skydere for knækgrænse og knæksats")

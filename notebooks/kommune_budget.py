@@ -33,7 +33,10 @@ last_year = None  # int | None: last year of the history; None: the horizon, at 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, budget, charts, fmt
+from sapa_model.analysis import compare, knee, lines, risk
+from sapa_model.analysis.budget import round_to
+from sapa_model.engine import billing_starts
+from sapa_model.views import charts, fmt, prose, tables, terms
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import APPROVED, COMPONENT, PROJECTION, WAVE, official_name
 from sapa_model.views.notebook import setup
@@ -43,9 +46,9 @@ ctx = setup(kommune=kommune, scenario=scenario, budget_year=budget_year, unit=un
 place = ctx.municipality
 name, whose = official_name(place.name), fmt.genitive(place.name)
 mine = ctx.table[ctx.table["kommunekode"] == place.code]
-lines = analysis.budget_lines(ctx.table, place.code)
-in_kroner = analysis.lines_table(lines)  # each line rounded to whole kroner; totals are their sums
-caption = ctx.basis.caption(ctx.params)
+wide = lines.budget_lines(ctx.table, place.code)
+in_kroner = lines.lines(wide)  # each line rounded to whole kroner; totals are their sums
+caption = ctx.caption
 show.heading(f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
              "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger efter den nye "
              f"afregningsmodel, som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den "
@@ -56,28 +59,28 @@ year = in_kroner.loc[ctx.year]
 population_now = int(mine.loc[mine["year"] == ctx.year, "population"].iloc[0])
 projected_now = bool(mine.loc[mine["year"] == ctx.year, "population_projected"].any())
 display(Markdown(
-    f"**I {ctx.year} betaler {name} {fmt.kr(year['SAPA, ny model'])} for SAPA** efter den nye model, "
-    f"{fmt.kr_per_inhabitant(year['SAPA, ny model'] / population_now)} pr. indbygger. Med "
-    f"{fmt.kr(year[COMPONENT['infrastructure']])} for den fælleskommunale infrastruktur, "
-    f"{fmt.kr(year[COMPONENT['buffet']])} i buffetpris og {fmt.kr(year[COMPONENT['kmd_sag']])} til KMD Sag er det "
-    f"**i alt {fmt.kr(year['I alt, ny model'])}**\n\n"
-    f"Beløbene er i {ctx.basis.caption(ctx.params).split(', ', 1)[1]} og bygger på "
+    f"**I {ctx.year} betaler {name} {fmt.kr(year['sapa_new'])} for SAPA** efter den nye model, "
+    f"{fmt.kr_per_inhabitant(year['sapa_new'] / population_now)} pr. indbygger. Med "
+    f"{fmt.kr(year['infrastructure'])} for den fælleskommunale infrastruktur, "
+    f"{fmt.kr(year['buffet'])} i buffetpris og {fmt.kr(year['kmd_sag'])} til KMD Sag er det "
+    f"**i alt {fmt.kr(year['total_new'])}**\n\n"
+    f"Beløbene er i {terms.terms(ctx.basis, ctx.params)} og bygger på "
     f"{'et fremskrevet' if projected_now else 'Danmarks Statistiks'} indbyggertal 1. januar {ctx.year}: "
     f"{fmt.num(population_now)}. Efter den gamle model ville kommunen have betalt "
-    f"{fmt.kr(year['I alt, gammel model'])} i alt på den planlagte tidsplan for monopolbruddet."))
+    f"{fmt.kr(year['total_old'])} i alt på den planlagte tidsplan for monopolbruddet."))
 show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
-                 sapa_new=lines.loc[ctx.year, ("new", "sapa")], sapa_old=lines.loc[ctx.year, ("old", "sapa")],
-                 total_new=lines.loc[ctx.year, ("new", "total")], total_old=lines.loc[ctx.year, ("old", "total")])
+                 sapa_new=wide.loc[ctx.year, ("new", "sapa")], sapa_old=wide.loc[ctx.year, ("old", "sapa")],
+                 total_new=wide.loc[ctx.year, ("new", "total")], total_old=wide.loc[ctx.year, ("old", "total")])
 
 # %% [markdown]
 # ## Budgetåret og overslagsårene
 
 # %% tags=["remove_input"]
 carried = show.carried_forward(ctx.scenario, mine.attrs.get("extrapolated", []))
-display(show.budget_table(analysis.lines_table(lines.loc[ctx.budget_years], ctx.basis.unit),
+display(show.budget_table(tables.lines_table(wide.loc[ctx.budget_years], ctx.basis.unit),
                           f"{name}: budget {ctx.year} og overslagsår, {caption}",
-                          [budget.rounding_note(ctx.basis.unit),
-                           budget.price_basis_text(ctx.basis, ctx.params, carried)]))
+                          [terms.rounding_note(ctx.basis.unit),
+                           terms.price_basis_text(ctx.basis, ctx.params, carried)]))
 show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years)
 
 # %% [markdown]
@@ -86,13 +89,13 @@ show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years
 # SAPA faktureres månedligt; under den nye model er månedsbeløbet fast i hele kalenderåret.
 
 # %% tags=["remove_input"]
-months = analysis.invoices(place.code, ctx.year, ctx.scenario, ctx.basis)
+months = tables.invoices(place.code, ctx.year, ctx.scenario, ctx.basis)
 display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {caption}",
-                          [budget.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
+                          [terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
                            "årets beløb i tabellen ovenfor."], index="Måned"))
 
 # %% tags=["remove_input"]
-monthly_rows = analysis.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
+monthly_rows = tables.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
 charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.year}",
                     f"Søjlediagram over {whose} månedlige fakturaer i {ctx.year} fordelt på komponenter, "
                     "et panel for hver model", caption)
@@ -100,11 +103,11 @@ charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.ye
 # %% tags=["remove_input"]
 wave = "pilotbølgen" if place.wave == "pilot" else WAVE[place.wave].lower()
 notes = [f"{name} kom på SAPA i **{wave}** i bølgeplanen og faktureres for SAPA fra "
-         f"**{fmt.date(analysis.billing_start(place, ctx.scenario))}**."]
+         f"**{fmt.date(billing_starts(ctx.scenario)[place.code])}**."]
 if place.wave_inferred:
     notes.append(
         f"**Usikker bølgeplacering.** {whose} placering i bølgeplanen er udledt af rækkefølgen på KOMBITs "
-        "slide, ikke aflæst direkte. " + analysis.inferred_wave_note(place, ctx.scenario))
+        "slide, ikke aflæst direkte. " + prose.inferred_wave_note(place, ctx.scenario))
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
     notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
@@ -119,12 +122,12 @@ display(show.scenario_box(ctx.scenario))
 # SAPA-linjen.
 
 # %% tags=["remove_input"]
-display(show.budget_table(analysis.lines_table(lines, ctx.basis.unit),
+display(show.budget_table(tables.lines_table(wide, ctx.basis.unit),
                           f"{name}: budgetlinjer {ctx.years[0]}-{ctx.years[-1]}, {caption}",
-                          [budget.rounding_note(ctx.basis.unit)]))
+                          [terms.rounding_note(ctx.basis.unit)]))
 
 # %% tags=["remove_input"]
-totals_by_year = analysis.totals(mine)
+totals_by_year = compare.totals(mine)
 charts.model_lines(
     totals_by_year, "amount_dkk", f"{place.name}: samlede betalinger pr. år",
     f"Linjediagram over {whose} samlede betalinger pr. år efter gammel og ny model", f"kr. pr. år ({caption})",
@@ -145,10 +148,10 @@ charts.stacked_components(
 # er forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene.
 
 # %% tags=["remove_input"]
-band = analysis.municipal_band(analysis.risk_table(ctx.scenario, ctx.years), place.code)
+band = risk.municipal_band(risk.risk_table(ctx.scenario, ctx.years, ctx.draws), place.code)
 wide_band = band.pivot(index="year", columns="model")
 spread = {m: wide_band[("p95", m)] - wide_band[("p05", m)] for m in ("old", "new")}
-uncertain = wide_band.index[analysis.more(spread["old"]) | analysis.more(spread["new"])]  # years the delays move
+uncertain = wide_band.index[compare.more(spread["old"]) | compare.more(spread["new"])]  # years the delays move
 in_band = wide_band.loc[uncertain] if len(uncertain) else wide_band.iloc[:1]
 worst = spread["old"].idxmax()
 diff = wide_band.loc[worst]
@@ -169,7 +172,7 @@ shown = pd.DataFrame({
     "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],
     "Gammel, 5 %": in_band[("p05", "old")], "Gammel, 95 %": in_band[("p95", "old")],
     "Gammel, planlagt": in_band[("timeline", "old")], "Forskel mod forventet": in_band[("mean", "difference")]})
-display(show.budget_table(budget.round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {caption}",
+display(show.budget_table(round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {caption}",
                           ["Forventet er gennemsnittet over de simulerede forløb; 5 % og 95 % er grænserne for "
                            "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene.",
                            *([f"Fra {in_band.index[-1] + 1} er hele regningen den samme i alle forløb under begge "
@@ -182,26 +185,26 @@ show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], 
 # ## Knækrabatten
 
 # %% tags=["remove_input"]
-knee = analysis.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
+effect = knee.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
 threshold, rate = ctx.knee()
 rate_status = show.status_note(ctx.params, "sapa.knee.rate")
-if knee["above_threshold"]:
+if effect["above_threshold"]:
     text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "
             f"indbyggere ud over knækket betaler {fmt.pct(rate, 0)} af SAPA-prisen{rate_status}. I {ctx.year} sparer knækket "
-            f"kommunen **{fmt.kr(-knee['effect'])}** ({fmt.kr_per_inhabitant(-knee['effect_per_inhabitant'])} pr. "
+            f"kommunen **{fmt.kr(-effect['effect'])}** ({fmt.kr_per_inhabitant(-effect['effect_per_inhabitant'])} pr. "
             f"indbygger) i forhold til en model uden knæk med samme samlede betaling.")
 else:
     text = (f"{place.name} har under {fmt.num(threshold)} indbyggere og får ikke selv knækrabat; indbyggere ud over "
             f"knækket betaler {fmt.pct(rate, 0)} af prisen{rate_status}. Fordi SAPAs samlede pris ikke stiger, betaler kommunen lidt "
-            f"mere pr. indbygger for de store kommuners rabat: **{fmt.kr(knee['effect'])}** i {ctx.year} "
-            f"({fmt.kr_per_inhabitant(knee['effect_per_inhabitant'])} pr. indbygger).")
+            f"mere pr. indbygger for de store kommuners rabat: **{fmt.kr(effect['effect'])}** i {ctx.year} "
+            f"({fmt.kr_per_inhabitant(effect['effect_per_inhabitant'])} pr. indbygger).")
 if ctx.year >= ctx.infrastructure_from:
-    infra = analysis.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario).set_index("kommunekode")
+    infra = knee.infrastructure_knee_effect(ctx.table, ctx.year, ctx.scenario).set_index("kommunekode")
     infra_threshold, infra_rate = ctx.knee("infrastructure")
     saving = infra.loc[place.code, "saving"]
     text += (f"\n\nInfrastrukturen har sit eget knæk ved {fmt.num(infra_threshold)} indbyggere "
              f"({fmt.pct(infra_rate, 0)} af prisen ud over det). "
-             + (f"Det sparer {place.name} {fmt.kr(saving)} i {ctx.year}." if analysis.more(saving) else
+             + (f"Det sparer {place.name} {fmt.kr(saving)} i {ctx.year}." if compare.more(saving) else
                 f"{place.name} er under det og betaler fuld infrastrukturpris for alle indbyggere."))
 display(Markdown(text))
 

@@ -25,13 +25,14 @@ scenario = ""  # str: path to a scenario YAML file; empty means the shipped base
 budget_year = None  # int | None: the budget year, shown with its three overslagsår; None: the year after today
 first_year = None  # int | None: first year compared; None: SAPA's first billing year
 last_year = None  # int | None: last year compared; None: the model's default horizon
-draws = 10000  # int: number of Monte Carlo draws of the monopoly-break delays
+draws = None  # int | None: number of Monte Carlo draws of the monopoly-break delays; None: the scenario's
 
 # %% tags=["remove_input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sapa_model.views import analysis, charts, fmt
+from sapa_model.analysis import compare, risk
+from sapa_model.views import charts, fmt
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import APPROVED, COMPONENT, MUNICIPALITIES
 from sapa_model.views.notebook import setup
@@ -39,17 +40,17 @@ from sapa_model.views.notebook import setup
 ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
 table = ctx.table
 threshold, rate = ctx.knee()
-risk = analysis.risk_table(ctx.scenario, ctx.years, ctx.draws)
+bands = risk.risk_table(ctx.scenario, ctx.years, ctx.draws)
 show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
              f"Hvad de {MUNICIPALITIES} kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
              f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
              "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
              f"{fmt.num(threshold)}: de betaler {fmt.pct(rate, 0)} af prisen"
-             f"{show.status_note(ctx.params, 'sapa.knee.rate')}.", ctx.scenario, show.resting_on(table, risk))
-in_year = analysis.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
+             f"{show.status_note(ctx.params, 'sapa.knee.rate')}.", ctx.scenario, show.resting_on(table, bands))
+in_year = compare.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
 display(Markdown(
     f"**I budgetåret {ctx.year} betaler de {MUNICIPALITIES} kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
-    f"nye model ({ctx.basis.caption(ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
+    f"nye model ({ctx.caption}); efter den gamle model på den planlagte tidsplan ville det have "
     f"været {fmt.mio_kr(in_year['old'])} Forskellene mellem modellerne ligger i årene med monopolbruddet, "
     f"{ctx.years[0]}-{ctx.years[0] + 3}."))
 display(show.scenario_box(ctx.scenario))
@@ -61,12 +62,12 @@ display(show.scenario_box(ctx.scenario))
 # monopolbruddet, og mod den gamle model med de forsinkelser, der kunne forventes.
 
 # %% tags=["remove_input"]
-check = analysis.total_check(table)
+check = compare.total_check(table)
 largest = check["difference"].abs().max()
-rise = analysis.total_rise(risk)
+rise = risk.total_rise(bands)
 derived = ctx.params.value("sapa.price.method") == "derived" and not ctx.params["sapa.price.calibrated"].values
 span = f"{ctx.years[0]}-{ctx.years[-1]}"
-if analysis.more(largest) or not derived:
+if compare.more(largest) or not derived:
     plan = (f"**Mod planen: {'mere' if rise['plan'] > 0 else 'mindre'}, {fmt.kr(abs(rise['plan']))}** over {span}: i "
             "dette scenarie betaler kommunerne tilsammen ikke det samme efter de to modeller på den planlagte "
             "tidsplan, fordi den nye models priser er " + ("givet direkte eller kalibreret fra fakturaer."
@@ -76,8 +77,8 @@ else:
             f"tilsammen betaler præcis det samme for SAPA hvert år {span} som efter den gamle model på den "
             f"planlagte tidsplan (største forskel {fmt.kr(largest, 2)}). Det er modellens antagelse om, hvad "
             "»stiger ikke samlet set« betyder, ikke et resultat.")
-expected = (f"**Mod de forventede forsinkelser: {'ja' if analysis.more(rise['expected']) else 'nej'}.** Med "
-            f"forsinkelserne i monopolbruddet trukket {fmt.num(risk.attrs['draws'])} gange ville den gamle model "
+expected = (f"**Mod de forventede forsinkelser: {'ja' if compare.more(rise['expected']) else 'nej'}.** Med "
+            f"forsinkelserne i monopolbruddet trukket {fmt.num(bands.attrs['draws'])} gange ville den gamle model "
             f"over {span} i gennemsnit have kostet kommunerne {fmt.mio_kr(abs(rise['expected']))} "
             f"{'mindre' if rise['expected'] > 0 else 'mere'} end den nye (5-95 %: {fmt.mio_kr(rise['p05'])} til "
             f"{fmt.mio_kr(rise['p95'])}, ny minus gammel), fordi forsinkelser udskød den gamle models trin op ad "
@@ -86,7 +87,7 @@ display(Markdown(plan + "\n\n" + expected))
 shown = check.rename(columns={"old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel (ny - gammel)"})
 display(show.table(shown.rename_axis("År").reset_index(), {c: fmt.kr for c in shown.columns},
                    caption=f"SAPA i alt for de {MUNICIPALITIES} kommuner på den planlagte tidsplan, kr."))
-expected_by_year = risk.attrs["national"].query("model == 'difference'").set_index("year")
+expected_by_year = bands.attrs["national"].query("model == 'difference'").set_index("year")
 display(show.table(expected_by_year.reset_index()[["year", "timeline", "mean", "p05", "p95"]].rename(columns={
     "year": "År", "timeline": "Mod planen", "mean": "Mod forventede forsinkelser", "p05": "5 %", "p95": "95 %"}),
     {c: fmt.kr for c in ("Mod planen", "Mod forventede forsinkelser", "5 %", "95 %")} | {"År": str},
@@ -102,7 +103,7 @@ show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].
 # (faktureret særskilt fra dens første år), buffetprisen for drift af services og KMD Sag, som udfases.
 
 # %% tags=["remove_input"]
-national = analysis.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
+national = compare.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
 charts.model_lines(national, "amount_dkk", f"Betalinger pr. år for alle {MUNICIPALITIES} kommuner",
                    "Fire små linjediagrammer, et for hver betaling, med gammel og ny model pr. år",
                    "kr. pr. år", facet="Komponent")
@@ -116,9 +117,9 @@ charts.model_lines(national, "amount_dkk", f"Betalinger pr. år for alle {MUNICI
 # hypotesen om dens formel, som ikke er offentlig.
 
 # %% tags=["remove_input"]
-difference = analysis.municipal_difference(table)
-more = difference[analysis.more(difference["difference"])]
-less = difference[analysis.less(difference["difference"])]
+difference = compare.municipal_difference(table)
+more = difference[compare.more(difference["difference"])]
+less = difference[compare.less(difference["difference"])]
 display(Markdown(
     f"**{len(more)} kommuner betaler mere** for SAPA efter den nye model, i alt {fmt.kr(more['difference'].sum())} "
     f"over {ctx.years[0]}-{ctx.years[-1]}; **{len(less)} betaler mindre**, i alt "
@@ -136,7 +137,7 @@ charts.diverging_bars(
     tooltip_extra=[charts.alt.Tooltip("difference:Q", title="Forskel i alt", format=fmt.d3("kr"))])
 
 # %% tags=["remove_input"]
-regions = analysis.regional_difference(difference, table)
+regions = compare.regional_difference(difference, table)
 shown = regions.rename(columns={
     "region": "Region", "old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel",
     "difference_per_inhabitant": "Forskel pr. indbygger pr. år", "pays_more": "Kommuner der betaler mere",
@@ -156,8 +157,8 @@ display(show.table(shown, {"SAPA, gammel model": fmt.kr, "SAPA, ny model": fmt.k
 # kommunens mest usikre år.
 
 # %% tags=["remove_input"]
-spread = analysis.predictability(risk, table)
-better, worse = spread[analysis.less(spread["change"])], spread[analysis.more(spread["change"])]
+spread = risk.predictability(bands, table)
+better, worse = spread[compare.less(spread["change"])], spread[compare.more(spread["change"])]
 biggest = spread.iloc[-1] if len(worse) else spread.iloc[0]  # the largest rise in uncertainty, else the largest fall
 display(Markdown(
     f"**For {fmt.share_of(len(better), MUNICIPALITIES)} kommuner blev hele regningen mere forudsigelig** med den "
@@ -179,7 +180,7 @@ shown = pd.concat([spread.head(5), spread.tail(5)]).rename(columns={
 display(show.table(shown[["Kommune", "Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)"]],
                    {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)")},
                    caption="Hele regningens spænd (5-95 %) i det mest usikre år: de fem største fald og stigninger"))
-show.key_figures(draws=risk.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
+show.key_figures(draws=bands.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
 
 # %% tags=["remove_input"]
 display(show.provenance(ctx.scenario))

@@ -162,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _explore(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .app.serve import serve
 
     serve(args.host, args.port, args.max_kernels, args.idle_minutes, args.allow_host)
     return 0
@@ -190,7 +190,7 @@ def _budget_options(parser: argparse.ArgumentParser, unit_help: str) -> None:
 
 def _basis(args: argparse.Namespace, scenario):
     """The budget year and the basis (unit, price level) the options ask for, checked against the scenario."""
-    from .views.budget import Basis, check_budget_year
+    from .analysis.budget import Basis, check_budget_year
 
     return check_budget_year(args.budget_year, scenario.params), Basis(args.unit or 1, args.prices).check(
         scenario.params
@@ -229,55 +229,47 @@ def _reports(args: argparse.Namespace) -> int:
 
 
 def _budget(args: argparse.Namespace) -> int:
+    from .analysis.budget import budget_years, express
+    from .analysis.lines import budget_lines
     from .data.names import municipality
     from .engine import compute
     from .scenarios import load_scenario
-    from .views import budget, fmt
-    from .views.analysis import budget_lines, lines_table
-    from .views.presentation import basis as basis_rows
-    from .views.presentation import carried_forward
+    from .views import fmt, terms
+    from .views.labels import STATUS_SHORT
+    from .views.presentation import carried_forward, unsourced_values
+    from .views.tables import lines_table
 
     scenario = load_scenario(args.scenario or None)
     budget_year, basis = _basis(args, scenario)
-    years = budget.budget_years(budget_year)
+    years = budget_years(budget_year)
     if args.years:
         match = re.fullmatch(r"\s*([0-9]{4})\s*-\s*([0-9]{4})\s*", args.years)
         if not match:
             raise SapaError(f"--years must look like FIRST-LAST, e.g. 2019-2026, not {echo(args.years)}")
         years = list(range(int(match.group(1)), int(match.group(2)) + 1))
     place = municipality(args.kommune)
-    table = budget.express(compute(scenario, years), basis, scenario.params)
+    table = express(compute(scenario, years), basis, scenario.params)
     mine = table[table["kommunekode"] == place.code]
     lines = lines_table(budget_lines(table, place.code), basis.unit).rename_axis("År")
     marks = _marks(mine)
     shown = lines.map(fmt.num).assign(
         Grundlag=mine.groupby("year")["status"].max().map(STATUS_SHORT), Mærker=lines.index.map(marks)
     )
-    print(f"{place.name} ({place.code}), {basis.caption(scenario.params)}. Scenarie: {scenario.name}.")
+    print(f"{place.name} ({place.code}), {terms.caption(basis, scenario.params)}. Scenarie: {scenario.name}.")
     if not args.years:
         print(f"Budget {budget_year} og overslagsår {years[1]}-{years[-1]}; historik med --years.")
     print(shown.to_string())
-    print(f"\n{budget.rounding_note(basis.unit)}")
-    print(budget.price_basis_text(basis, scenario.params, carried_forward(scenario, table.attrs["extrapolated"])))
+    print(f"\n{terms.rounding_note(basis.unit)}")
+    print(terms.price_basis_text(basis, scenario.params, carried_forward(scenario, table.attrs["extrapolated"])))
     print(
         "Mærker: F = fremskrevet indbyggertal; V = pris videreført efter sidste kendte værdi; "
         "B = faktureringsstarten afhænger af en udledt bølgeplacering."
     )
-    listed = basis_rows(scenario, table.attrs["unsourced"])
+    listed = unsourced_values(scenario, table.attrs["unsourced"])
     if len(listed):
         print("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
         print(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
     return 0
-
-
-STATUS_SHORT = {
-    "sourced": "kilde",
-    "seed": "oplæg",
-    "calibrated": "kalibreret",
-    "scenario": "scenarie",
-    "assumption": "antagelse",
-    "illustrative": "illustrativ",
-}
 
 
 def _marks(rows) -> dict[int, str]:
@@ -296,7 +288,7 @@ def _marks(rows) -> dict[int, str]:
 def _calibrate(args: argparse.Namespace) -> int:
     from .files import write_text
     from .scenarios import combine, load_scenario, scenario_from_data
-    from .views.presentation import basis, calibration_table
+    from .views.presentation import calibration_table, unsourced_values
 
     if args.out.suffix.lower() not in (".yaml", ".yml"):
         raise SapaError(f"--out {args.out} must be a .yaml file (the scenario to write)")
@@ -323,7 +315,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     assert solved is not None
     print(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
     print("Løste værdier:")
-    print(basis(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
+    print(unsourced_values(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
     for note in solved.notes:
         print(f"Bemærk: {note}")
     print("\nFakturaerne mod modellen (kr.):")

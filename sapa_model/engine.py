@@ -9,29 +9,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import components
 from .data import datasets
 from .data import population as people
 from .data.datasets import WAVES
 from .data.names import resolve_code
 from .parameters import STATUSES, ParameterSet, baseline, wave_of
 from .rules.buffet import buffet
-from .rules.events import effective_months, staircase
+from .rules.calendar import billed, month_grid
+from .rules.events import effective_months, event_names, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
-from .rules.infrastructure import infrastructure
+from .rules.infrastructure import infrastructure, infrastructure_first_year
 from .rules.kmd_sag import kmd_sag, per_krone, starting_payment
-from .rules.new_model import calibrated_prices, carried_invoice_prices, sapa_new, yearly_price
+from .rules.knee import price_per_inhabitant, weighted
+from .rules.new_model import calibrated_prices, carried_invoice_prices, neutral_price, sapa_new, units, yearly_price
 from .rules.old_model import full_price_bill, sapa_old
+from .rules.prices import INDEX as PRICE_INDEX
+from .rules.prices import has_index as has_price_index
+from .rules.prices import index_levels as price_levels
 from .scenarios import Scenario, load_scenario
 from .scenarios.montecarlo import draw_delays
 
 MODELS = ("old", "new")
-COMPONENTS = ("sapa", "infrastructure", "buffet", "kmd_sag")
+COMPONENTS = components.NAMES
 COLUMNS = [
     "kommunekode", "kommune", "region", "year", "model", "component", "amount_dkk", "population",
     "population_projected", "wave_inferred", "status", "calibrated", "scenario", "assumption", "illustrative",
     "extrapolated",
 ]  # fmt: skip
 ScenarioLike = Scenario | str | Path | None
+__all__ = [  # the engine's public surface; the layers above read the rules only through these names
+    "COLUMNS", "COMPONENTS", "FLAGGED", "MODELS", "PRICE_INDEX", "QUANTILES", "Bills", "ScenarioLike",
+    "billing_starts", "compute", "default_years", "event_names", "first_billing_year", "has_price_index",
+    "infrastructure_first_year", "last_model_year", "model_years", "monthly", "months_billed", "neutral_price",
+    "population", "population_table", "price_levels", "price_per_inhabitant", "rest_on", "risk", "run",
+    "sapa_price", "units", "weighted",
+]  # fmt: skip
 
 
 def default_years(params: ParameterSet | None = None) -> range:
@@ -75,7 +88,7 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
             invoices[key] = compute()
         reads[key] = dict(used)
 
-    with params.reading() as timeline:
+    with params.reading() as timeline_reads:
         effective = effective_months(params)
         planned = effective_months(params, np.zeros_like(effective))
     component(("old", "sapa"), lambda: sapa_old(grid, staircase(params, effective, grid.months)))
@@ -84,7 +97,7 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
     with params.reading() as for_price:
         price = yearly_price(grid, lambda: sapa_old(grid, staircase(params, planned, grid.months)))
     if params.value("sapa.price.method") == "derived":
-        for_price.update({k: v for k, v in timeline.items() if not k.endswith(".delay")})
+        for_price.update({k: v for k, v in timeline_reads.items() if not k.endswith(".delay")})
     with params.reading() as for_calibrated:
         calibrated = calibrated_prices(grid)
     with params.reading() as for_carried:
@@ -98,7 +111,7 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         component((model, "buffet"), lambda: buffet(grid))
         component((model, "kmd_sag"), lambda: kmd_sag(grid, effective))
     for key in (("old", "sapa"), ("old", "kmd_sag"), ("new", "kmd_sag")):
-        reads[key].update(timeline)
+        reads[key].update(timeline_reads)
     year_reads = {
         ("new", "sapa"): {
             int(y): dict(for_calibrated if y in calibrated else for_carried if y in carried else for_price)
@@ -160,7 +173,7 @@ def tidy(bills: Bills) -> pd.DataFrame:
     start_year = grid.start.astype("datetime64[Y]").astype(int) + 1970
     blocks = []
     for (model, component), invoices in bills.invoices.items():
-        uses_population = component != "kmd_sag"
+        uses_population = components.BY_NAME[component].follows_population
         blocks.append(
             pd.DataFrame(
                 {
@@ -268,6 +281,36 @@ def population(name_or_code: str | int, year: int, scenario: ScenarioLike | Para
     """Population on 1 January of the year for one municipality (projected after the last observed year)."""
     table = population_table([year], scenario)
     return int(table.loc[table["kommunekode"] == resolve_code(name_or_code), "population"].iloc[0])
+
+
+# -- What the layers above read from the rules, through the engine ------------------------------------
+# The analyses and views never import rules/; what they need of the rules is in __all__ (above) and here.
+
+
+def months_billed(year: int, scenario: ScenarioLike = None) -> pd.Series:
+    """How many months of a year each municipality is billed for SAPA (0-12), by code."""
+    starts = billing_starts(scenario)
+    counts = billed(starts.to_numpy().astype("datetime64[M]"), month_grid([year])).sum(axis=1)
+    return pd.Series(counts, index=starts.index, name="months")
+
+
+def rest_on(table: pd.DataFrame, parameter, stale: bool = False) -> pd.DataFrame:
+    """Record in a compute() table's flags and attrs that every figure also rests on one more parameter (e.g. the
+    price index used to restate it), as compute() records the ones it read; the table is changed in place and
+    returned."""
+    column = parameter.status  # the flag column named after the status (calibrated, scenario, ...)
+    if column in FLAGGED:
+        names = table[column].astype(str)
+        table[column] = (names + ", " + parameter.name).str.lstrip(", ").astype("category")
+        rank = STATUSES.index(parameter.status)
+        weaker = table["status"].map(lambda s: s if STATUSES.index(s) >= rank else parameter.status)
+        table["status"] = pd.Categorical(weaker, categories=STATUSES, ordered=True)
+        key = "from_scenario" if column == "scenario" else column
+        table.attrs[key] = sorted({*table.attrs.get(key, []), parameter.name})
+        table.attrs["unsourced"] = sorted({*table.attrs.get("unsourced", []), parameter.name})
+    if stale:
+        table.attrs["extrapolated"] = sorted({*table.attrs.get("extrapolated", []), parameter.name})
+    return table
 
 
 # -- Delay uncertainty: the whole bill ---------------------------------------------------------------

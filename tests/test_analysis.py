@@ -7,7 +7,11 @@ import pytest
 from conftest import ROOT
 
 from sapa_model import compute
-from sapa_model.views import analysis
+from sapa_model.analysis import compare, knee
+from sapa_model.analysis import lines as budget_lines_of
+from sapa_model.components import SHARED
+from sapa_model.views import tables
+from sapa_model.views.labels import LINE
 
 BIG4 = {"København", "Aarhus", "Aalborg", "Odense"}
 
@@ -23,7 +27,7 @@ def test_national_sums_by_hand_from_the_population_file(table):
     people = pd.read_csv(ROOT / "data" / "population.csv").pivot(index="kommunekode", columns="year",
                                                                  values="population")
     weighted_2022 = sum(min(p, 150_000) + 0.5 * max(p - 150_000, 0) for p in people[2022])
-    national = analysis.national(table).set_index(["year", "model", "component"])["amount_dkk"]
+    national = compare.national(table).set_index(["year", "model", "component"])["amount_dkk"]
     for model in ("old", "new"):
         assert national[(2022, model, "infrastructure")] == pytest.approx(25 * weighted_2022, abs=0.01)
         assert national[(2021, model, "buffet")] == pytest.approx(4.80 * people[2021].sum(), abs=0.01)
@@ -31,13 +35,13 @@ def test_national_sums_by_hand_from_the_population_file(table):
 
 
 def test_the_total_does_not_rise(table):
-    check = analysis.total_check(table)
+    check = compare.total_check(table)
     assert list(check.index) == list(range(2019, 2031))
     assert check["difference"].abs().max() < 1
 
 
 def test_municipal_difference_is_a_redistribution(table):
-    difference = analysis.municipal_difference(table)
+    difference = compare.municipal_difference(table)
     assert len(difference) == 98 and difference["difference"].sum() == pytest.approx(0, abs=1)
     assert difference["difference_per_inhabitant"].is_monotonic_decreasing
     assert set(difference.tail(4)["kommune"]) == BIG4  # the knee makes the four largest pay less
@@ -45,13 +49,13 @@ def test_municipal_difference_is_a_redistribution(table):
     rows = table[(table["kommune"] == "Aarhus") & (table["component"] == "sapa")]
     assert aarhus["new"] - aarhus["old"] == pytest.approx(
         rows[rows["model"] == "new"]["amount_dkk"].sum() - rows[rows["model"] == "old"]["amount_dkk"].sum())
-    regions = analysis.regional_difference(difference, table)
+    regions = compare.regional_difference(difference, table)
     assert regions["difference"].sum() == pytest.approx(0, abs=1)
     assert (regions["pays_more"] + regions["pays_less"]).sum() == 98
 
 
 def test_knee_effect_saves_the_big_four_and_costs_the_rest_the_same(table):
-    effect = analysis.knee_effect(None, [2022])
+    effect = knee.knee_effect(None, [2022])
     assert set(effect.loc[effect["above_threshold"], "kommune"]) == BIG4
     assert (effect.loc[effect["above_threshold"], "effect"] < 0).all()
     assert (effect.loc[~effect["above_threshold"], "effect"] > 0).all()
@@ -59,16 +63,16 @@ def test_knee_effect_saves_the_big_four_and_costs_the_rest_the_same(table):
 
 
 def test_infrastructure_knee_saving_by_hand(table):
-    saving = analysis.infrastructure_knee_effect(table, 2022).set_index("kommune")
+    saving = knee.infrastructure_knee_effect(table, 2022).set_index("kommune")
     population = saving.loc["København", "population"]
     assert saving.loc["København", "saving"] == pytest.approx(25 * 0.5 * (population - 150_000))
     assert saving.loc["Læsø", "saving"] == pytest.approx(0, abs=1e-6)
 
 
 def test_effective_price_curve_by_hand(table):
-    curve, points = analysis.effective_price_curve(table, 2022, points_on_curve=700)
+    curve, points = knee.effective_price_curve(table, 2022, points_on_curve=700)
     price = table.attrs["sapa_price"][2022]
-    sapa = curve[curve["Betaling"] == "SAPA"].set_index("population")["price"]
+    sapa = curve[curve["component"] == "sapa"].set_index("population")["price"]
     assert sapa[sapa.index <= 150_000].round(9).eq(round(price, 9)).all()
     at_300k = np.interp(300_000, sapa.index, sapa.to_numpy())
     assert at_300k == pytest.approx(price * (150_000 + 0.5 * 150_000) / 300_000, rel=1e-3)
@@ -76,17 +80,17 @@ def test_effective_price_curve_by_hand(table):
 
 
 def test_invoices_add_up_to_the_year(table):
-    invoices = analysis.invoices("Læsø", 2019, unit=None)
+    invoices = tables.invoices("Læsø", 2019, unit=None)
     assert len(invoices) == 12 and invoices.index[9] == "oktober 2019"
     assert (invoices["SAPA, ny model"].iloc[:9] == 0).all() and (invoices["SAPA, ny model"].iloc[9:] > 0).all()
-    lines = analysis.lines_table(analysis.budget_lines(table, 825), unit=None).loc[2019]
+    lines = tables.lines_table(budget_lines_of.budget_lines(table, 825), unit=None).loc[2019]
     assert invoices.sum().to_numpy() == pytest.approx(lines.to_numpy())
-    shown = analysis.invoices("Læsø", 2019)  # as the report shows them: whole kroner, each month adding up
-    assert (shown["I alt, ny model"] == shown[["SAPA, ny model", *analysis.SHARED_COLUMNS]].sum(axis=1)).all()
+    shown = tables.invoices("Læsø", 2019)  # as the report shows them: whole kroner, each month adding up
+    assert (shown["I alt, ny model"] == shown[["SAPA, ny model", *[LINE[c] for c in SHARED]]].sum(axis=1)).all()
 
 
 def test_population_effect_by_hand(table):
-    growth = analysis.population_effect(table, 2020, 2026).set_index("kommune")
+    growth = compare.population_effect(table, 2020, 2026).set_index("kommune")
     assert growth.loc["København", "growth"] == pytest.approx(671_714 / 632_340 - 1)  # DST, 1 January
     assert growth.loc["Læsø", "growth"] == pytest.approx(1_683 / 1_786 - 1)
     assert growth["growth"].is_monotonic_decreasing
@@ -96,7 +100,7 @@ def test_per_inhabitant_spread_by_hand(table):
     """In 2030 KMD Sag is gone, so a municipality below both knees pays SAPA's price + 25 kr. infrastructure
     + 4,80 kr. buffet per inhabitant (the most anyone pays); København pays least, its knee-weighted share."""
     price = table.attrs["sapa_price"][2030]
-    spread = analysis.per_inhabitant_spread(table, 2030)
+    spread = compare.per_inhabitant_spread(table, 2030)
     assert spread["max"] == pytest.approx(price + 25 + 4.80)
     copenhagen = 671_714  # 2026, carried forward
     share = (150_000 + 0.5 * (copenhagen - 150_000)) / copenhagen

@@ -10,7 +10,10 @@ from conftest import ROOT
 from sapa_model import compute, load_scenario
 from sapa_model.errors import SapaError
 from sapa_model.scenarios import scenario_from_data
-from sapa_model.views import analysis, budget
+from sapa_model.analysis import budget, lines as budget_lines_of
+from sapa_model.components import SHARED
+from sapa_model.views import tables, terms
+from sapa_model.views.labels import LINE
 
 PL = load_scenario(ROOT / "scenarios/pl_index_template.yaml")
 
@@ -61,15 +64,15 @@ def test_moms_included_adds_the_rate():
     table = compute(moms, [2022])
     shown = budget.express(table, budget.KRONER, moms.params)
     assert np.allclose(shown["amount_dkk"], table["amount_dkk"] * 1.25)
-    assert budget.KRONER.caption(moms.params) == "kr., løbende priser, inkl. moms"
+    assert terms.caption(budget.KRONER, moms.params) == "kr., løbende priser, inkl. moms"
 
 
 @pytest.mark.parametrize("unit", [1, 1000])
 def test_every_budget_table_adds_up_for_all_98_municipalities_and_years(unit):
     table = compute(None, range(2019, 2036))
     for code in table["kommunekode"].unique():
-        lines = analysis.lines_table(analysis.budget_lines(table, code), unit)
-        parts = lines[["SAPA, ny model", *analysis.SHARED_COLUMNS]].sum(axis=1)
+        lines = tables.lines_table(budget_lines_of.budget_lines(table, code), unit)
+        parts = lines[["SAPA, ny model", *[LINE[c] for c in SHARED]]].sum(axis=1)
         assert (lines["I alt, ny model"] == parts).all()
         assert (lines["Forskel (ny - gammel)"] == lines["I alt, ny model"] - lines["I alt, gammel model"]).all()
         assert (lines == lines.round()).all().all()  # whole units
@@ -79,9 +82,9 @@ def test_every_budget_table_adds_up_for_all_98_municipalities_and_years(unit):
 def test_rounding_is_half_away_from_zero_and_totals_are_sums_of_what_is_shown(amounts):
     wide = pd.DataFrame([amounts], columns=pd.MultiIndex.from_tuples(
         [("new", "sapa"), ("old", "sapa"), ("new", "infrastructure"), ("new", "buffet"), ("new", "kmd_sag")]))
-    lines = analysis.lines_table(wide, 1000).iloc[0]
+    lines = tables.lines_table(wide, 1000).iloc[0]
     assert lines["SAPA, ny model"] == np.floor(amounts[0] / 1000 + 0.5)
-    assert lines["I alt, gammel model"] == lines["SAPA, gammel model"] + sum(lines[analysis.SHARED_COLUMNS])
+    assert lines["I alt, gammel model"] == lines["SAPA, gammel model"] + sum(lines[[LINE[c] for c in SHARED]])
 
 
 def test_a_price_level_needs_an_index():

@@ -199,7 +199,7 @@ def test_the_cli_calibrates_from_a_file_and_writes_a_scenario_that_reproduces_th
 
 
 def test_the_explorer_loads_a_calibrated_scenario_and_keeps_its_invoices(tmp_path):
-    from sapa_model.views.explorer import Explorer
+    from sapa_model.app.explorer import Explorer
 
     scenario = _calibrated(CASES[2]["invoices"])
     path = tmp_path / "kalibreret.yaml"

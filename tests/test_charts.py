@@ -7,7 +7,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from sapa_model.views import charts
+from sapa_model.views import charts, render
 
 
 def _rows(columns: dict) -> list[dict]:
@@ -27,9 +27,9 @@ def test_a_chart_carries_its_rows_as_columns_and_gets_them_back():
             "projected": [False, True, False],
         }
     )
-    charts.enable()
+    render.enable()
     spec = alt.Chart(frame).mark_bar().encode(x="year:O", y="amount_dkk:Q").to_dict()
-    html = charts._render(spec)["text/html"]
+    html = render._render(spec)["text/html"]
     payload = json.loads(re.search(r'sapaDraw\("sapa-chart-1",(\{.*\}),0\)', html).group(1))
     (columns,) = payload["datasets"].values()
     assert columns["c"]["Komponent"] == {"v": ["Fælleskommunal infrastruktur", "SAPA"], "i": [0, 1, 0]}
@@ -40,12 +40,12 @@ def test_a_chart_carries_its_rows_as_columns_and_gets_them_back():
     ]
     assert html.count("Fælleskommunal infrastruktur") == 1  # a long label travels once, not once per row
     assert "vegaEmbed" in html and "window.sapaDraw=" in html  # the first chart brings the library and helper
-    second = charts._render(spec)["text/html"]
+    second = render._render(spec)["text/html"]
     assert "vegaEmbed" not in second and 'sapaDraw("sapa-chart-2"' in second  # the next ones only their data
 
 
 def test_a_chart_bound_to_sliders_keeps_its_view_for_checking():
     slider = alt.param(name="knaek", value=150000, bind=alt.binding_range(min=0, max=700000))
     spec = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").add_params(slider).to_dict()
-    charts.enable()
-    assert re.search(r'sapaDraw\("sapa-chart-1",\{.*\},1\)', charts._render(spec)["text/html"])
+    render.enable()
+    assert re.search(r'sapaDraw\("sapa-chart-1",\{.*\},1\)', render._render(spec)["text/html"])

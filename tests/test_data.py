@@ -51,7 +51,7 @@ def test_the_seeds_billing_starts_follow_the_rule_the_model_applies():
     """The slide states each wave's billing start; the model derives it from the course end with the
     sourced rule. The two must agree for every municipality."""
     waves = datasets.read_table("waves.csv")
-    rule = calendar.billing_start(waves["course_end"].to_numpy(), baseline().value("billing.earliest_start"))
+    rule = calendar.start_month(waves["course_end"].to_numpy(), baseline().value("billing.earliest_start"))
     stated = waves["billing_start"].to_numpy().astype("datetime64[M]")
     assert (stated == rule).all(), waves.loc[stated != rule, "kommune"].tolist()
     assert sorted(set(stated.astype(str))) == ["2019-07", "2019-10", "2019-11", "2019-12"]

@@ -13,8 +13,9 @@ from nbconvert import HTMLExporter
 from conftest import ROOT
 from sapa_model import compute, load_scenario
 from sapa_model.views import fmt
-from sapa_model.views.analysis import lines_table, national
-from sapa_model.views.explorer import Explorer
+from sapa_model.analysis.compare import national
+from sapa_model.app.explorer import Explorer
+from sapa_model.views.tables import lines_table
 from sapa_model.report.kernels import WarmKernel
 from sapa_model.report.page import render
 

@@ -13,7 +13,10 @@ from notebook_runner import NOTEBOOKS, key_figures, run, text
 from sapa_model import compute, municipality
 from sapa_model.engine import risk
 from sapa_model.views import fmt
-from sapa_model.views.analysis import budget_lines, knee_effect, lines_table, total_check
+from sapa_model.analysis.compare import total_check
+from sapa_model.analysis.knee import knee_effect
+from sapa_model.analysis.lines import budget_lines
+from sapa_model.views.tables import lines_table
 from sapa_model.views.labels import official_name
 
 NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer"]

@@ -52,7 +52,7 @@ def test_hand_computed_bill(case):
     ("NaT", "2019-07"),  # no course end (the pilot's course ended in 2018): the earliest start
 ])
 def test_billing_start_rule_on_both_sides_of_the_earliest_start(course_end, start):
-    got = calendar.billing_start(np.array([course_end], dtype="datetime64[D]"), "2019-07-01")
+    got = calendar.start_month(np.array([course_end], dtype="datetime64[D]"), "2019-07-01")
     assert got[0] == np.datetime64(start, "M")
 
 

@@ -23,17 +23,19 @@ from typing import TextIO
 import pandas as pd
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from ..analysis.budget import Basis, build_date, default_budget_year, express, horizon
+from ..analysis.lines import monthly_basis
 from ..data import datasets
 from ..data.names import LETTERS, plain_key, spellings, standard_key
 from ..engine import compute
 from ..errors import ReportError
 from ..files import remove_partials, slug, write_text
+from ..parameters import read_yaml
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
-from ..views import analysis, fmt
-from ..views.budget import Basis, default_budget_year, express, horizon
+from ..views import fmt
 from ..views.labels import WAVE
-from ..views.presentation import build_date, data_vintage
+from ..views.presentation import data_vintage, notice
 from . import exports, page
 from .kernels import ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
 
@@ -57,13 +59,19 @@ class Settings:
         return Basis(self.unit or 1, self.prices)
 
     def notebook_parameters(self, notebook: str) -> dict:
-        """The parameters every notebook gets from the build (each takes those it declares)."""
-        given: dict[str, object] = {"scenario": self.scenario}
-        if notebook != "explorer":
-            given |= {"budget_year": self.budget_year}
-        if notebook in ("kommune_budget", "costs_over_years", "old_vs_new"):
-            given |= {"prices": self.prices} | ({"unit": self.unit} if self.unit and notebook != "old_vs_new" else {})
-        return given
+        """The build's settings that a notebook declares as parameters (a unit only when one is asked for)."""
+        given = {"scenario": self.scenario, "budget_year": self.budget_year, "prices": self.prices}
+        if self.unit:
+            given["unit"] = self.unit
+        return {k: v for k, v in given.items() if k in declared_parameters(notebook)}
+
+
+@cache
+def declared_parameters(notebook: str) -> frozenset[str]:
+    """The parameters a notebook's parameters cell declares (as papermill reads them)."""
+    import papermill
+
+    return frozenset(papermill.inspect_notebook(str(NOTEBOOKS / f"{notebook}.ipynb")))
 
 
 @dataclass(frozen=True)
@@ -85,67 +93,48 @@ class Outcome:
     files: list[str] = field(default_factory=list)
 
 
+CATALOGUE = Path(__file__).with_name("reports.yaml")  # which reports there are: declared as data
+
+
+@cache
+def catalogue() -> dict:
+    """The report declarations (reports.yaml)."""
+    return read_yaml(CATALOGUE, "report catalogue")  # type: ignore[return-value]
+
+
+def _job(declaration: dict, fields: dict, code: int | None = None) -> Job:
+    """A declared report with its placeholders filled in: '{region}' and the like in its texts and parameters."""
+
+    def fill(value):
+        whole = re.fullmatch(r"\{(\w+)\}", value) if isinstance(value, str) else None
+        return fields[whole.group(1)] if whole else value.format(**fields) if isinstance(value, str) else value
+
+    return Job(
+        declaration["notebook"],
+        {k: fill(v) for k, v in (declaration.get("parameters") or {}).items()},
+        fill(declaration["file"]),
+        fill(declaration["title"]),
+        code,
+        fill(declaration.get("about", "")),
+    )
+
+
 def national_jobs() -> list[Job]:
-    """The national reports for KL: old vs new, costs (all of Denmark and per region), the knee discount, and
-    the explorer's static page; each with the one line the index shows."""
-    jobs = [
-        Job(
-            "old_vs_new",
-            {},
-            "national/gammel-mod-ny-model.html",
-            "Gammel og ny afregningsmodel",
-            about="Stiger prisen samlet set, hvem betaler mere og mindre, og hvor forudsigelig blev regningen?",
-        ),
-        Job(
-            "costs_over_years",
-            {"region": ""},
-            "national/udgifter-hele-landet.html",
-            "Udgifter, hele landet",
-            about=f"Budgetåret og overslagsårene for alle {len(datasets.municipalities())} kommuner, og betalingerne år for år.",
-        ),
-    ]
-    jobs += [
-        Job(
-            "costs_over_years",
-            {"region": region},
-            f"national/udgifter-{slug(region)}.html",
-            f"Udgifter, Region {region}",
-            about=f"Det samme for kommunerne i Region {region}.",
-        )
-        for region in datasets.REGIONS
-    ]
-    jobs.append(
-        Job(
-            "knee_discount",
-            {},
-            "national/knaekrabatten.html",
-            "Knækrabatten",
-            about="Hvem knækrabatten hjælper, hvad den koster de øvrige; flyt knækket selv.",
-        )
-    )
-    jobs.append(
-        Job(
-            "explorer",
-            {},
-            "national/scenarieudforsker.html",
-            "Scenarieudforsker (basisscenariet)",
-            about="Den levende scenarieudforskers tal for basisscenariet.",
-        )
-    )
+    """The national reports for KL, as reports.yaml declares them, each with the one line the index shows."""
+    count = len(datasets.municipalities())
+    jobs = []
+    for declaration in catalogue()["national"]:
+        each = [{"region": r, "region_slug": slug(r)} for r in datasets.REGIONS] if declaration.get("each") else [{}]
+        jobs += [_job(declaration, {"municipalities": count, **fields}) for fields in each]
     return jobs
 
 
 def kommune_jobs(codes: list[int]) -> list[Job]:
-    """One budget report per municipality."""
+    """One budget report per municipality, as reports.yaml declares it."""
     names = datasets.municipalities()["kommune"]
+    declaration = catalogue()["municipal"]
     return [
-        Job(
-            "kommune_budget",
-            {"kommune": int(code)},
-            f"kommuner/{code}-{slug(names[code])}.html",
-            f"{names[code]}: SAPA-budget",
-            code,
-        )
+        _job(declaration, {"code": int(code), "kommune": names[code], "kommune_slug": slug(names[code])}, int(code))
         for code in codes
     ]
 
@@ -211,7 +200,7 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
         years = sorted(set(exports.invoice_years(settings.budget_year)) & set(table["year"]))
-        invoices = analysis.monthly_basis(job.code, years, scenario, settings.basis)
+        invoices = monthly_basis(job.code, years, scenario, settings.basis)
         paths = exports.municipal(
             rows,
             invoices.drop(columns="year"),
@@ -312,9 +301,10 @@ def index_page(
     failures = "".join(f"<li>{html.escape(o.job.title)}: {html.escape(o.error)}</li>" for o in outcomes if o.error)
     exports_links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(Path(f).name)}</a>' for f in national_files)
     banner = (
-        f'<aside class="sapa-banner" role="note" style="border:2px solid #d9a400;background:#fff4d6;'
-        f'padding:0.5em 1em;border-radius:6px"><p><strong>Illustrative tal.</strong> Beløbene bygger på '
-        f"{len(illustrative)} pladsholdere, ikke på KOMBITs rigtige priser. Hver rapport viser hvilke.</p></aside>"
+        notice(
+            f"<p><strong>Illustrative tal.</strong> Beløbene bygger på {len(illustrative)} pladsholdere, ikke på "
+            "KOMBITs rigtige priser. Hver rapport viser hvilke.</p>"
+        )
         if illustrative
         else ""
     )

@@ -20,17 +20,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis import lines as budget
+from ..analysis.budget import Basis, budget_years, build_date
+from ..components import NAMES as EVERY_COMPONENT
 from ..engine import FLAGGED
 from ..errors import ReportError
 from ..files import atomic_path
 from ..parameters import STATUSES, ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
-from ..views import analysis
-from ..views.budget import Basis, budget_years, build_date, price_basis_text, rounding_note
 from ..views.labels import COLUMNS, COMPONENT, MODEL, STATUS
-from ..views.presentation import basis as basis_rows
-from ..views.presentation import carried_forward, data_vintage
+from ..views.presentation import carried_forward, data_vintage, unsourced_values
+from ..views.tables import guide_table, lines_table
+from ..views.terms import caption, level, price_basis_text, rounding_note, terms, vat
 
 NAMED = [*FLAGGED, "extrapolated"]  # the values a figure rests on, by name: in the workbooks' yearly lines
 FLAGS = ["population_projected", "wave_inferred", "status", *NAMED]
@@ -64,7 +66,7 @@ def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFr
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     out["amount_dkk"] = out["amount_dkk"].round(2)
-    out = out.assign(price_level=basis.level(), vat=basis.vat(params))
+    out = out.assign(price_level=level(basis), vat=vat(params))
     return out.rename(columns=COLUMNS)
 
 
@@ -90,7 +92,7 @@ def about(scenario: Scenario, table: pd.DataFrame, basis: Basis) -> Sheet:
         ("Dato", build_date().isoformat()),
     ]
     head = pd.DataFrame(rows, columns=["Værdi", "Tal"])
-    listed = basis_rows(scenario, table.attrs.get("unsourced", []))
+    listed = unsourced_values(scenario, table.attrs.get("unsourced", []))
     return Sheet(pd.concat([head, pd.DataFrame([{}]), listed], ignore_index=True).fillna(""))
 
 
@@ -157,7 +159,7 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:
     """Municipalities x years (kr., to the øre) for one model over some components."""
-    pivot = analysis.by_year(table, model, components).round(2)
+    pivot = budget.by_year(table, model, components).round(2)
     pivot.columns = [str(c) for c in pivot.columns]
     return pivot.reset_index().rename(columns=COLUMNS)
 
@@ -165,7 +167,7 @@ def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame
 def budget_sheet(table: pd.DataFrame, code: int, budget_year: int, basis: Basis, params: ParameterSet) -> Sheet:
     """One municipality's budget table as the report shows it: years x lines, rounded to the unit, with totals and
     the difference between the models that add up; the budget year and overslagsår marked."""
-    lines = analysis.lines_table(analysis.budget_lines(table, code), basis.unit)
+    lines = lines_table(budget.budget_lines(table, code), basis.unit)
     frame = lines.rename_axis("År").reset_index()
     frame.insert(
         1,
@@ -177,7 +179,10 @@ def budget_sheet(table: pd.DataFrame, code: int, budget_year: int, basis: Basis,
     name = table.loc[table["kommunekode"] == code, "kommune"].iloc[0]
     return Sheet(
         frame.astype({c: float for c in lines.columns}),
-        heading=[f"{name}: SAPA og tilknyttede betalinger, budget {budget_year} og overslagsår", basis.caption(params)],
+        heading=[
+            f"{name}: SAPA og tilknyttede betalinger, budget {budget_year} og overslagsår",
+            caption(basis, params),
+        ],
         notes=[rounding_note(basis.unit)],
         decimals=0,
     )
@@ -229,7 +234,7 @@ def invoice_lines(
     flags = table[["year", "model", "component", "status", "population_projected"]]
     rows = rows.merge(flags.astype({"model": str, "component": str}), on=["year", "model", "component"])
     amounts = rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk")
-    lines = analysis.lines_table(amounts.round(2), None)  # each line to the øre; the totals are their sums
+    lines = lines_table(amounts.round(2), None)  # each line to the øre; the totals are their sums
     rank = rows["status"].astype(str).map(STATUSES.index).groupby(rows["month"]).max()
     out = lines.round(2).assign(  # round(2) again only drops the float noise of the sums
         **{
@@ -237,8 +242,8 @@ def invoice_lines(
             COLUMNS["population_projected"]: rows.groupby("month")["population_projected"]
             .any()
             .map({True: "Ja", False: "Nej"}),
-            COLUMNS["price_level"]: basis.level(),
-            COLUMNS["vat"]: basis.vat(params),
+            COLUMNS["price_level"]: level(basis),
+            COLUMNS["vat"]: vat(params),
         }
     )
     out.index = out.index.strftime("%Y-%m")
@@ -256,8 +261,8 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     the budget-guide table, municipalities x years per model, every line and 'Om tallene'."""
     params = scenario.params
     guide_basis = Basis(1000, basis.prices)
-    caption = guide_basis.caption(params)
-    guide = analysis.budget_guide(table, budget_years(budget_year), guide_basis.unit)
+    guide_caption = caption(guide_basis, params)
+    guide = guide_table(budget.budget_guide(table, budget_years(budget_year), guide_basis.unit))
     tidy = danish(table, params, basis)
     paths = [
         folder / "sapa-alle-kommuner.csv",
@@ -266,16 +271,16 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     ]
     write_csv(brief(tidy), paths[0])
     years = [str(y) for y in budget_years(budget_year)]
-    write_csv(guide.rename(columns={y: f"{y} ({caption})" for y in years}), paths[1])
-    everything = list(COMPONENT)
-    unit = f"kr. med øre, {basis.terms(params)}"
+    write_csv(guide.rename(columns={y: f"{y} ({guide_caption})" for y in years}), paths[1])
+    everything = list(EVERY_COMPONENT)
+    unit = f"kr. med øre, {terms(basis, params)}"
     write_xlsx(
         {
             f"Budget {budget_year}": Sheet(
                 guide.astype({y: float for y in years}),
                 heading=[
                     f"SAPA og tilknyttede betalinger efter den nye model, budget {budget_year} og overslagsår",
-                    caption,
+                    guide_caption,
                 ],
                 notes=[rounding_note(guide_basis.unit)],
                 decimals=0,

@@ -29,7 +29,7 @@ from papermill.parameterize import parameterize_notebook
 from ..errors import ReportError
 
 RESET = "%reset -f"
-WARM_UP = "import pandas, altair, sapa_model.views.notebook, sapa_model.views.analysis"
+WARM_UP = "import pandas, altair, sapa_model.views.notebook, sapa_model.views.tables, sapa_model.analysis.risk"
 START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
 _quiet = logging.getLogger("sapa_model.kernels")
 _quiet.addHandler(logging.NullHandler())

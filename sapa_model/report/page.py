@@ -54,7 +54,7 @@ STYLE_ASSET = "assets/style.css"  # and the house style
 
 def assets() -> dict[str, str]:
     """What --shared-assets writes once for the whole site: path -> content."""
-    from ..views.charts import bundle_code
+    from ..views.render import bundle_code
 
     return {ASSET: bundle_code(), STYLE_ASSET: STYLE.read_text(encoding="utf-8")}
 
@@ -67,7 +67,7 @@ def digest(code: str) -> str:
 def shared_bundle(body: str, prefix: str) -> str:
     """A page body whose inline chart library is replaced by a reference to the site's one copy (ASSET, under
     `prefix`; the page's CSP then allows scripts from its own site)."""
-    from ..views.charts import bundle_code
+    from ..views.render import bundle_code
 
     code = bundle_code()
     return body.replace(f"<script>{code}</script>", f'<script src="{prefix}{ASSET}"></script>')

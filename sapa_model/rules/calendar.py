@@ -17,7 +17,7 @@ def year_of(months: np.ndarray) -> np.ndarray:
     return months.astype("datetime64[Y]").astype(int) + 1970
 
 
-def billing_start(course_end: np.ndarray, earliest) -> np.ndarray:
+def start_month(course_end: np.ndarray, earliest) -> np.ndarray:
     """SAPA's billing start per municipality (datetime64[M]): the 1st of the month after its course ends,
     never before the earliest billing start; no course end (the pilot's course ended before) gives the
     earliest. The one statement of the rule (kombit.dk, 'Økonomi og ejerskab')."""

@@ -14,7 +14,7 @@ from ..data import datasets
 from ..data import population as people
 from ..errors import DataError
 from ..parameters import ParameterSet
-from .calendar import billed, billing_start, month_grid, year_of
+from .calendar import billed, month_grid, start_month, year_of
 
 
 def first_billing_year(params: ParameterSet) -> int:
@@ -62,7 +62,7 @@ class Grid:
         table, projected = population_matrix(params, years)
         months = month_grid(years)
         municipalities = datasets.municipalities().loc[table.index]
-        start = billing_start(municipalities["course_end"].to_numpy(), params.value("billing.earliest_start"))
+        start = start_month(municipalities["course_end"].to_numpy(), params.value("billing.earliest_start"))
         return cls(
             params=params,
             codes=table.index.to_numpy(),

@@ -9,7 +9,7 @@ from .grid import Grid
 from .knee import weighted
 
 
-def first_billed_year(params: ParameterSet) -> int:
+def infrastructure_first_year(params: ParameterSet) -> int:
     """The first year the infrastructure is invoiced on its own (its price is above 0 from then on)."""
     price = params["infrastructure.price_per_inhabitant"]
     return next(day.astype(object).year for day, value in zip(price.dates, price.values) if value > 0)

@@ -1,38 +1,21 @@
-"""Charts (Altair) with Danish formats, and a renderer that works with no network.
-
-`enable()` switches Altair to the 'sapa' renderer: each chart becomes a <div> plus a vegaEmbed call,
-and the first chart of a session also carries the Vega JavaScript bundle (from vl-convert), guarded so
-it is defined once. A notebook exported to HTML is therefore one file that draws its charts offline,
-and the same output draws live in JupyterLab.
-"""
+"""Charts (Altair) with Danish formats: one look for the models and the components in every chart."""
 
 from __future__ import annotations
 
-import html
-import json
-from functools import cache
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
-from ..rules.knee import weighted
-from ..rules.new_model import neutral_price, units
+from ..components import COMPONENTS
+from ..engine import neutral_price, units, weighted
 from . import fmt
-from .labels import COMPONENT, MODEL_SHORT
+from .labels import COMPONENT, MODEL_SHORT, POPULATION_STATUS
+from .vega import VEGA, VegaExpr
 
-EMBED_OPTIONS = {
-    "actions": False,
-    "ast": True,  # Vega's expression interpreter instead of generated code: no eval, so a strict CSP holds
-    "renderer": "svg",
-    "formatLocale": fmt.D3_FORMAT_LOCALE,
-    "timeFormatLocale": fmt.D3_TIME_FORMAT_LOCALE,
-}
 # One order and one look for the models everywhere: the new model first (the one budgeted), the old after it;
 # told apart by colour, dash and point shape, so no reader depends on colour alone.
 MODEL_ORDER = [MODEL_SHORT["new"], MODEL_SHORT["old"]]
-# Old and new differ by colour, dash and point shape, so no reader depends on colour alone.
 MODEL_COLOURS = alt.Scale(domain=MODEL_ORDER, range=["#1f5f8b", "#b04a2f"])
 MODEL_SCALE: dict[str, Any] = {
     "color": alt.Color(
@@ -51,146 +34,14 @@ MODEL_SCALE: dict[str, Any] = {
         legend=alt.Legend(title=None, orient="top"),
     ),
 }
-# One colour and one stacking order per payment in every chart (and the explorer's own SVG).
-COMPONENT_ORDER = [COMPONENT[c] for c in ("sapa", "infrastructure", "buffet", "kmd_sag")]
-COMPONENT_HEX = dict(zip(COMPONENT_ORDER, ["#4c78a8", "#f58518", "#54a24b", "#b279a2"], strict=True))
+# One colour and one stacking order per payment in every chart (and the explorer's own SVG): the registry's.
+COMPONENT_ORDER = [c.label for c in COMPONENTS]
+COMPONENT_HEX = {c.label: c.colour for c in COMPONENTS}
 COMPONENT_COLOURS = alt.Scale(domain=COMPONENT_ORDER, range=list(COMPONENT_HEX.values()))
-_session = {"count": 0, "bundle_sent": False}
+# How observed and projected populations are drawn: solid and filled, dashed and hollow.
+POPULATION_ORDER = [POPULATION_STATUS[False], POPULATION_STATUS[True]]
 # The ranges the knee can be moved over, in the reports' sliders and the live explorer: (min, max, step).
 KNEE_SLIDERS = {"threshold": (50_000, 400_000, 5_000), "rate": (0.0, 1.0, 0.05)}
-
-
-class VegaExpr:
-    """A Vega expression built with Python's arithmetic: the rules' formulas, written for the browser."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    @staticmethod
-    def of(value) -> VegaExpr:
-        return value if isinstance(value, VegaExpr) else VegaExpr(repr(float(value)))
-
-    def _op(self, symbol: str, other, swap: bool = False) -> VegaExpr:
-        left, right = (VegaExpr.of(other), self) if swap else (self, VegaExpr.of(other))
-        return VegaExpr(f"({left} {symbol} {right})")
-
-    def __add__(self, other):
-        return self._op("+", other)
-
-    def __radd__(self, other):
-        return self._op("+", other, swap=True)
-
-    def __sub__(self, other):
-        return self._op("-", other)
-
-    def __rsub__(self, other):
-        return self._op("-", other, swap=True)
-
-    def __mul__(self, other):
-        return self._op("*", other)
-
-    def __rmul__(self, other):
-        return self._op("*", other, swap=True)
-
-    def __truediv__(self, other):
-        return self._op("/", other)
-
-
-class VegaOps:
-    """minimum, maximum and the zero-safe division of rules.formula, as Vega expressions."""
-
-    @staticmethod
-    def minimum(a, b) -> VegaExpr:
-        return VegaExpr(f"min({VegaExpr.of(a)}, {VegaExpr.of(b)})")
-
-    @staticmethod
-    def maximum(a, b) -> VegaExpr:
-        return VegaExpr(f"max({VegaExpr.of(a)}, {VegaExpr.of(b)})")
-
-    @staticmethod
-    def divide(a, b) -> VegaExpr:
-        a, b = VegaExpr.of(a), VegaExpr.of(b)
-        return VegaExpr(f"({b} > 0 ? {a} / {b} : 0)")
-
-
-VEGA = VegaOps()
-
-
-@cache
-def bundle_code() -> str:
-    """Vega, Vega-Lite and vega-embed as one script (from vl-convert: no network), guarded so that a second
-    copy on a page does nothing; a block keeps its top-level names local."""
-    import vl_convert
-
-    bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
-    return "if (!window.vegaEmbed) {\n" + bundle.replace("</script", "<\\/script") + "\n}\n" + _draw_code()
-
-
-def _draw_code() -> str:
-    """`sapaDraw(id, spec, keep)`, once per page: turns each dataset back from columns into rows (see
-    `_columns`) and draws the chart; `keep` leaves its view in `window.sapaViews` (so a chart that recomputes
-    in the browser can be checked there)."""
-    options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
-    return (
-        "window.sapaDraw=window.sapaDraw||function(id,spec,keep){"
-        "for(var k in spec.datasets){var d=spec.datasets[k],rows=[];"
-        "for(var r=0;r<d.n;r++){var o={};"
-        "for(var c in d.c){var v=d.c[c];o[c]=Array.isArray(v)?v[r]:v.v[v.i[r]];}rows.push(o);}"
-        "spec.datasets[k]=rows;}"
-        f"return vegaEmbed('#'+id,spec,{options})"
-        ".then(function(r){if(keep){(window.sapaViews=window.sapaViews||{})[id]=r.view;}})"
-        ".catch(function(e){console.error(e);});};"
-    )
-
-
-def _columns(rows: list[dict]) -> dict:
-    """A dataset as columns, each text column as its distinct values and an index per row: the same data in
-    a fraction of the bytes (key names and long labels are not repeated on every row). Numbers keep ten
-    significant digits: to the øre, without float noise."""
-    columns: dict[str, Any] = {}
-    for key in dict.fromkeys(k for row in rows for k in row):
-        values = [row.get(key) for row in rows]
-        values = [float(f"{v:.10g}") if isinstance(v, float) else v for v in values]
-        if all(isinstance(v, str) for v in values):
-            distinct = list(dict.fromkeys(values))
-            where = {v: i for i, v in enumerate(distinct)}
-            columns[key] = {"v": distinct, "i": [where[v] for v in values]}
-        else:
-            columns[key] = values
-    return {"n": len(rows), "c": columns}
-
-
-def _bundle_script() -> str:
-    return f"<script>{bundle_code()}</script>"
-
-
-def _render(spec: dict, **_) -> dict:
-    _session["count"] += 1
-    chart_id = f"sapa-chart-{_session['count']}"
-    bundle = "" if _session["bundle_sent"] else _bundle_script()
-    _session["bundle_sent"] = True
-    title = spec.get("title", {})
-    title = title.get("text", "") if isinstance(title, dict) else str(title)
-    label = html.escape(spec.get("description") or title, quote=True)
-    spec = {**spec, "datasets": {k: _columns(rows) for k, rows in spec.get("datasets", {}).items()}}
-    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    keep = "1" if any("bind" in p for p in spec.get("params", [])) else "0"
-    script = f'(function d(){{window.sapaDraw?sapaDraw("{chart_id}",{payload},{keep}):setTimeout(d,25);}})();'
-    return {
-        "text/html": f'{bundle}<figure id="{chart_id}" class="sapa-chart" role="img" aria-label="{label}"></figure>'
-        f"<script>{script}</script>",
-        "text/plain": f"<Diagram: {title}>",
-    }
-
-
-def enable() -> None:
-    """Use the offline renderer from here on; the next chart carries the JavaScript bundle again."""
-    alt.renderers.register("sapa", _render)
-    alt.renderers.enable("sapa")
-    _session.update(count=0, bundle_sent=False)
 
 
 def _with_model_names(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -375,7 +226,7 @@ def diverging_bars(
 def population_path(frame: pd.DataFrame, title: str, description: str, last_observed: int) -> alt.Chart:
     """Population on 1 January over the years; projected years drawn hollow and dashed."""
     data = frame[["year", "population", "projected"]]
-    data = data.assign(Status=data["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    data = data.assign(Status=data["projected"].map(POPULATION_STATUS))
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
@@ -393,26 +244,32 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
     line = base.mark_line(color="#555").encode(
         strokeDash=alt.StrokeDash(
             "Status:N",
-            scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=[[1, 0], [4, 3]]),
+            scale=alt.Scale(domain=POPULATION_ORDER, range=[[1, 0], [4, 3]]),
             legend=alt.Legend(title=None, orient="top"),
         )
     )
     points = base.mark_point(size=40, color="#555").encode(
         shape=alt.Shape(
-            "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["circle", "triangle"]), legend=None
+            "Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["circle", "triangle"]), legend=None
         ),
-        fill=alt.Fill(
-            "Status:N", scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#555", "white"]), legend=None
-        ),
+        fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=None),
     )
     chart = (line + points).properties(width=620, height=220)
     return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
 
 
+def labelled_payments(curve: pd.DataFrame, points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The price curve and points with each payment's Danish name (column Betaling) instead of its code."""
+    named = [f.assign(Betaling=f["component"].map(COMPONENT)) for f in (curve, points)]
+    return named[0][["population", "Betaling", "price"]], named[1][["kommune", "population", "Betaling", "price"]]
+
+
 def effective_price(
     curve: pd.DataFrame, points: pd.DataFrame, title: str, description: str, thresholds: dict[str, float]
 ) -> alt.Chart:
-    """Effective price per inhabitant against population, with the knee marked and the 98 as points."""
+    """Effective price per inhabitant against population, with the knee marked and the 98 as points; `curve` and
+    `points` as analysis.knee.effective_price_curve returns them."""
+    curve, points = labelled_payments(curve, points)
     lines = (
         alt.Chart(curve)
         .mark_line(strokeWidth=2)
@@ -549,7 +406,7 @@ def monthly_bars(frame: pd.DataFrame, title: str, description: str, basis: str =
 def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """One line per municipality over the years, small multiples by region; projected years hollow."""
     data = frame[["kommune", "region", "year", "amount_dkk", "per_inhabitant", "projected"]]
-    data = data.assign(Status=data["projected"].map({True: "Fremskrevet", False: "Observeret"}))
+    data = data.assign(Status=data["projected"].map(POPULATION_STATUS))
     tooltip = [
         alt.Tooltip("kommune:N", title="Kommune"),
         alt.Tooltip("year:O", title="År"),
@@ -566,7 +423,7 @@ def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Ch
     points = base.mark_point(size=18, color="#1f5f8b").encode(
         fill=alt.Fill(
             "Status:N",
-            scale=alt.Scale(domain=["Observeret", "Fremskrevet"], range=["#1f5f8b", "white"]),
+            scale=alt.Scale(domain=POPULATION_ORDER, range=["#1f5f8b", "white"]),
             legend=alt.Legend(title="Indbyggertal", orient="top"),
         )
     )
@@ -577,64 +434,3 @@ def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Ch
         .resolve_scale(y="independent")
     )
     return finish(chart, title, description)
-
-
-def _nice_ticks(maximum: float, count: int = 5) -> np.ndarray:
-    """Round tick values from 0 that cover `maximum`: steps of 1, 2 or 5 times a power of ten."""
-    raw = max(maximum, 1e-9) / count
-    power = 10 ** np.floor(np.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return np.arange(0, maximum + step, step)
-
-
-def price_curve_svg(
-    curve: pd.DataFrame, points: pd.DataFrame, knees: dict[str, float], title: str, width: int = 640, height: int = 300
-) -> str:
-    """The effective-price chart as plain SVG, drawn in a few milliseconds, for the live explorer (no
-    JavaScript needed). Same data as effective_price(); lines differ by dash as well as colour."""
-    left, right, top, bottom = 70, 20, 40, 40
-    x_ticks, y_ticks = (
-        _nice_ticks(float(curve["population"].max())),
-        _nice_ticks(float(max(curve["price"].max(), points["price"].max())) * 1.05),
-    )
-    x_max, y_max = x_ticks[-1], y_ticks[-1]
-    x = lambda v: left + (width - left - right) * v / x_max
-    y = lambda v: height - bottom - (height - top - bottom) * v / y_max
-    dashes = ["", ' stroke-dasharray="6 4"']
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'style="max-width:100%;height:auto" role="img" '
-        f'aria-label="{html.escape(title)}" font-family="DejaVu Sans, sans-serif" font-size="11">',
-        f'<text x="{left}" y="16" font-weight="bold" font-size="13">{html.escape(title)}</text>',
-    ]
-    for tick in y_ticks:
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{fmt.kr(tick)}</text>'
-        )
-    for tick in x_ticks:
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">{fmt.num(tick)}</text>')
-    for label, value in knees.items():
-        parts.append(
-            f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{top}" y2="{height - bottom}" stroke="#888" '
-            f'stroke-dasharray="2 2"><title>Knæk, {html.escape(label)}: {fmt.num(value)}</title></line>'
-        )
-    for (name, rows), dash in zip(curve.groupby("Betaling", sort=False), dashes):
-        colour = COMPONENT_HEX[str(name)]
-        path = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in zip(rows["population"], rows["price"]))
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        for row in points[points["Betaling"] == name].itertuples():
-            parts.append(
-                f'<circle cx="{x(min(row.population, x_max)):.1f}" cy="{y(row.price):.1f}" r="2.5" '
-                f'fill="{colour}"><title>{html.escape(row.kommune)}: {fmt.kr(row.price, 2)} pr. indbygger'
-                f"</title></circle>"
-            )
-        legend_x = left + 10 + 230 * dashes.index(dash)
-        parts.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="30" y2="30" stroke="{colour}" stroke-width="2"{dash}/>'
-            f'<text x="{legend_x + 30}" y="34">{html.escape(str(name))}</text>'
-        )
-    parts.append(
-        f'<text x="{(left + width - right) / 2}" y="{height - 6}" text-anchor="middle">Indbyggere</text></svg>'
-    )
-    return "".join(parts)

@@ -1,6 +1,8 @@
 """Danish names for the model's codes, used the same way in every table, chart and sentence."""
 
+from ..components import LABEL, SHARED
 from ..data.datasets import WAVE_LABELS, municipalities
+from ..engine import event_names
 from ..parameters import baseline
 from . import fmt
 
@@ -16,12 +18,18 @@ MODEL = {
     "new": f"Ny model ({fmt.month(baseline().value('new_model.approved_on'))})",
 }
 MODEL_SHORT = {"old": "Gammel model", "new": "Ny model"}
-COMPONENT = {
-    "sapa": "SAPA",
-    "infrastructure": "Fælleskommunal infrastruktur",
-    "buffet": "Buffetpris (drift af services)",
-    "kmd_sag": "KMD Sag",
+COMPONENT = LABEL  # the component registry's Danish names
+# The budget lines (analysis.lines.LINES) as every budget table, export and notebook heads them.
+LINE = {
+    "sapa_new": "SAPA, ny model",
+    "sapa_old": "SAPA, gammel model",
+    **{c: COMPONENT[c] for c in SHARED},
+    "total_new": "I alt, ny model",
+    "total_old": "I alt, gammel model",
+    "difference": "Forskel (ny - gammel)",
 }
+UNIT = {1: "kr.", 1000: "1.000 kr."}  # analysis.budget.UNITS in words
+TOTAL_ROW = "I alt"  # the last row of a table whose total is the sum of the rows above
 WAVE = WAVE_LABELS
 STATUS = {
     "sourced": "kilde",
@@ -31,6 +39,15 @@ STATUS = {
     "assumption": "antagelse",
     "illustrative": "illustrativ pladsholder",
 }
+STATUS_SHORT = {  # the same, in a narrow column (the terminal's budget table)
+    "sourced": "kilde",
+    "seed": "oplæg",
+    "calibrated": "kalibreret",
+    "scenario": "scenarie",
+    "assumption": "antagelse",
+    "illustrative": "illustrativ",
+}
+POPULATION_STATUS = {False: "Observeret", True: "Fremskrevet"}  # a population on 1 January, by `projected`
 PROJECTION = {"carry_forward": "sidste observerede tal videreført", "trend": "lineær trend"}
 # Danish words for the parameters' text values (methods and bases), wherever a value is shown.
 VALUE = {
@@ -42,11 +59,10 @@ VALUE = {
     "excluded": "ekskl. moms",
     "included": "inkl. moms",
 }
+# The monopoly-break events, in the order of their planned dates, named as their parameters name them.
 EVENT = {
-    "ksd": "KSD erstatter KMD Dagpenge",
-    "ky": "KY erstatter KMD Aktiv",
-    "udk": "Udbetaling Danmark overtager",
-    "kmd_sag_off": "KMD Sag slukkes",
+    e: baseline()[f"old_model.events.{e}.planned_date"].label.removesuffix(" (planlagt)")
+    for e in event_names(baseline())
 }
 
 # Danish column names for the exports and tables.

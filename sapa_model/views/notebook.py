@@ -9,14 +9,13 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..analysis.budget import Basis, budget_years, check_budget_year, express, horizon
 from ..data import datasets
 from ..data.names import Municipality, municipality
-from ..engine import compute, model_years
+from ..engine import compute, infrastructure_first_year, model_years
 from ..errors import NotebookParameterError, ParameterExtrapolationWarning, SapaError, echo
-from ..rules.infrastructure import first_billed_year
 from ..scenarios import Scenario, load_scenario
-from . import charts
-from .budget import Basis, budget_years, check_budget_year, express, horizon
+from . import render, terms
 
 
 class Parameters(BaseModel):
@@ -45,7 +44,7 @@ class Context:
     region: str
     year: int  # the budget year
     basis: Basis
-    draws: int | None
+    draws: int  # Monte Carlo draws: the notebook's parameter, else the scenario's montecarlo.draws
 
     @property
     def budget_years(self) -> list[int]:
@@ -55,7 +54,12 @@ class Context:
     @property
     def infrastructure_from(self) -> int:
         """The first year the infrastructure is invoiced on its own, in this scenario."""
-        return first_billed_year(self.scenario.params)
+        return infrastructure_first_year(self.scenario.params)
+
+    @property
+    def caption(self) -> str:
+        """The unit, price level and moms every table and chart of the notebook states."""
+        return terms.caption(self.basis, self.params)
 
     @property
     def params(self):
@@ -88,9 +92,10 @@ def setup(**parameters) -> Context:
     if first > last:
         raise NotebookParameterError(f"first_year {first} is after last_year {last}")
     years = model_years(range(first, last + 1), params)
-    draws_max = int(params["montecarlo.draws"].maximum or 0)
-    if given.draws is not None and not 10 <= given.draws <= draws_max:
-        raise NotebookParameterError(f"draws must be between 10 and {draws_max}, not {given.draws}")
+    bounds = params["montecarlo.draws"]
+    low, high = int(bounds.minimum or 0), int(bounds.maximum or 0)
+    if given.draws is not None and not low <= given.draws <= high:
+        raise NotebookParameterError(f"draws must be between {low} and {high}, not {given.draws}")
     region = given.region.strip()
     if region and region not in datasets.REGIONS:
         close = difflib.get_close_matches(region.capitalize(), datasets.REGIONS, n=1, cutoff=0.5)
@@ -98,6 +103,7 @@ def setup(**parameters) -> Context:
         raise NotebookParameterError(f"unknown region {echo(region)}; {hint}")
     place = municipality(given.kommune) if given.kommune not in (None, "") else None
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # the banner lists them instead
-    charts.enable()
+    render.enable()
     table = express(compute(scenario, years), basis, params)
-    return Context(scenario, years, table, place, region, year, basis, given.draws)
+    draws = int(params.value("montecarlo.draws")) if given.draws is None else given.draws
+    return Context(scenario, years, table, place, region, year, basis, draws)

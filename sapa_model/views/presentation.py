@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from ..analysis.budget import build_date
 from ..data import datasets
-from ..data.population import last_observed_year
+from ..data.population import first_year, last_observed_year
 from ..errors import counted
 from ..parameters import STATUSES, Parameter, ParameterSet, wave_of
 from ..scenarios import Scenario
 from ..scenarios.calibration import Calibration
 from ..version import __version__
 from . import fmt
-from .budget import build_date
 from .labels import COMPONENT, PROJECTION, SEED_DECK, STATUS, VALUE
 
 
@@ -46,7 +46,7 @@ def describe_value(parameter: Parameter) -> str:
     return f"{steps} ({unit.strip()})" if unit else steps
 
 
-def basis(scenario: Scenario, names: Iterable[str]) -> pd.DataFrame:
+def unsourced_values(scenario: Scenario, names: Iterable[str]) -> pd.DataFrame:
     """Every value the figures rest on that is not a documented source, least certain first: Danish label,
     value, status and reference (columns Værdi, Tal, Grundlag, Kilde) — what the banner, the exports'
     "Om tallene" and `sapa budget` list."""
@@ -123,10 +123,15 @@ def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
 _BOX = "border:2px solid #d9a400;border-radius:6px;padding:0.5em 1em;margin:0.8em 0;background:#fff4d6"
 
 
+def notice(inner_html: str) -> str:
+    """The yellow box every page opens with, around HTML that is already escaped."""
+    return f'<aside class="sapa-banner" role="note" style="{_BOX}">{inner_html}</aside>'
+
+
 def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
     """A short box in plain Danish: what the figures rest on (placeholders, invoices, assumptions), with the
     values themselves folded away (label, value, status, reference; no parameter ids)."""
-    listed = basis(scenario, table.attrs.get("unsourced", []))
+    listed = unsourced_values(scenario, table.attrs.get("unsourced", []))
     counts = listed["Grundlag"].value_counts()
     parts = []
     if counts.get(STATUS["illustrative"], 0):
@@ -158,10 +163,7 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
         + (f"<p>Senere år bruger den sidst kendte værdi: {html.escape('; '.join(forward))}.</p>" if forward else "")
         + "</details>"
     )
-    return HTML(
-        f'<aside class="sapa-banner" role="note" style="{_BOX}"><p>{" ".join(parts)}</p>'
-        f"{details if len(listed) or forward else ''}</aside>"
-    )
+    return HTML(notice(f"<p>{' '.join(parts)}</p>{details if len(listed) or forward else ''}"))
 
 
 def resting_on(table: pd.DataFrame, *others: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +207,7 @@ def provenance_text(scenario: Scenario) -> str:
     source = f" (fil: {os.path.basename(scenario.source)})" if scenario.source else ""
     return (
         f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
-        f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret 2013-{last_observed_year()}, "
+        f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret {first_year()}-{last_observed_year()}, "
         f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra "
         f"{SEED_DECK}."
     )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SapaError
-from .files import project_folder
+from ..errors import SapaError
+from ..files import project_folder
 
 NOTEBOOK = "notebooks/explorer.ipynb"
 

@@ -15,20 +15,22 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from ..analysis.budget import default_budget_year
+from ..analysis.compare import less, more, national, person_years
+from ..analysis.knee import effective_price_curve
 from ..data import datasets
 from ..data.tables import MAX_BYTES
-from ..engine import compute, default_years
+from ..engine import compute, default_years, infrastructure_first_year, last_model_year
 from ..errors import SapaError, ScenarioError
 from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
 from ..parameters import baseline
-from ..rules.grid import last_model_year
-from ..rules.infrastructure import first_billed_year
 from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
-from . import charts, fmt
-from .analysis import effective_price_curve, less, lines_table, more, national, person_years
-from .labels import EVENT
-from .presentation import banner, provenance_text
-from .presentation import table as html_table
+from ..views import charts, fmt
+from ..views.labels import EVENT
+from ..views.presentation import banner, provenance_text
+from ..views.presentation import table as html_table
+from ..views.svg import price_curve_svg
+from ..views.tables import lines_table
 
 PRICE_YEARS = list(default_years())
 SLIDERS = {  # parameter -> (label, (minimum, maximum, step))
@@ -38,6 +40,8 @@ SLIDERS = {  # parameter -> (label, (minimum, maximum, step))
     "infrastructure.knee.rate": ("Infrastruktur: knæksats", charts.KNEE_SLIDERS["rate"]),
 }
 SHARE = "sapa.infrastructure_share"
+SHARE_RANGE = (0.0, 10.0, 0.25)  # kr. per inhabitant a year
+DELAY_RANGE = (0, 36, 1)  # months an event can be delayed with its slider
 FORECASTS = "prognoser"  # the forecasts' subfolder of the scenarios folder
 SCENARIO_FILES = ("", (".yaml", ".yml"))  # (subfolder of the scenarios folder, suffixes) the dropdowns list
 FORECAST_FILES = (FORECASTS, (".csv", ".xlsx"))
@@ -87,11 +91,9 @@ class Explorer:
     def __init__(self, scenario: Scenario | str | Path | None = None):
         self.sliders = {name: _slider(label, _latest_value(name), *steps) for name, (label, steps) in SLIDERS.items()}
         self.share = _slider(
-            f"Infrastrukturandel taget ud af SAPA-prisen fra {first_billed_year(baseline())} (kr.)",
+            f"Infrastrukturandel taget ud af SAPA-prisen fra {infrastructure_first_year(baseline())} (kr.)",
             _latest_value(SHARE),
-            0,
-            10,
-            0.25,
+            *SHARE_RANGE,
         )
         self.method = w.ToggleButtons(
             options=[("Udledt (samlet pris stiger ikke)", "derived"), ("Indtastet pr. år", "given")],
@@ -105,7 +107,7 @@ class Explorer:
             )
             for y in PRICE_YEARS
         }
-        self.delays = {e: _slider(f"{label} (mdr. forsinket)", 0, 0, 36, 1) for e, label in EVENT.items()}
+        self.delays = {e: _slider(f"{label} (mdr. forsinket)", 0, *DELAY_RANGE) for e, label in EVENT.items()}
         self.projection = w.Dropdown(
             options=[("Sidste observerede værdi videreført", "carry_forward"), ("Lineær trend", "trend")],
             value="carry_forward",
@@ -195,7 +197,7 @@ class Explorer:
             if slider.value != _latest_value(name) and not slider.disabled:  # disabled: the invoices fix it
                 result[name] = slider.value
         if self.share.value != _latest_value(SHARE):
-            result[SHARE] = {f"{first_billed_year(baseline())}-01-01": float(self.share.value)}
+            result[SHARE] = {f"{infrastructure_first_year(baseline())}-01-01": float(self.share.value)}
         if self.method.value == "given":
             result["sapa.price.method"] = "given"
             result["sapa.price.per_inhabitant"] = {f"{y}-01-01": float(box.value) for y, box in self.prices.items()}
@@ -426,13 +428,13 @@ class Explorer:
 
     @staticmethod
     def _curve_html(table: pd.DataFrame, scenario: Scenario) -> str:
-        year = 2022 if 2022 in set(table["year"]) else int(table["year"].max())
+        year = min(default_budget_year(), int(table["year"].max()))  # the budget year, if computed
         params, day = scenario.params, f"{year}-01-01"
         knees = {"SAPA": params.value("sapa.knee.threshold", day)}
-        if year >= first_billed_year(params):
+        if year >= infrastructure_first_year(params):
             knees["Infrastruktur"] = params.value("infrastructure.knee.threshold", day)
         curve, points = effective_price_curve(table, year, scenario, points_on_curve=60)
-        return charts.price_curve_svg(curve, points, knees, f"Pris pr. indbygger efter kommunens størrelse, {year}")
+        return price_curve_svg(curve, points, knees, f"Pris pr. indbygger efter kommunens størrelse, {year}")
 
     # -- showing it ---------------------------------------------------------------------------------------
 
