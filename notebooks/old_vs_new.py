@@ -32,7 +32,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sapa_model.analysis import compare, risk
-from sapa_model.views import charts, fmt
+from sapa_model.views import charts, fmt, terms
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import APPROVED, COMPONENT, MUNICIPALITIES
 from sapa_model.views.notebook import setup
@@ -48,11 +48,15 @@ show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[
              f"{fmt.num(threshold)}: de betaler {fmt.pct(rate, 0)} af prisen"
              f"{show.status_note(ctx.params, 'sapa.knee.rate')}.", ctx.scenario, show.resting_on(table, bands))
 in_year = compare.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
+check = compare.total_check(table)
+differing = check.index[compare.more(check["difference"].abs())]
 display(Markdown(
     f"**I budgetåret {ctx.year} betaler de {MUNICIPALITIES} kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
-    f"nye model ({ctx.caption}); efter den gamle model på den planlagte tidsplan ville det have "
-    f"været {fmt.mio_kr(in_year['old'])} Forskellene mellem modellerne ligger i årene med monopolbruddet, "
-    f"{ctx.years[0]}-{ctx.years[0] + 3}."))
+    f"nye model ({terms.terms(ctx.basis, ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
+    f"været {fmt.mio_kr(in_year['old'])} "
+    + (f"Samlet set betaler kommunerne forskelligt efter de to modeller i {fmt.years(differing)}."
+       if len(differing) else "Samlet set betaler kommunerne det samme for SAPA hvert år efter de to modeller; "
+       "forskellen ligger i, hvordan betalingen fordeles mellem kommunerne.")))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -62,7 +66,6 @@ display(show.scenario_box(ctx.scenario))
 # monopolbruddet, og mod den gamle model med de forsinkelser, der kunne forventes.
 
 # %% tags=["remove_input"]
-check = compare.total_check(table)
 largest = check["difference"].abs().max()
 rise = risk.total_rise(bands)
 derived = ctx.params.value("sapa.price.method") == "derived" and not ctx.params["sapa.price.calibrated"].values
@@ -92,7 +95,7 @@ display(show.table(expected_by_year.reset_index()[["year", "timeline", "mean", "
     "year": "År", "timeline": "Mod planen", "mean": "Mod forventede forsinkelser", "p05": "5 %", "p95": "95 %"}),
     {c: fmt.kr for c in ("Mod planen", "Mod forventede forsinkelser", "5 %", "95 %")} | {"År": str},
     caption=f"Hele regningen for de {MUNICIPALITIES} kommuner, ny minus gammel model, kr."))
-show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].sum(),
+show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].sum(), differing_years=[int(y) for y in differing],
                  largest_difference=largest, first_year=ctx.years[0], last_year=ctx.years[-1],
                  rise_expected=rise["expected"], rise_p05=rise["p05"], rise_p95=rise["p95"])
 

@@ -39,7 +39,7 @@ COLUMNS = [
 ]  # fmt: skip
 ScenarioLike = Scenario | str | Path | None
 __all__ = [  # the engine's public surface; the layers above read the rules only through these names
-    "COLUMNS", "COMPONENTS", "FLAGGED", "MODELS", "PRICE_INDEX", "QUANTILES", "Bills", "ScenarioLike",
+    "COLUMNS", "COMPONENTS", "FLAGGED", "MODELS", "PRICE_INDEX", "QUANTILES", "STATS", "Bills", "ScenarioLike",
     "billing_starts", "compute", "default_years", "event_names", "first_billing_year", "has_price_index",
     "infrastructure_first_year", "last_model_year", "model_years", "monthly", "months_billed", "neutral_price",
     "population", "population_table", "price_levels", "price_per_inhabitant", "rest_on", "risk", "run",
@@ -315,13 +315,14 @@ def rest_on(table: pd.DataFrame, parameter, stale: bool = False) -> pd.DataFrame
 
 # -- Delay uncertainty: the whole bill ---------------------------------------------------------------
 
-QUANTILES = (0.05, 0.5, 0.95)
-RISK_COLUMNS = ["kommunekode", "kommune", "year", "model", "component", "timeline", "mean", "p05", "p50", "p95"]
+QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}  # column name -> quantile of the draws
+STATS = ("mean", *QUANTILES)  # what a spread over draws gives: the mean, then the quantiles
+RISK_COLUMNS = ["kommunekode", "kommune", "year", "model", "component", "timeline", *STATS]
 
 
 def _spread(values: np.ndarray) -> np.ndarray:
     """Mean and the 5, 50 and 95 % quantiles over the draws (first axis): (4, ...)."""
-    return np.concatenate([values.mean(axis=0)[None], np.quantile(values, QUANTILES, axis=0)])
+    return np.concatenate([values.mean(axis=0)[None], np.quantile(values, list(QUANTILES.values()), axis=0)])
 
 
 def risk(
@@ -386,7 +387,7 @@ def risk(
                         "model": model,
                         "component": component,
                         "timeline": timeline[(model, component)],
-                        **dict(zip(("mean", "p05", "p50", "p95"), stats)),
+                        **dict(zip(STATS, stats)),
                     }
                 )
             )
@@ -397,7 +398,7 @@ def risk(
                     "model": model,
                     "component": component,
                     "timeline": timeline[(model, component)].sum(),
-                    **dict(zip(("mean", "p05", "p50", "p95"), _spread(summed))),
+                    **dict(zip(STATS, _spread(summed))),
                 }
             )
             total, planned = period.get((model, component), (0.0, 0.0))
@@ -410,7 +411,7 @@ def risk(
             "model": m,
             "component": c,
             "timeline": planned,
-            **dict(zip(("mean", "p05", "p50", "p95"), _spread(np.asarray(summed)))),
+            **dict(zip(STATS, _spread(np.asarray(summed)))),
         }
         for (m, c), (summed, planned) in period.items()
     ]

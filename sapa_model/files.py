@@ -62,15 +62,15 @@ def scenario_folder() -> Path:
     return Path(os.environ.get("SAPA_SCENARIO_DIR") or project_folder() / "scenarios").resolve()
 
 
-NAME_LIMIT = 60  # characters of a file name a user gives
+FILE_NAME_LIMIT = 60  # characters of a file name a user gives
 
 
 def safe_name(text: str, suffix: str) -> str:
     """A file name made from what a user typed: letters (also æ, ø, å), digits, '-' and '_' only, at most
-    NAME_LIMIT characters, with the suffix; ValueError if nothing usable is left. '../../x.py' -> 'x.yaml'."""
+    FILE_NAME_LIMIT characters, with the suffix; ValueError if nothing usable is left. '../../x.py' -> 'x.yaml'."""
     stem = Path(str(text).replace("\\", "/")).name
     stem = stem[: -len(Path(stem).suffix)] if Path(stem).suffix.lower() in (suffix, ".yml", ".csv", ".xlsx") else stem
-    stem = re.sub(r"[^0-9A-Za-zæøåÆØÅ_-]+", "-", stem).strip("-_")[:NAME_LIMIT]
+    stem = re.sub(r"[^0-9A-Za-zæøåÆØÅ_-]+", "-", stem).strip("-_")[:FILE_NAME_LIMIT]
     if not stem:
         raise ValueError(f"{text!r:.60} is no usable file name; use letters, digits, - and _")
     return stem + suffix

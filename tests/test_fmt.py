@@ -55,3 +55,9 @@ def test_official_names():
                                              (98, "alle 98")])
 def test_a_share_of_the_municipalities_in_words(count, text):
     assert fmt.share_of(count, 98) == text
+
+
+def test_years_are_written_as_spans():
+    assert fmt.years([2021, 2019, 2020, 2023]) == "2019-2021 og 2023"
+    assert fmt.years([2027]) == "2027"
+    assert fmt.years([2019, 2021, 2022, 2024, 2025, 2026]) == "2019, 2021-2022 og 2024-2026"

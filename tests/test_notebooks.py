@@ -67,7 +67,7 @@ def test_old_vs_new_totals_equal_sapa_model(tmp_path):
     check = total_check(compute())
     assert figures["sapa_old_total"] == pytest.approx(check["old"].sum(), abs=0.01)
     assert figures["sapa_new_total"] == pytest.approx(check["new"].sum(), abs=0.01)
-    assert figures["largest_difference"] < 1
+    assert figures["largest_difference"] < 1 and figures["differing_years"] == []  # revenue neutral by construction
     period = risk(draws=200, years=range(2019, 2031)).attrs["national_period"].set_index(["model", "component"])
     assert figures["rise_expected"] == pytest.approx(period.loc[("difference", "total"), "mean"], abs=0.01)
     assert figures["rise_p05"] < figures["rise_expected"] < figures["rise_p95"]
@@ -138,3 +138,14 @@ def test_a_moved_knee_is_stated_everywhere_it_is_mentioned(tmp_path, name, param
     paragraphs = [p for p in re.split(r"</p>|</li>|\n\n", shown) if "150.000" in p]
     assert "ud over 100.000" in shown
     assert all("nfrastruktur" in p for p in paragraphs), paragraphs
+
+
+def test_old_vs_new_names_the_years_the_national_total_differs(tmp_path):
+    """With a 2023 invoice the national SAPA total differs in 2023 only (an invoice fixes its own year)."""
+    scenario = tmp_path / "faktura.yaml"
+    scenario.write_text("name: En faktura\ncalibration:\n  - {kommune: Læsø, year: 2023, component: sapa, "
+                        "amount_dkk: 20000, reference: F-1}\n", encoding="utf-8")
+    notebook = run("old_vs_new", tmp_path, draws=50, budget_year=2027, scenario=str(scenario))
+    check = total_check(compute(scenario))
+    assert key_figures(notebook)["differing_years"] == [2023] == [int(y) for y in check.index[check["difference"].abs() > 0.5]]
+    assert "forskelligt efter de to modeller i 2023." in text(notebook)

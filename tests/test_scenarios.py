@@ -146,3 +146,15 @@ def test_a_scenario_keeps_its_name_whatever_it_delays():
     scenario = scenario_from_data({"name": "Mit navn", "delays": {"ky": 12, "udk": {"3": 2}}})
     assert scenario.name == "Mit navn"
     assert scenario.params.value("old_model.events.udk.wave_delay.3") == 2
+
+
+def test_moving_the_infrastructure_start_alone_is_refused_and_moving_both_is_accepted():
+    """Two facts that must agree: SAPA's price loses the infrastructure share only in years the infrastructure is
+    billed on its own; moving the start to 2021 without the share would charge 2020 for neither."""
+    later = {"infrastructure.price_per_inhabitant": {"2020-01-01": 0.0, "2021-01-01": 25.0}}
+    with pytest.raises(ScenarioError, match="infrastructure_share takes the infrastructure out of SAPA's price in 2020"):
+        scenario_from_data({"name": "senere infrastruktur", "parameters": later})
+    both = {**later, "sapa.infrastructure_share": {"2020-01-01": 0.0, "2021-01-01": 3.0}}
+    table = compute(scenario_from_data({"name": "begge flyttet", "parameters": both}), [2020, 2021])
+    infra = table.query("component == 'infrastructure' and model == 'new'").groupby("year")["amount_dkk"].sum()
+    assert infra[2020] == 0 and infra[2021] > 0

@@ -75,7 +75,7 @@ def _index() -> tuple[dict[str, int], dict[str, str]]:
     return keys, shown
 
 
-NAME_LIMIT = 80  # no municipality's name, in any spelling, is longer
+SPELLING_LIMIT = 80  # no municipality's name, in any spelling, is longer
 
 
 def spellings(code: int) -> list[str]:
@@ -94,7 +94,7 @@ def resolve_code(name_or_code: str | int) -> int:
         if int(text) in datasets.municipalities().index:
             return int(text)
         raise UnknownMunicipalityError(name_or_code, [])
-    if len(text) > NAME_LIMIT:
+    if len(text) > SPELLING_LIMIT:
         raise UnknownMunicipalityError(name_or_code, [])
     keys, _ = _index()
     for key in (plain_key(text), standard_key(text)):

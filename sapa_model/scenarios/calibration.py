@@ -410,8 +410,8 @@ def _refuse_disagreement(residuals: pd.DataFrame) -> None:
             f"the calibrated model gives {row.modelled_dkk:.2f} kr."
         )
     hint = (
-        "; invoices disagree beyond 1 kr. or 0.5 %: a typical cause is one amount with moms (25 %) and one "
-        "without, or an amount covering other months (give months)"
+        f"; invoices disagree beyond {TOLERANCE_DKK:g} kr. or {100 * TOLERANCE_SHARE:g} %: a typical cause is one "
+        "amount with moms and one without, or an amount covering other months (give months)"
     )
     raise ScenarioError(
         f"the invoices do not agree with one another or with the sourced prices{hint}:\n{listing(lines)}"

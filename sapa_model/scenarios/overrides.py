@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ..data.datasets import WAVES
@@ -46,7 +47,7 @@ from ..rules.grid import first_billing_year, last_model_year
 from .calibration import Calibration, Observation, duplicates, parse_observations, read_observations, solve
 
 TOP_KEYS = ("name", "description", "parameters", "delays", "projection", "calibration", "calibration_file")
-NAME_LIMIT, DESCRIPTION_LIMIT = 120, 2_000  # characters of a scenario's name and description
+SCENARIO_NAME_LIMIT, DESCRIPTION_LIMIT = 120, 2_000  # characters of a scenario's name and description
 LONG_FORM_KEYS = {"values", "value", "unit", "status", "reference", "description"}
 ENTERED = tuple(s for s in STATUSES if s != "calibrated")  # the statuses a scenario may state for a value
 
@@ -194,6 +195,16 @@ def _check_consistency(params: ParameterSet) -> list[str]:
     first, last = first_billing_year(params), last_model_year(params)
     if not first <= params.value("horizon.default_last_year") <= last:
         problems.append(f"horizon.default_last_year must lie from {first} to projection.last_year ({last})")
+    januaries = np.array([f"{y}-01-01" for y in range(first, last + 1)], dtype="datetime64[D]")
+    share = params["sapa.infrastructure_share"].series(januaries) > 0
+    billed = params["infrastructure.price_per_inhabitant"].series(januaries) > 0
+    if (share & ~billed).any():
+        year = int(januaries[share & ~billed][0].astype(object).year)
+        problems.append(
+            f"sapa.infrastructure_share takes the infrastructure out of SAPA's price in {year}, but the "
+            f"infrastructure is not billed on its own that year (infrastructure.price_per_inhabitant is 0); "
+            "move the two together"
+        )
     observed = last_observed_year() - first_observed_year() + 1
     if params.value("projection.trend_years") > observed:
         problems.append(f"projection.trend_years can be at most the {observed} observed years")
@@ -216,8 +227,10 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip()
     if not name:
         problems.append("'name' is missing; give the scenario a short name")
-    if len(name) > NAME_LIMIT or len(description) > DESCRIPTION_LIMIT:
-        problems.append(f"the name may have at most {NAME_LIMIT} characters and the description {DESCRIPTION_LIMIT}")
+    if len(name) > SCENARIO_NAME_LIMIT or len(description) > DESCRIPTION_LIMIT:
+        problems.append(
+            f"the name may have at most {SCENARIO_NAME_LIMIT} characters and the description {DESCRIPTION_LIMIT}"
+        )
     overrides = data.get("parameters") or {}
     if not isinstance(overrides, Mapping):
         problems.append("'parameters' must map parameter.path to a value, one per line")
@@ -258,7 +271,7 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     observations, found = _observations(data, source)
     problems += found
     scenario = Scenario(
-        name=name[:NAME_LIMIT],
+        name=name[:SCENARIO_NAME_LIMIT],
         description=description[:DESCRIPTION_LIMIT],
         parameters=overrides,
         source=source,

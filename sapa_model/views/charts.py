@@ -10,7 +10,7 @@ import pandas as pd
 from ..components import COMPONENTS
 from ..engine import neutral_price, units, weighted
 from . import fmt
-from .labels import COMPONENT, MODEL_SHORT, POPULATION_STATUS
+from .labels import BAND, COMPONENT, MODEL_SHORT, POPULATION_STATUS, QUANTILE
 from .vega import VEGA, VegaExpr
 
 # One order and one look for the models everywhere: the new model first (the one budgeted), the old after it;
@@ -106,8 +106,8 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
         alt.Tooltip("year:O", title="År"),
         alt.Tooltip("Model:N"),
         alt.Tooltip("mean:Q", title="Forventet", format=fmt.d3("kr")),
-        alt.Tooltip("p05:Q", title="5 %", format=fmt.d3("kr")),
-        alt.Tooltip("p95:Q", title="95 %", format=fmt.d3("kr")),
+        alt.Tooltip("p05:Q", title=QUANTILE["p05"], format=fmt.d3("kr")),
+        alt.Tooltip("p95:Q", title=QUANTILE["p95"], format=fmt.d3("kr")),
         alt.Tooltip("timeline:Q", title="Planlagt tidsplan", format=fmt.d3("kr")),
     ]
     x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
@@ -142,7 +142,7 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
         chart,
         title,
         description,
-        subtitle="Skygge: 5-95 % af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan",
+        subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan",
     )
 
 

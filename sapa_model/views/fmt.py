@@ -103,6 +103,17 @@ def join(items, word: str = "og") -> str:
     return f" {word} ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
+def years(values) -> str:
+    """Years as a Danish list of spans: [2019, 2020, 2021, 2023] -> '2019-2021 og 2023'."""
+    runs: list[list[int]] = []
+    for year in sorted(set(int(v) for v in values)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return join([f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs])
+
+
 def share_of(count: int, total: int) -> str:
     """How many of a whole, in words: 'ingen af de 98', '12 af de 98', 'alle 98'."""
     return (

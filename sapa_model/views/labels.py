@@ -2,7 +2,7 @@
 
 from ..components import LABEL, SHARED
 from ..data.datasets import WAVE_LABELS, municipalities
-from ..engine import event_names
+from ..engine import QUANTILES, event_names
 from ..parameters import baseline
 from . import fmt
 
@@ -94,3 +94,9 @@ _OFFICIAL = {"København": "Københavns Kommune", "Bornholm": "Bornholms Regions
 def official_name(kommune: str) -> str:
     """The municipality's own name for itself: 'Aarhus Kommune', 'Københavns Kommune'."""
     return _OFFICIAL.get(kommune, f"{kommune} Kommune")
+
+
+# The quantiles of a spread over simulated runs, as tables and charts head them: '5 %', '95 %'; the band between
+# the outer two as the text names it: '5-95 %'.
+QUANTILE = {name: fmt.pct(q, 0) for name, q in QUANTILES.items()}
+BAND = f"{fmt.num(100 * min(QUANTILES.values()))}-{fmt.pct(max(QUANTILES.values()), 0)}"
