@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -124,84 +125,123 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
 # What a row's figure rests on, most certain first (parameters.STATUSES); each status below 'seed' is listed
 # by name in its own column, and `status` gives the least certain one the row rests on.
 FLAGGED = ("calibrated", "scenario", "assumption", "illustrative")
+FLAG_COLUMNS = (*FLAGGED, "extrapolated", "status")
 
 
-def _flags(used: list, day_index: np.ndarray, grid: Grid) -> tuple:
-    """For one set of parameters in one year: the names per flagged status, the stale ones, the weakest status."""
-    names = {status: ", ".join(sorted(p.name for p in used if p.status == status)) for status in FLAGGED}
-    stale = ", ".join(sorted(p.name for p in used if p.stale(grid.days[day_index]).any()))
-    weakest = max((STATUSES.index(p.status) for p in used), default=0)
-    return (*names.values(), stale, STATUSES[weakest])
-
-
-def _for_wave(name: str, wave: str) -> bool:
-    """Whether a parameter bears on a municipality in `wave`: every parameter but another wave's own one."""
-    return wave_of(name) in (None, wave)
-
-
-def flag_columns(bills: Bills, key: tuple[str, str]) -> dict[str, np.ndarray]:
-    """One component's flag columns, (M * Y,) each: the parameters each municipality's figure rests on in each
-    year, by status; a municipality's own parameter (e.g. its calibrated KMD Sag payment) stands in for the
-    general ones it replaces."""
+def provenance(bills: Bills) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """What each figure rests on, worked out once per distinct case: (K, M, Y) case numbers, K the keys of
+    `bills.invoices`, and per case its FLAG_COLUMNS (the parameter names per flagged status, the stale ones,
+    the weakest status). A figure reads the parameters of its component and year that bear on its
+    municipality's wave (all but another wave's own ones), and a municipality's own parameters (e.g. its
+    calibrated KMD Sag payment) stand in for the general ones they replace."""
     grid = bills.grid
-    n_m, n_y = grid.population.shape
-    columns = np.empty((len(FLAGGED) + 2, n_m, n_y), dtype=object)
-    for y, year in enumerate(grid.years):
-        used = {**bills.reads[key], **bills.year_reads.get(key, {}).get(int(year), {})}
-        own = {p.kommunekode: p for p in used.values() if p.kommunekode is not None}
-        months = np.flatnonzero(grid.year_index == y)
-        for w, wave in enumerate(WAVES):
-            general = [p for p in used.values() if p.kommunekode is None and _for_wave(p.name, wave)]
-            columns[:, grid.wave_index == w, y] = np.array(_flags(general, months, grid), dtype=object)[:, None]
-        for code, p in own.items():
-            m = int(np.searchsorted(grid.codes, code))
-            general = [q for q in used.values() if q.kommunekode is None and _for_wave(q.name, grid.waves[m])]
-            mine = [q for q in general if q.name not in p.replaces] + [p]
-            columns[:, m, y] = _flags(mine, months, grid)
-    return dict(zip((*FLAGGED, "extrapolated", "status"), (c.ravel() for c in columns)))
+    keys = list(bills.invoices)
+    by_year = [bills.year_reads.get(key, {}) for key in keys]  # what a key read for one year only
+    params = {}
+    for key, years in zip(keys, by_year):
+        params.update(bills.reads[key])
+        for one in years.values():
+            params.update(one)
+    names = sorted(params)
+    where = {name: i for i, name in enumerate(names)}
+    listed = [params[name] for name in names]
+    n_k, n_y, n_w, n_p = len(keys), len(grid.years), len(WAVES), len(names)
+    reads = np.zeros((n_k, n_y, n_p), bool)
+    for k, (key, years) in enumerate(zip(keys, by_year)):
+        reads[k, :, [where[name] for name in bills.reads[key]]] = True
+        for y, year in enumerate(grid.years):
+            reads[k, y, [where[name] for name in years.get(int(year), ())]] = True
+    general = np.array([p.kommunekode is None for p in listed])
+    wave = np.array([wave_of(name) or "" for name in names])  # "": a parameter for every wave
+    bears = general & ((wave == "") | (wave == np.array(WAVES)[:, None]))  # (W, P)
+    # (Y, P): past its last known day in some month of the year, so on the first of December (12 months a year)
+    stale = np.array([p.stale(grid.days[11::12]) for p in listed]).reshape(n_p, n_y).T
+    # The general case of each key, year and wave ...
+    read = (reads[:, :, None, :] & bears).reshape(-1, n_p)  # (K * Y * W, P)
+    late = (reads[:, :, None, :] & bears & stale[:, None, :]).reshape(-1, n_p)
+    case = np.arange(n_k * n_y * n_w).reshape(n_k, n_y, n_w)[:, :, grid.wave_index].transpose(0, 2, 1)  # (K, M, Y)
+    # ... and, where a municipality has its own parameters, its own case.
+    own = reads & ~general
+    if own.any():
+        owner = np.searchsorted(grid.codes, [-1 if p.kommunekode is None else p.kommunekode for p in listed])
+        replaced = np.array([np.isin(names, p.replaces) for p in listed])  # (P, P)
+        extra_read: list[np.ndarray] = []
+        extra_late: list[np.ndarray] = []
+        for k, y, m in sorted({(k, y, int(owner[p])) for k, y, p in zip(*np.nonzero(own))}):
+            mine = own[k, y] & (owner == m)
+            row = read[(k * n_y + y) * n_w + grid.wave_index[m]] & ~replaced[mine].any(axis=0) | mine
+            case[k, m, y] = len(read) + len(extra_read)
+            extra_read.append(row)
+            extra_late.append(row & stale[y])
+        read, late = np.vstack([read, *extra_read]), np.vstack([late, *extra_late])
+    packed = np.packbits(np.hstack([read, late]), axis=1)
+    seen: dict[bytes, int] = {}
+    number = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in packed])  # the same case, the same number
+    first = np.unique(number, return_index=True)[1]  # a row standing for each distinct case
+    kept = np.zeros(len(first), bool)
+    kept[number[case]] = True  # the cases some figure rests on
+    status = np.array([STATUSES.index(p.status) for p in listed])
+    labels = np.array(names, dtype=object)
+    flags = [
+        (
+            *(", ".join(labels[read[i] & (status == STATUSES.index(s))]) for s in FLAGGED),
+            ", ".join(labels[late[i]]),
+            STATUSES[status[read[i]].max(initial=0)],
+        )
+        for i in first[kept]
+    ]
+    return (np.cumsum(kept) - 1)[number[case]], flags
+
+
+@cache
+def _dtype(categories: tuple[str, ...], ordered: bool = False) -> pd.CategoricalDtype:
+    """A categorical dtype, made once for each set of categories (the same ones come back every computation)."""
+    return pd.CategoricalDtype(list(categories), ordered=ordered)
+
+
+def _categorical(values: Sequence[str], codes: np.ndarray, dtype: pd.CategoricalDtype | None = None) -> pd.Categorical:
+    """`values[codes]` as a categorical column, of the dtype given or else with the values as categories, sorted."""
+    dtype = _dtype(tuple(sorted(set(values)))) if dtype is None else dtype
+    lookup = {v: i for i, v in enumerate(dtype.categories)}
+    small = np.array([lookup[v] for v in values], dtype=np.int8 if len(lookup) < 127 else np.int32)
+    return pd.Categorical.from_codes(small[codes], dtype=dtype, validate=False)
 
 
 def tidy(bills: Bills) -> pd.DataFrame:
     """The long table: one row per municipality, year, model and component, with flags."""
     grid = bills.grid
     table = datasets.municipalities().loc[grid.codes]
-    n_m, n_y = grid.population.shape
+    keys = list(bills.invoices)
+    n_k, (n_m, n_y) = len(keys), grid.population.shape
     # A 2019 figure depends on an inferred wave placement only where that placement decides the billing start.
     inferred = (table["placement"].to_numpy() == "inferred") & (
         grid.start > np.datetime64(grid.params.value("billing.earliest_start"), "M")
     )
     start_year = grid.start.astype("datetime64[Y]").astype(int) + 1970
-    blocks = []
-    for (model, component), invoices in bills.invoices.items():
-        uses_population = components.BY_NAME[component].follows_population
-        blocks.append(
-            pd.DataFrame(
-                {
-                    "kommunekode": np.repeat(grid.codes, n_y),
-                    "year": np.tile(grid.years, n_m),
-                    "model": model,
-                    "component": component,
-                    "amount_dkk": grid.by_year(invoices).ravel(),
-                    "population": grid.population.ravel().astype("int64"),
-                    "population_projected": (grid.projected & uses_population).ravel(),
-                    "wave_inferred": (
-                        (inferred[:, None] & (grid.years[None, :] == start_year[:, None])).ravel()
-                        if component == "sapa"
-                        else np.zeros(n_m * n_y, bool)
-                    ),
-                    **flag_columns(bills, (model, component)),
-                }
-            )
-        )
-    result = pd.concat(blocks, ignore_index=True)
-    result["kommune"] = table["kommune"].reindex(result["kommunekode"]).to_numpy()
-    result["region"] = table["region"].reindex(result["kommunekode"]).to_numpy()
-    for column in ("model", "component", "kommune", "region", *FLAGGED, "extrapolated"):
-        result[column] = result[column].astype("category")
-    result["status"] = pd.Categorical(result["status"], categories=STATUSES, ordered=True)
+    first_year = inferred[:, None] & (grid.years[None, :] == start_year[:, None])
+    follows = np.array([components.BY_NAME[c].follows_population for _, c in keys])[:, None, None]
+    is_sapa = np.array([c == "sapa" for _, c in keys])[:, None, None]
+    municipality = np.tile(np.repeat(np.arange(n_m), n_y), n_k)
+    block = np.repeat(np.arange(n_k), n_m * n_y)
+    case, flags = provenance(bills)
+    case, values = case.ravel(), dict(zip(FLAG_COLUMNS, zip(*flags)))
+    columns = {
+        "kommunekode": np.tile(np.repeat(grid.codes, n_y), n_k),
+        "kommune": _categorical(table["kommune"].tolist(), municipality),
+        "region": _categorical(table["region"].tolist(), municipality),
+        "year": np.tile(grid.years, n_m * n_k),
+        "model": _categorical([m for m, _ in keys], block),
+        "component": _categorical([c for _, c in keys], block),
+        "amount_dkk": np.concatenate([grid.by_year(invoices).ravel() for invoices in bills.invoices.values()]),
+        "population": np.tile(grid.population.ravel().astype("int64"), n_k),
+        "population_projected": (grid.projected & follows).ravel(),
+        "wave_inferred": (first_year & is_sapa).ravel(),
+        **{column: _categorical(values[column], case) for column in (*FLAGGED, "extrapolated")},
+        "status": _categorical(values["status"], case, _dtype(STATUSES, ordered=True)),
+    }
+    result = pd.DataFrame({column: columns[column] for column in COLUMNS}, copy=False)
     listed = {
-        column: sorted({n for v in result[column].cat.categories for n in v.split(", ") if n})
-        for column in (*FLAGGED, "extrapolated")
+        column: sorted({n for v in values[column] for n in v.split(", ") if n}) for column in (*FLAGGED, "extrapolated")
     }
     listed["from_scenario"] = listed.pop("scenario")  # attrs["scenario"] is the scenario's name
     result.attrs.update(
@@ -210,7 +250,7 @@ def tidy(bills: Bills) -> pd.DataFrame:
         unsourced=sorted(set().union(*(names for key, names in listed.items() if key != "extrapolated"))),
         sapa_price=dict(zip(grid.years.tolist(), bills.price.tolist())),
     )
-    return result[COLUMNS]
+    return result
 
 
 def compute(scenario: ScenarioLike = None, years: Iterable[int] | None = None) -> pd.DataFrame:
