@@ -35,7 +35,7 @@ from IPython.display import Markdown, display
 from sapa_model.analysis import billing, compare, lines
 from sapa_model.views import charts, fmt, prose, tables, terms
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import COMPONENT, PROJECTION
+from sapa_model.views.labels import COMPONENT
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, region=region, budget_year=budget_year, unit=unit, prices=prices,
@@ -56,7 +56,7 @@ display(Markdown(
     f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.mio_kr(in_kroner[ctx.year])}** for "
     f"SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og {fmt.mio_kr(sum(in_kroner.values()))} over "
     f"budgetperioden {ctx.budget_years[0]}-{ctx.budget_years[-1]} ({terms.terms(ctx.basis, ctx.params)})."))
-carried = show.carried_forward(ctx.scenario, table.attrs.get("extrapolated", []))
+carried = show.carried_forward(ctx.scenario, table)
 display(show.table(guide, {str(y): fmt.num for y in ctx.budget_years} | {"Kommunekode": show.code},
                    caption=f"Ny model, alle betalinger pr. kommune, {caption}"))
 display(Markdown("\n\n".join([terms.rounding_note(ctx.basis.unit),
@@ -74,7 +74,7 @@ show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), 
 by_component = compare.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
 display(charts.stacked_components(by_component, f"Betalinger pr. år, {area}",
                                   f"Søjlediagram over de samlede betalinger pr. år i {area}, fordelt på komponenter, "
-                                  "et panel for hver model", axis_title=f"kr. ({caption})"))
+                                  "et panel for hver model", axis_title=f"kr. ({ctx.terms})"))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -111,10 +111,10 @@ display(Markdown(
     f"Fra {growth.attrs['from']}, det første år hvor alle kommuner betaler SAPA og infrastruktur hele året, til "
     f"{growth.attrs['to']} vokser indbyggertallet mest i {growth.iloc[0]['kommune']} "
     f"({fmt.pct(growth.iloc[0]['growth'])}). Indbyggertal efter {show.last_observed_year()} er fremskrevet "
-    f"({PROJECTION[ctx.params.value('projection.method')]})."))
+    f"({prose.projection(ctx.params)})."))
 formats = dict(zip(shown.columns[1:], [fmt.num, fmt.num, fmt.pct, fmt.kr, fmt.kr]))
 display(show.table(shown, formats, caption="De ti kommuner med størst befolkningsvækst (betaling: ny model, SAPA, "
-                                           f"infrastruktur og buffetpris; {caption})"))
+                                           f"infrastruktur og buffetpris; {ctx.kroner_caption})"))
 
 # %% [markdown]
 # ## Alle kommuner i budgetåret
@@ -131,7 +131,7 @@ display(show.table(shown[["Kommune", "Region", "I alt, ny model", "I alt, gammel
                           "Pr. indbygger, gammel"]],
                    {"I alt, ny model": fmt.kr, "I alt, gammel model": fmt.kr, "Pr. indbygger, ny": fmt.kr_per_inhabitant,
                     "Pr. indbygger, gammel": fmt.kr_per_inhabitant},
-                   caption=f"Betalinger i {ctx.year}, alle komponenter ({caption})"))
+                   caption=f"Betalinger i {ctx.year}, alle komponenter ({ctx.kroner_caption})"))
 
 # %% tags=["remove_input"]
 display(show.provenance(ctx.scenario))

@@ -79,7 +79,7 @@ shown = big[["kommune", "with_knee", "without_knee", "effect", "effect_per_inhab
     "effect_per_inhabitant": "Forskel pr. indbygger"})
 display(show.table(shown, {"SAPA med knæk": fmt.kr, "SAPA uden knæk": fmt.kr, "Forskel": fmt.kr,
                            "Forskel pr. indbygger": fmt.kr_per_inhabitant},
-                   caption=f"Kommunerne over knækket, SAPA i {ctx.year} (ny model)"))
+                   caption=f"Kommunerne over knækket, SAPA i {ctx.year} (ny model), {ctx.kroner_caption}"))
 show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving=-big["effect"].sum(),
                  rest_extra=rest["effect"].sum(), rest_per_inhabitant=rest["effect"].sum() / rest_population)
 
@@ -101,7 +101,7 @@ if ctx.year >= ctx.infrastructure_from:
                                    "without_knee": "Uden knæk", "saving": "Besparelse"})
     display(show.table(shown[["Kommune", "Indbyggere", "Med knæk", "Uden knæk", "Besparelse"]],
                        {"Indbyggere": fmt.num, "Med knæk": fmt.kr, "Uden knæk": fmt.kr, "Besparelse": fmt.kr},
-                       caption=f"Infrastrukturen i {ctx.year}"))
+                       caption=f"Infrastrukturen i {ctx.year}, {ctx.kroner_caption}"))
 else:
     display(Markdown(f"Infrastrukturen faktureres først særskilt fra {ctx.infrastructure_from}, så der er intet knæk "
                      f"i {ctx.year}."))

@@ -34,11 +34,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sapa_model.analysis import compare, knee, lines, risk
-from sapa_model.analysis.budget import round_to
-from sapa_model.engine import billing_starts
+from sapa_model.analysis.budget import express, round_to
+from sapa_model.analysis.outlook import outlook_table
+from sapa_model.engine import STATS, billing_starts
 from sapa_model.views import charts, fmt, prose, tables, terms
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import APPROVED, COMPONENT, PROJECTION, WAVE, official_name
+from sapa_model.views.labels import APPROVED, COMPONENT, QUANTILE, WAVE, official_name
 from sapa_model.views.notebook import setup
 
 ctx = setup(kommune=kommune, scenario=scenario, budget_year=budget_year, unit=unit, prices=prices,
@@ -76,12 +77,35 @@ show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
 # ## Budgetåret og overslagsårene
 
 # %% tags=["remove_input"]
-carried = show.carried_forward(ctx.scenario, mine.attrs.get("extrapolated", []))
+carried = show.carried_forward(ctx.scenario, mine)
 display(show.budget_table(tables.lines_table(wide.loc[ctx.budget_years], ctx.basis.unit),
                           f"{name}: budget {ctx.year} og overslagsår, {caption}",
                           [terms.rounding_note(ctx.basis.unit),
                            terms.price_basis_text(ctx.basis, ctx.params, carried)]))
 show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years)
+
+# %% [markdown]
+# ## Hvor sikkert er budgettet?
+#
+# Budgettallene bygger på et fremskrevet indbyggertal og på priser, der ikke alle er kendt endnu. Begge er her
+# trukket mange gange; skyggen viser, hvor kommunens samlede betaling lander i 90 % af forløbene.
+
+# %% tags=["remove_input"]
+ahead = express(outlook_table(ctx.scenario, ctx.year, ctx.draws), ctx.basis, ctx.params, ("central", *STATS))
+total = ahead[(ahead["kommunekode"] == place.code) & (ahead["component"] == "total")].set_index("year")
+total["central"] = in_kroner.loc[total.index, "total_new"]  # the budget table's own total, to the krone
+display(Markdown("\n\n".join([prose.outlook_sentence(name, total, ctx.year),
+                                *prose.outlook_sources(ahead, ctx.params)])))
+display(charts.outlook_band(total.reset_index(), f"{place.name}: budgetårene og deres usikkerhed",
+                            f"Diagram over {whose} samlede betaling i budgetåret og overslagsårene: linjen er det "
+                            "budgetterede beløb, skyggen hvor betalingen lander i 90 % af forløbene",
+                            f"kr. pr. år ({ctx.terms})"))
+shown = round_to(total[["central", "p05", "p95"]].rename(columns={"central": "Budgetteret", **QUANTILE}), 1)
+display(show.budget_table(shown, f"{name}: hele betalingen i budgetårene, {ctx.kroner_caption}",
+                          [f"Ny model. {QUANTILE['p05']} og {QUANTILE['p95']} er grænserne for de midterste 90 % af "
+                           f"{fmt.num(ahead.attrs['draws'])} forløb."]))
+show.key_figures(outlook_central=total["central"].tolist(), outlook_p05=total["p05"].tolist(),
+                 outlook_p95=total["p95"].tolist())
 
 # %% [markdown]
 # ## Fakturaerne i budgetåret
@@ -90,7 +114,7 @@ show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years
 
 # %% tags=["remove_input"]
 months = tables.invoices(place.code, ctx.year, ctx.scenario, ctx.basis)
-display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {caption}",
+display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {ctx.kroner_caption}",
                           [terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
                            "årets beløb i tabellen ovenfor."], index="Måned"))
 
@@ -98,7 +122,7 @@ display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.ye
 monthly_rows = tables.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
 charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.year}",
                     f"Søjlediagram over {whose} månedlige fakturaer i {ctx.year} fordelt på komponenter, "
-                    "et panel for hver model", caption)
+                    "et panel for hver model", ctx.kroner_caption)
 
 # %% tags=["remove_input"]
 wave = "pilotbølgen" if place.wave == "pilot" else WAVE[place.wave].lower()
@@ -111,7 +135,7 @@ if place.wave_inferred:
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
     notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
-                 f"med {projected[0] - 1}; derefter: {PROJECTION[ctx.params.value('projection.method')]}.")
+                 f"med {projected[0] - 1}; derefter: {prose.projection(ctx.params)}.")
 display(Markdown("## Forbehold for denne kommune\n\n" + "\n\n".join(notes)))
 display(show.scenario_box(ctx.scenario))
 
@@ -130,7 +154,7 @@ display(show.budget_table(tables.lines_table(wide, ctx.basis.unit),
 totals_by_year = compare.totals(mine)
 charts.model_lines(
     totals_by_year, "amount_dkk", f"{place.name}: samlede betalinger pr. år",
-    f"Linjediagram over {whose} samlede betalinger pr. år efter gammel og ny model", f"kr. pr. år ({caption})",
+    f"Linjediagram over {whose} samlede betalinger pr. år efter gammel og ny model", f"kr. pr. år ({ctx.terms})",
     subtitle="SAPA, infrastruktur, buffetpris og KMD Sag tilsammen")
 
 # %% tags=["remove_input"]
@@ -138,17 +162,19 @@ stacked = mine.assign(Komponent=mine["component"].map(COMPONENT))
 charts.stacked_components(
     stacked, f"{place.name}: betalingerne fordelt på komponenter",
     f"Søjlediagram over {whose} betalinger pr. år fordelt på SAPA, infrastruktur, buffetpris og KMD Sag, "
-    "et panel for hver model", axis_title=f"kr. ({caption})")
+    "et panel for hver model", axis_title=f"kr. ({ctx.terms})")
 
 # %% [markdown]
-# ## Hvor sikre er tallene? Monopolbruddets forsinkelser
+# ## Historik: monopolbruddets forsinkelser
 #
 # Under den gamle model afhang SAPA-regningen af, hvornår KSD, KY og Udbetaling Danmark nåede kommunens
 # bølge, og KMD Sag af, hvornår den kunne slukkes. Under begge modeller flytter forsinkelser KMD Sag. Her
-# er forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene.
+# er forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene. Det er
+# historie: forsinkelserne i monopolbruddet flytter ikke budgetårenes regning (se usikkerheden ovenfor).
 
 # %% tags=["remove_input"]
-band = risk.municipal_band(risk.risk_table(ctx.scenario, ctx.years, ctx.draws), place.code)
+history = express(risk.risk_table(ctx.scenario, ctx.years, ctx.draws), ctx.basis, ctx.params, ("timeline", *STATS))
+band = risk.municipal_band(history, place.code)
 wide_band = band.pivot(index="year", columns="model")
 spread = {m: wide_band[("p95", m)] - wide_band[("p05", m)] for m in ("old", "new")}
 uncertain = wide_band.index[compare.more(spread["old"]) | compare.more(spread["new"])]  # years the delays move
@@ -166,13 +192,13 @@ display(Markdown(
 display(charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
                  f"Diagram over {whose} samlede betaling pr. år efter gammel og ny model: skyggen er 5-95 % af de "
                  "simulerede forsinkelser, linjen den forventede regning og den prikkede linje den planlagte tidsplan",
-                 f"kr. pr. år ({caption})"))
+                 f"kr. pr. år ({ctx.terms})"))
 shown = pd.DataFrame({
     "Ny model, forventet": in_band[("mean", "new")], "Ny, 5 %": in_band[("p05", "new")],
     "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],
     "Gammel, 5 %": in_band[("p05", "old")], "Gammel, 95 %": in_band[("p95", "old")],
     "Gammel, planlagt": in_band[("timeline", "old")], "Forskel mod forventet": in_band[("mean", "difference")]})
-display(show.budget_table(round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {caption}",
+display(show.budget_table(round_to(shown, 1), f"{place.name}: hele regningen under forsinkelser, {ctx.kroner_caption}",
                           ["Forventet er gennemsnittet over de simulerede forløb; 5 % og 95 % er grænserne for "
                            "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene.",
                            *([f"Fra {in_band.index[-1] + 1} er hele regningen den samme i alle forløb under begge "

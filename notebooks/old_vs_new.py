@@ -32,9 +32,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sapa_model.analysis import compare, risk
-from sapa_model.views import charts, fmt, terms
+from sapa_model.views import charts, fmt, prose, terms
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import APPROVED, COMPONENT, MUNICIPALITIES
+from sapa_model.views.labels import APPROVED, BAND, COMPONENT, MUNICIPALITIES
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
@@ -89,12 +89,12 @@ expected = (f"**Mod de forventede forsinkelser: {'ja' if compare.more(rise['expe
 display(Markdown(plan + "\n\n" + expected))
 shown = check.rename(columns={"old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel (ny - gammel)"})
 display(show.table(shown.rename_axis("År").reset_index(), {c: fmt.kr for c in shown.columns},
-                   caption=f"SAPA i alt for de {MUNICIPALITIES} kommuner på den planlagte tidsplan, kr."))
+                   caption=f"SAPA i alt for de {MUNICIPALITIES} kommuner på den planlagte tidsplan, {ctx.kroner_caption}"))
 expected_by_year = bands.attrs["national"].query("model == 'difference'").set_index("year")
 display(show.table(expected_by_year.reset_index()[["year", "timeline", "mean", "p05", "p95"]].rename(columns={
     "year": "År", "timeline": "Mod planen", "mean": "Mod forventede forsinkelser", "p05": "5 %", "p95": "95 %"}),
     {c: fmt.kr for c in ("Mod planen", "Mod forventede forsinkelser", "5 %", "95 %")} | {"År": str},
-    caption=f"Hele regningen for de {MUNICIPALITIES} kommuner, ny minus gammel model, kr."))
+    caption=f"Hele regningen for de {MUNICIPALITIES} kommuner, ny minus gammel model, {ctx.kroner_caption}"))
 show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].sum(), differing_years=[int(y) for y in differing],
                  largest_difference=largest, first_year=ctx.years[0], last_year=ctx.years[-1],
                  rise_expected=rise["expected"], rise_p05=rise["p05"], rise_p95=rise["p95"])
@@ -147,7 +147,7 @@ shown = regions.rename(columns={
     "pays_less": "Kommuner der betaler mindre"})
 display(show.table(shown, {"SAPA, gammel model": fmt.kr, "SAPA, ny model": fmt.kr, "Forskel": fmt.kr,
                            "Forskel pr. indbygger pr. år": fmt.kr_per_inhabitant},
-                   caption=f"SAPA pr. region, {ctx.years[0]}-{ctx.years[-1]}"))
+                   caption=f"SAPA pr. region, {ctx.years[0]}-{ctx.years[-1]}, {ctx.kroner_caption}"))
 
 # %% [markdown]
 # ## Forudsigelighed: hele regningen under forsinkelser
@@ -178,11 +178,12 @@ charts.diverging_bars(
                    charts.alt.Tooltip("new:Q", title="Spænd, ny model", format=fmt.d3("kr"))])
 
 # %% tags=["remove_input"]
+ends = prose.ends(spread.head(5)["change"], spread.tail(5)["change"])
 shown = pd.concat([spread.head(5), spread.tail(5)]).rename(columns={
     "kommune": "Kommune", "old": "Spænd, gammel model", "new": "Spænd, ny model", "change": "Ændring (ny - gammel)"})
 display(show.table(shown[["Kommune", "Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)"]],
                    {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)")},
-                   caption="Hele regningens spænd (5-95 %) i det mest usikre år: de fem største fald og stigninger"))
+                   caption=f"Hele regningens spænd ({BAND}) i det mest usikre år: {ends}, {ctx.kroner_caption}"))
 show.key_figures(draws=bands.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
 
 # %% tags=["remove_input"]

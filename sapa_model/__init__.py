@@ -2,9 +2,10 @@
 
 The package is layered; each layer imports only from the layers below it:
 
-    data  <-  parameters  <-  rules  <-  scenarios  <-  engine  <-  views  <-  report  <-  cli
+    data  <-  parameters  <-  rules  <-  scenarios  <-  engine  <-  analysis  <-  views  <-  report / app  <-  cli
 """
 
+from .analysis.outlook import outlook
 from .data.names import Municipality, municipality, resolve_code
 from .engine import compute, monthly, population, population_table, risk, sapa_price
 from .errors import (
@@ -38,6 +39,7 @@ __all__ = [
     "load_scenario",
     "monthly",
     "municipality",
+    "outlook",
     "population",
     "population_table",
     "resolve_code",

@@ -124,10 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--scenario", default="", metavar="FILE", help="scenario to start from (default: baseline)")
     calibrate.add_argument("--name", default="", help="the new scenario's name (default: from the file name)")
     calibrate.add_argument(
-        "--carry-forward",
+        "--strict",
         action="store_true",
-        help="use the last invoiced SAPA price in the years after it too (marked as carried forward), instead "
-        "of each year's own derived or given price",
+        help="refuse (exit 2, nothing written) when an invoice looks implausible, instead of warning",
     )
     explore = commands.add_parser(
         "explore",
@@ -260,7 +259,7 @@ def _budget(args: argparse.Namespace) -> int:
         print(f"Budget {budget_year} og overslagsår {years[1]}-{years[-1]}; historik med --years.")
     print(shown.to_string())
     print(f"\n{terms.rounding_note(basis.unit)}")
-    print(terms.price_basis_text(basis, scenario.params, carried_forward(scenario, table.attrs["extrapolated"])))
+    print(terms.price_basis_text(basis, scenario.params, carried_forward(scenario, table)))
     print(
         "Mærker: F = fremskrevet indbyggertal; V = pris videreført efter sidste kendte værdi; "
         "B = faktureringsstarten afhænger af en udledt bølgeplacering."
@@ -289,6 +288,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from .files import write_text
     from .scenarios import combine, load_scenario, scenario_from_data
     from .views.presentation import calibration_table, unsourced_values
+    from .views.prose import finding
 
     if args.out.suffix.lower() not in (".yaml", ".yml"):
         raise SapaError(f"--out {args.out} must be a .yaml file (the scenario to write)")
@@ -301,25 +301,25 @@ def _calibrate(args: argparse.Namespace) -> int:
         "description": f"Priser løst fra fakturaerne i {args.file.name}.",
         "calibration_file": str(args.file.resolve()),
     }
-    if args.carry_forward:  # an assumption the user chose, stated as one wherever a figure rests on it
-        data["parameters"] = {
-            "sapa.price.after_invoices": {
-                "value": "last_invoice",
-                "status": "assumption",
-                "reference": "sapa calibrate --carry-forward: prisen holdes uændret, til en ny faktura kendes",
-            }
-        }
     invoices = scenario_from_data(data)
     scenario = combine(base, invoices) if base.parameters else invoices
     solved = scenario.calibrated
     assert solved is not None
+    params = scenario.params
     print(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
     print("Løste værdier:")
     print(unsourced_values(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
-    for note in solved.notes:
-        print(f"Bemærk: {note}")
+    for item in [f for f in solved.findings if f not in solved.warnings]:
+        print(f"  {finding(item, params)}")
     print("\nFakturaerne mod modellen (kr.):")
     print(calibration_table(solved).to_string(index=False))
+    if solved.warnings:
+        print("\nAdvarsler: tjek disse fakturaer, før tallene bruges i et budget:")
+        for item in solved.warnings:
+            print(f"  - {finding(item, params)}")
+        if args.strict:
+            print(f"\nIntet er skrevet (--strict): {counted(len(solved.warnings), 'advarsel', 'advarsler')}.")
+            return 2
     kept = scenario_from_data(
         {
             "name": name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -15,15 +15,19 @@ from .data import datasets
 from .data import population as people
 from .data.datasets import WAVES
 from .data.names import resolve_code
+from .errors import ParameterError
 from .parameters import STATUSES, ParameterSet, baseline, wave_of
-from .rules.buffet import buffet
+from .rules import buffet as buffet_rule
+from .rules import infrastructure as infrastructure_rule
+from .rules import new_model
+from .rules.buffet import buffet, buffet_price
 from .rules.calendar import billed, month_grid
 from .rules.events import effective_months, event_names, staircase
 from .rules.grid import Grid, first_billing_year, last_model_year, population_matrix
-from .rules.infrastructure import infrastructure, infrastructure_first_year
-from .rules.kmd_sag import kmd_sag, per_krone, starting_payment
+from .rules.infrastructure import infrastructure, infrastructure_first_year, infrastructure_price
+from .rules.kmd_sag import kmd_sag, paid_paths, per_krone, starting_payment
 from .rules.knee import price_per_inhabitant, weighted
-from .rules.new_model import calibrated_prices, carried_invoice_prices, neutral_price, sapa_new, units, yearly_price
+from .rules.new_model import derived_price, known_price, neutral_price, sapa_new, units
 from .rules.old_model import full_price_bill, sapa_old
 from .rules.prices import INDEX as PRICE_INDEX
 from .rules.prices import has_index as has_price_index
@@ -39,8 +43,14 @@ COLUMNS = [
     "extrapolated",
 ]  # fmt: skip
 ScenarioLike = Scenario | str | Path | None
+# Each priced payment's known prices, first wins (announced, invoiced, documented): what a carried price comes from.
+KNOWN_PRICES = {
+    "sapa": new_model.PRICES,
+    "infrastructure": (*infrastructure_rule.PRICES, infrastructure_rule.DOCUMENTED),
+    "buffet": (*buffet_rule.PRICES, buffet_rule.DOCUMENTED),
+}
 __all__ = [  # the engine's public surface; the layers above read the rules only through these names
-    "COLUMNS", "COMPONENTS", "FLAGGED", "MODELS", "PRICE_INDEX", "QUANTILES", "STATS", "Bills", "ScenarioLike",
+    "COLUMNS", "COMPONENTS", "FLAGGED", "KNOWN_PRICES", "MODELS", "PRICE_INDEX", "QUANTILES", "STATS", "Bills", "ScenarioLike",
     "billing_starts", "compute", "default_years", "event_names", "first_billing_year", "has_price_index",
     "infrastructure_first_year", "last_model_year", "model_years", "monthly", "months_billed", "neutral_price",
     "population", "population_table", "price_levels", "price_per_inhabitant", "rest_on", "risk", "run",
@@ -70,6 +80,8 @@ class Bills:
     reads: dict[tuple[str, str], dict]  # parameters each component read, in every year
     year_reads: dict[tuple[str, str], dict[int, dict]]  # and those it read for one year only
     scenario: Scenario
+    carried: dict[str, dict[int, int]]  # per price carried forward: {year: the known year it comes from}
+    derived: np.ndarray  # (Y,) True where SAPA's price is derived (no known price to carry)
 
     def yearly(self, key: tuple[str, str]) -> np.ndarray:
         """Yearly sums (M, Y) of one component."""
@@ -93,33 +105,66 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         effective = effective_months(params)
         planned = effective_months(params, np.zeros_like(effective))
     component(("old", "sapa"), lambda: sapa_old(grid, staircase(params, effective, grid.months)))
-    # The year's price: given, or derived from the planned timeline (never from this scenario's delays),
-    # unless an invoice fixed it (calibrated); each year's figures say which.
-    with params.reading() as for_price:
-        price = yearly_price(grid, lambda: sapa_old(grid, staircase(params, planned, grid.months)))
-    if params.value("sapa.price.method") == "derived":
+    year_reads: dict[tuple[str, str], dict[int, dict]] = {}
+    calendar = grid.years.tolist()
+    # SAPA's price: known (announced, invoiced) or carried forward from the last known year; before the first
+    # known price (and, if sapa.price.after_known says so, in every year without its own) derived from the
+    # planned timeline (never from this scenario's delays). Each year's figures say which.
+    known = known_price(params, calendar)
+    derive = np.isnan(known.values) | (
+        (known.known_from != grid.years) & (params.value("sapa.price.after_known") == "derived")
+    )
+    price, price_reads = known.values.copy(), list(known.reads)
+    if derive.any():
+        with params.reading() as for_price:
+            if params.value("sapa.price.method") == "given":
+                missing = ", ".join(str(y) for y in grid.years[derive])
+                raise ParameterError(
+                    f"sapa.price.method is 'given' but no SAPA price is known for {missing}; enter them in the "
+                    "scenario's prices section, or use the derived method"
+                )
+            price[derive] = derived_price(grid, lambda: sapa_old(grid, staircase(params, planned, grid.months)))[derive]
         for_price.update({k: v for k, v in timeline_reads.items() if not k.endswith(".delay")})
-    with params.reading() as for_calibrated:
-        calibrated = calibrated_prices(grid)
-    with params.reading() as for_carried:
-        carried = carried_invoice_prices(grid)
-    for_carried.update(for_calibrated)
-    fixed = {**calibrated, **carried}
-    price = np.array([fixed.get(int(y), p) for y, p in zip(grid.years, price)])
+        price_reads = [dict(for_price) if d else r for d, r in zip(derive, price_reads)]
+    year_reads[("new", "sapa")] = dict(zip(calendar, price_reads))
     component(("new", "sapa"), lambda: sapa_new(grid, price))
+    paths = {
+        "sapa": known,
+        "infrastructure": infrastructure_price(params, calendar),
+        "buffet": buffet_price(params, calendar),
+    }
+    infrastructure_month, buffet_month = (paths[c].values[grid.year_index] for c in ("infrastructure", "buffet"))
+    paid = paid_paths(grid)
     for model in MODELS:  # billed the same whichever SAPA model applies
-        component((model, "infrastructure"), lambda: infrastructure(grid))
-        component((model, "buffet"), lambda: buffet(grid))
-        component((model, "kmd_sag"), lambda: kmd_sag(grid, effective))
+        component((model, "infrastructure"), lambda: infrastructure(grid, infrastructure_month))
+        component((model, "buffet"), lambda: buffet(grid, buffet_month))
+        component((model, "kmd_sag"), lambda: kmd_sag(grid, effective, paid))
+        for c in ("infrastructure", "buffet"):
+            year_reads[(model, c)] = dict(zip(calendar, paths[c].reads))
+        year_reads[(model, "kmd_sag")] = _own_reads(grid, paid)
     for key in (("old", "sapa"), ("old", "kmd_sag"), ("new", "kmd_sag")):
         reads[key].update(timeline_reads)
-    year_reads = {
-        ("new", "sapa"): {
-            int(y): dict(for_calibrated if y in calibrated else for_carried if y in carried else for_price)
-            for y in grid.years
-        }
-    }
-    return Bills(grid, invoices, price, reads, year_reads, scenario)
+    carried = {c: path.carried for c, path in paths.items() if path.carried}
+    carried |= {f"kmd_sag.{grid.codes[m]}": path.carried for m, path in paid.items() if path.carried}
+    return Bills(grid, invoices, price, reads, year_reads, scenario, carried, derive)
+
+
+def _own_reads(grid: Grid, paid: dict) -> dict[int, dict]:
+    """Per year, what the KMD Sag payments fixed by a municipality's own invoices rest on: that municipality's
+    own parameters (a carried-forward year's rule and index, as its own, so no other municipality's row names
+    them)."""
+    reads: dict[int, dict] = {}
+    for row, path in paid.items():
+        code = int(grid.codes[row])
+        for year, read in zip(path.years, path.reads):
+            own = {
+                (n if p.kommunekode else f"{n}.{code}"): (
+                    p if p.kommunekode else replace(p, name=f"{n}.{code}", kommunekode=code)
+                )
+                for n, p in read.items()
+            }
+            reads.setdefault(year, {}).update(own)
+    return reads
 
 
 # What a row's figure rests on, most certain first (parameters.STATUSES); each status below 'seed' is listed
@@ -249,6 +294,8 @@ def tidy(bills: Bills) -> pd.DataFrame:
         **listed,
         unsourced=sorted(set().union(*(names for key, names in listed.items() if key != "extrapolated"))),
         sapa_price=dict(zip(grid.years.tolist(), bills.price.tolist())),
+        carried=bills.carried,
+        derived=[int(y) for y, d in zip(grid.years, bills.derived) if d],
     )
     return result
 
@@ -339,12 +386,13 @@ def rest_on(table: pd.DataFrame, parameter, stale: bool = False) -> pd.DataFrame
     price index used to restate it), as compute() records the ones it read; the table is changed in place and
     returned."""
     column = parameter.status  # the flag column named after the status (calibrated, scenario, ...)
-    if column in FLAGGED:
+    if column in FLAGGED and column in table:
         names = table[column].astype(str)
         table[column] = (names + ", " + parameter.name).str.lstrip(", ").astype("category")
         rank = STATUSES.index(parameter.status)
         weaker = table["status"].map(lambda s: s if STATUSES.index(s) >= rank else parameter.status)
         table["status"] = pd.Categorical(weaker, categories=STATUSES, ordered=True)
+    if column in FLAGGED:
         key = "from_scenario" if column == "scenario" else column
         table.attrs[key] = sorted({*table.attrs.get(key, []), parameter.name})
         table.attrs["unsourced"] = sorted({*table.attrs.get("unsourced", []), parameter.name})

@@ -102,6 +102,6 @@ def test_per_inhabitant_spread_by_hand(table):
     price = table.attrs["sapa_price"][2030]
     spread = compare.per_inhabitant_spread(table, 2030)
     assert spread["max"] == pytest.approx(price + 25 + 4.80)
-    copenhagen = 671_714  # 2026, carried forward
+    copenhagen = table.query("kommune == 'København' and year == 2030")["population"].iloc[0]  # projected
     share = (150_000 + 0.5 * (copenhagen - 150_000)) / copenhagen
     assert spread["min"] == pytest.approx((price + 25) * share + 4.80)

@@ -61,3 +61,13 @@ def test_years_are_written_as_spans():
     assert fmt.years([2021, 2019, 2020, 2023]) == "2019-2021 og 2023"
     assert fmt.years([2027]) == "2027"
     assert fmt.years([2019, 2021, 2022, 2024, 2025, 2026]) == "2019, 2021-2022 og 2024-2026"
+
+
+def test_the_ends_of_a_sorted_list_are_named_by_their_signs():
+    import pandas as pd
+
+    from sapa_model.views.prose import ends
+
+    assert ends(pd.Series([-5.0, -1]), pd.Series([2.0, 9])) == "de 2 største fald og de 2 største stigninger"
+    assert ends(pd.Series([1.0, 2]), pd.Series([8.0, 9])) == "de 2 mindste stigninger og de 2 største stigninger"
+    assert ends(pd.Series([-9.0, -8]), pd.Series([-2.0, -1])) == "de 2 største fald og de 2 mindste fald"

@@ -141,11 +141,13 @@ def test_a_moved_knee_is_stated_everywhere_it_is_mentioned(tmp_path, name, param
 
 
 def test_old_vs_new_names_the_years_the_national_total_differs(tmp_path):
-    """With a 2023 invoice the national SAPA total differs in 2023 only (an invoice fixes its own year)."""
+    """With a 2023 invoice the national SAPA total differs from 2023 on (the invoice fixes 2023, and its price is
+    carried into the later years, where the derived price would have kept the total)."""
     scenario = tmp_path / "faktura.yaml"
     scenario.write_text("name: En faktura\ncalibration:\n  - {kommune: Læsø, year: 2023, component: sapa, "
                         "amount_dkk: 20000, reference: F-1}\n", encoding="utf-8")
     notebook = run("old_vs_new", tmp_path, draws=50, budget_year=2027, scenario=str(scenario))
     check = total_check(compute(scenario))
-    assert key_figures(notebook)["differing_years"] == [2023] == [int(y) for y in check.index[check["difference"].abs() > 0.5]]
-    assert "forskelligt efter de to modeller i 2023." in text(notebook)
+    expected = [int(y) for y in check.index[check["difference"].abs() > 0.5]]
+    assert key_figures(notebook)["differing_years"] == expected == list(range(2023, 2031))
+    assert "forskelligt efter de to modeller i 2023-2030." in text(notebook)

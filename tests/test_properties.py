@@ -46,7 +46,10 @@ def test_no_bill_falls_when_the_population_rises(grid, factor, extra):
     bigger = dataclasses.replace(grid, population=grid.population * factor + extra)
     share = staircase(grid.params, effective_months(grid.params), grid.months)
     price = np.full(len(grid.years), 10.0)
-    for rule in (infrastructure, buffet, lambda g: sapa_new(g, price), lambda g: sapa_old(g, share)):
+    monthly = np.where(grid.years[grid.year_index] >= 2020, 25.0, 0.0)  # billed from 2020, as the infrastructure is
+    rules = (lambda g: infrastructure(g, monthly), lambda g: buffet(g, monthly), lambda g: sapa_new(g, price),
+             lambda g: sapa_old(g, share))
+    for rule in rules:
         assert (rule(bigger) >= rule(grid) - 1e-9).all()
 
 

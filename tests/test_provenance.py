@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sapa_model.components import BY_NAME
 from sapa_model import compute, engine
 from sapa_model.data import datasets
 from sapa_model.data.datasets import WAVES
@@ -33,17 +34,21 @@ def _reference_flags(bills, key):
     columns = np.empty((len(FLAGGED) + 2, n_m, n_y), dtype=object)
     for y, year in enumerate(grid.years):
         used = {**bills.reads[key], **bills.year_reads.get(key, {}).get(int(year), {})}
-        own = {p.kommunekode: p for p in used.values() if p.kommunekode is not None}
+        own: dict[int, list] = {}
+        for p in used.values():
+            if p.kommunekode is not None:
+                own.setdefault(p.kommunekode, []).append(p)
         months = np.flatnonzero(grid.year_index == y)
         for w, wave in enumerate(WAVES):
             general = [p for p in used.values() if p.kommunekode is None and wave_of(p.name) in (None, wave)]
             columns[:, grid.wave_index == w, y] = np.array(_flags(general, months, grid), dtype=object)[:, None]
-        for code, p in own.items():
+        for code, mine in own.items():
             m = int(np.searchsorted(grid.codes, code))
             general = [
                 q for q in used.values() if q.kommunekode is None and wave_of(q.name) in (None, grid.waves[m])
             ]
-            columns[:, m, y] = _flags([q for q in general if q.name not in p.replaces] + [p], months, grid)
+            replaced = {name for p in mine for name in p.replaces}
+            columns[:, m, y] = _flags([q for q in general if q.name not in replaced] + mine, months, grid)
     return dict(zip((*FLAGGED, "extrapolated", "status"), (c.ravel() for c in columns)))
 
 
@@ -65,7 +70,7 @@ def reference_table(bills):
             "component": component,
             "amount_dkk": grid.by_year(invoices).ravel(),
             "population": grid.population.ravel().astype("int64"),
-            "population_projected": (grid.projected & (component != "kmd_sag")).ravel(),
+            "population_projected": (grid.projected & BY_NAME[component].follows_population).ravel(),
             "wave_inferred": (
                 (inferred[:, None] & (grid.years[None, :] == start_year[:, None])).ravel()
                 if component == "sapa" else np.zeros(n_m * n_y, bool)
@@ -88,13 +93,16 @@ def reference_table(bills):
         **listed,
         unsourced=sorted(set().union(*(names for key, names in listed.items() if key != "extrapolated"))),
         sapa_price=dict(zip(grid.years.tolist(), bills.price.tolist())),
+        carried=bills.carried,
+        derived=[int(y) for y, d in zip(grid.years, bills.derived) if d],
     )
     return result[engine.COLUMNS]
 
 
 def _calibrated_with_own_kmd_sag():
     """A scenario calibrated from invoices, two of them KMD Sag (Aalborg, wave 1; Ærø, wave 6: each gets its own
-    starting payment), with per-wave delays and the last invoiced price carried forward."""
+    starting payment), with per-wave delays, the last invoiced price carried forward, a later infrastructure invoice,
+    and KMD Sag paid after the modelled switch-off (Ærø's own payment, carried forward)."""
     delays = {"ky": {"6": 6, "2": 3}, "udk": 4, "kmd_sag_off": {"pilot": 2}}
     known = scenario_from_data({"name": "kendt", "delays": delays, "parameters": {
         "sapa.price.method": "given", "sapa.price.per_inhabitant": {"2019-01-01": 9.0, "2021-01-01": 11.37},
@@ -108,9 +116,9 @@ def _calibrated_with_own_kmd_sag():
     invoices = [{"kommune": k, "year": y, "component": c, "amount_dkk": bill(k, y, c), "reference": f"{k} {y}"}
                 for k, y, c in [("Aarhus", 2021, "sapa"), ("Læsø", 2021, "sapa"), ("Aalborg", 2020, "kmd_sag"),
                                 ("Ærø", 2021, "kmd_sag")]]
-    choice = {"sapa.price.after_invoices": {"value": "last_invoice", "status": "assumption", "reference": "test"}}
-    return scenario_from_data({"name": "kalibreret", "calibration": invoices, "delays": delays,
-                               "parameters": choice})
+    later = [{"kommune": "Læsø", "year": 2024, "component": "infrastructure", "amount_dkk": 47_493.0, "reference": "I"},
+             {"kommune": "Ærø", "year": 2025, "component": "kmd_sag", "amount_dkk": 5_000.0, "reference": "K"}]
+    return scenario_from_data({"name": "kalibreret", "calibration": invoices + later, "delays": delays})
 
 
 SCENARIOS = {
@@ -165,10 +173,11 @@ def test_a_value_known_to_hold_until_mid_year_makes_its_whole_year_extrapolated(
     """The buffet price known to hold only until 30 June 2022: 2022 is read past that day (July-December), so
     2022 and later are flagged, 2021 is not; the table is still the row-by-row reading."""
     bills = engine.run(None, [2021, 2022, 2023])
-    price = replace(bills.reads[("new", "buffet")]["buffet.price_per_inhabitant"],
+    price = replace(bills.year_reads[("new", "buffet")][2021]["buffet.price_per_inhabitant"],
                     valid_until=np.datetime64("2022-06-30"))
-    reads = {key: {**used, price.name: price} if price.name in used else used for key, used in bills.reads.items()}
-    bills = replace(bills, reads=reads)
+    swap = lambda used: {**used, price.name: price} if price.name in used else used
+    year_reads = {key: {y: swap(used) for y, used in years.items()} for key, years in bills.year_reads.items()}
+    bills = replace(bills, year_reads=year_reads)
     table = engine.tidy(bills)
     _assert_identical(table, reference_table(bills))
     buffet = table[table["component"] == "buffet"].groupby("year")["extrapolated"].unique()

@@ -118,7 +118,7 @@ def test_saved_scenario_reads_back_to_the_same_figures(tmp_path):
     ("name: x\nparameters:\n  old_model.base_share: 0.5\n", "must add up to 1"),
     ("name: x\nparameters: [1, 2]\n", "'parameters' must map"),
     ("name: [unclosed\n", "not valid YAML"),
-    ("name: x\nprojection: crystal_ball\n", "use one of carry_forward, trend"),
+    ("name: x\nprojection: crystal_ball\n", "use one of best, carry_forward, trend, backtested"),
     ("name: x\nparameters:\n  old_model.events.ky.delay_low: 30\n",
      "delay distribution of ky needs delay_low <= delay_mode <= delay_high; got 30, 6, 24"),
 ])

@@ -83,9 +83,12 @@ def vat_included(params: ParameterSet) -> bool:
 KRONER = Basis()  # kroner, current prices, moms as vat.basis says: the amounts as computed
 
 
-def express(table: pd.DataFrame, basis: Basis, params: ParameterSet) -> pd.DataFrame:
-    """compute()'s table with amounts in the basis's price level and moms (kroner, unrounded): the same table
-    when nothing is to be converted, else a copy whose flags also name the price index."""
+def express(
+    table: pd.DataFrame, basis: Basis, params: ParameterSet, columns: tuple[str, ...] = ("amount_dkk",)
+) -> pd.DataFrame:
+    """A table with amounts by year (compute()'s, or risk()'s and outlook()'s with their `columns`) in the basis's
+    price level and moms (kroner, unrounded): the same table when nothing is to be converted, else a copy whose
+    flags and attrs also name the price index."""
     factor = np.ones(len(table))
     if basis.prices is None and not vat_included(params):
         return table  # current prices excluding moms: the amounts as computed
@@ -94,7 +97,7 @@ def express(table: pd.DataFrame, basis: Basis, params: ParameterSet) -> pd.DataF
         factor *= levels[basis.prices] / table["year"].map(levels).to_numpy(dtype=float)
     if vat_included(params):
         factor *= 1 + params.value("vat.rate")
-    out = table.assign(amount_dkk=table["amount_dkk"].to_numpy() * factor)
+    out = table.assign(**{c: table[c].to_numpy() * factor for c in columns})
     out.attrs = {**table.attrs, "basis": basis}
     if basis.prices is not None:
         index = params[PRICE_INDEX]

@@ -9,20 +9,14 @@ import pandas as pd
 
 from ..data import datasets
 from ..engine import risk
-from ..scenarios import Scenario, load_scenario
+from ..scenarios import Scenario
+from .memo import per_scenario
 
-_risks: dict[tuple, pd.DataFrame] = {}
 
-
+@per_scenario
 def risk_table(scenario: Scenario | None, years: Iterable[int], draws: int | None = None) -> pd.DataFrame:
-    """engine.risk() for a scenario and years, computed once per process (every municipal report of a build
-    reads the same draws)."""
-    scenario = load_scenario(scenario)
-    key = (scenario.to_yaml(), scenario.source, tuple(years), draws)
-    if key not in _risks:
-        _risks.clear()  # one scenario at a time: bounded memory
-        _risks[key] = risk(scenario, draws=draws, years=list(years))
-    return _risks[key]
+    """engine.risk() for a scenario and years, computed once per process."""
+    return risk(scenario, draws=draws, years=list(years))
 
 
 def total_rise(risk_frame: pd.DataFrame) -> dict[str, float]:

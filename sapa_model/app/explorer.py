@@ -26,7 +26,7 @@ from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
 from ..parameters import baseline
 from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
 from ..views import charts, fmt
-from ..views.labels import EVENT
+from ..views.labels import EVENT, PROJECTION
 from ..views.presentation import banner, provenance_text
 from ..views.presentation import table as html_table
 from ..views.svg import price_curve_svg
@@ -109,8 +109,11 @@ class Explorer:
         }
         self.delays = {e: _slider(f"{label} (mdr. forsinket)", 0, *DELAY_RANGE) for e, label in EVENT.items()}
         self.projection = w.Dropdown(
-            options=[("Sidste observerede værdi videreført", "carry_forward"), ("Lineær trend", "trend")],
-            value="carry_forward",
+            options=[
+                (PROJECTION[m][:1].upper() + PROJECTION[m][1:], m)
+                for m in baseline()["projection.method"].allowed or ()
+            ],
+            value=_latest_value("projection.method"),
             description="Befolkningsfremskrivning",
             style=STYLE,
             layout=LAYOUT,
@@ -204,7 +207,7 @@ class Explorer:
         for event, slider in self.delays.items():
             if slider.value:
                 result[f"old_model.events.{event}.delay"] = int(slider.value)
-        if self.projection.value != "carry_forward":
+        if self.projection.value != _latest_value("projection.method"):
             result["projection.method"] = self.projection.value
         if self.forecast.value:
             result["projection.forecast_file"] = str(inside(scenario_folder() / FORECASTS, self.forecast.value))

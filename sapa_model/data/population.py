@@ -20,7 +20,9 @@ from . import datasets
 from .names import resolve_code
 from .tables import read_user_table, whole_number
 
-METHODS = ("carry_forward", "trend")
+METHODS = ("best", "carry_forward", "trend", "backtested")  # 'best': whichever of the others the backtest favours
+CANDIDATES = ("carry_forward", "trend")  # what 'backtested' chooses between, per municipality
+BACKTEST_HORIZONS = 4  # years ahead a projection is judged on: the budget year and its three overslagsår
 MAX_POPULATION = 10_000_000  # larger than Denmark: no municipality's population can be above it
 
 
@@ -141,16 +143,18 @@ def projected(
     future = [y for y in years if y > last_observed_year()]
     table = observed.reindex(columns=years)
     if future:
-        if method == "carry_forward":
-            table[future] = np.repeat(observed[[last_observed_year()]].to_numpy(), len(future), axis=1)
-        elif method == "trend":
-            recent = observed.iloc[:, -trend_years:]
-            x = np.array(recent.columns, dtype=float)
-            slope, intercept = np.polyfit(x, recent.to_numpy(dtype=float).T, 1)
-            values = np.outer(slope, np.array(future, dtype=float)) + intercept[:, None]
-            table[future] = np.maximum(np.rint(values), 0)
-        else:
+        if method not in METHODS:
             raise DataError(f"unknown projection method {echo(method)}; use one of {', '.join(METHODS)}")
+        method = best_method(trend_years) if method == "best" else method
+        chosen = choices(trend_years) if method == "backtested" else np.full(len(observed), method)
+        origin = len(observed.columns) - 1
+        ahead = np.array(future) - last_observed_year()
+        values = np.where(
+            (chosen == "trend")[:, None],
+            project_from(observed.to_numpy(float), origin, ahead, "trend", trend_years),
+            project_from(observed.to_numpy(float), origin, ahead, "carry_forward", trend_years),
+        )
+        table[future] = np.maximum(np.rint(values), 0)
     flags = pd.DataFrame(False, index=table.index, columns=years)
     flags[future] = True
     if forecast:
@@ -163,3 +167,72 @@ def projected(
 def stamp(path: str) -> float:
     """A file's modification time (0 when there is no file), so caches notice an edited forecast."""
     return Path(path).stat().st_mtime if path and Path(path).is_file() else 0.0
+
+
+def project_from(observed: np.ndarray, origin: int, ahead: np.ndarray, method: str, trend_years: int) -> np.ndarray:
+    """Populations `ahead` years after the year at column `origin` of `observed` (M, years), from the columns up
+    to it only: the last value carried forward, or the straight line through the last `trend_years` values:
+    (M, len(ahead)). Needs origin >= trend_years - 1 for a trend."""
+    last = observed[:, origin]
+    if method == "carry_forward":
+        return np.repeat(last[:, None], len(ahead), axis=1)
+    window = observed[:, origin - trend_years + 1 : origin + 1]
+    x = np.arange(-trend_years + 1, 1, dtype=float)  # years relative to the origin
+    slope = ((x - x.mean()) * (window - window.mean(axis=1, keepdims=True))).sum(axis=1) / ((x - x.mean()) ** 2).sum()
+    return window.mean(axis=1)[:, None] + slope[:, None] * (np.asarray(ahead, dtype=float)[None, :] - x.mean())
+
+
+@lru_cache(maxsize=8)
+def backtest(method: str, trend_years: int) -> np.ndarray:
+    """The projection method's relative errors on Statistics Denmark's own series: for every municipality, every
+    year it could have been made from (the origin) and 1 to BACKTEST_HORIZONS years ahead, actual / projected - 1
+    (nan where the target year is not observed yet): (M, origins, horizons). A trend needs trend_years observed
+    years before its first origin; every method is judged from that same first origin, so they compare."""
+    observed = datasets.observed_population().to_numpy(float)
+    n = observed.shape[1]
+    ahead = np.arange(1, BACKTEST_HORIZONS + 1)
+    errors = np.full((observed.shape[0], n - trend_years, len(ahead)), np.nan)
+    for i, origin in enumerate(range(trend_years - 1, n - 1)):
+        if method == "backtested":
+            chosen = _chosen(trend_years, origin)
+            projected = np.where(
+                (chosen == "trend")[:, None],
+                project_from(observed, origin, ahead, "trend", trend_years),
+                project_from(observed, origin, ahead, "carry_forward", trend_years),
+            )
+        else:
+            projected = project_from(observed, origin, ahead, method, trend_years)
+        seen = origin + ahead < n
+        errors[:, i, seen] = observed[:, origin + ahead[seen]] / projected[:, seen] - 1
+    return errors
+
+
+def _chosen(trend_years: int, origin: int) -> np.ndarray:
+    """Per municipality, the candidate method with the smaller mean absolute error over the backtest errors known
+    by the year at column `origin` (targets up to it); carry_forward where none is known yet or they tie."""
+    first = trend_years - 1
+    scores = []
+    for method in CANDIDATES:
+        errors = backtest(method, trend_years)[:, : max(origin - first, 0), :]
+        origins = np.arange(first, first + errors.shape[1])
+        known = (origins[:, None] + np.arange(1, BACKTEST_HORIZONS + 1)[None, :]) <= origin
+        scores.append(np.nanmean(np.where(known[None], np.abs(errors), np.nan), axis=(1, 2)) if known.any() else None)
+    if scores[0] is None or scores[1] is None:
+        return np.full(len(datasets.observed_population()), CANDIDATES[0])
+    return np.where(scores[1] < scores[0], CANDIDATES[1], CANDIDATES[0])
+
+
+def choices(trend_years: int) -> np.ndarray:
+    """Per municipality, the method 'backtested' projects with: the candidate that erred least in the backtest on
+    every observed year."""
+    return _chosen(trend_years, len(datasets.observed_population().columns) - 1)
+
+
+def mean_error(method: str, trend_years: int) -> np.ndarray:
+    """A method's mean absolute relative error in the backtest, per horizon (1 to BACKTEST_HORIZONS years ahead)."""
+    return np.nanmean(np.abs(backtest(method, trend_years)), axis=(0, 1))
+
+
+def best_method(trend_years: int) -> str:
+    """The projection method with the smallest mean absolute error over the horizons of the backtest."""
+    return min(METHODS[1:], key=lambda m: float(mean_error(m, trend_years).mean()))

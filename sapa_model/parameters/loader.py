@@ -309,16 +309,17 @@ class ParameterSet(Mapping):
     def value(self, name: str, day: dt.date | str = "1900-01-01"):
         """The value of a parameter on a day (the only value, for a timeless parameter)."""
         parameter = self[name]
-        self._warn_if_stale(parameter, np.array([np.datetime64(day, "D")]))
+        self.warn_if_stale(parameter, np.array([np.datetime64(day, "D")]))
         return parameter.at(day)
 
     def series(self, name: str, days: np.ndarray) -> np.ndarray:
         """A parameter's value on each day of an array, warning once if any day is past its last value."""
         parameter = self[name]
-        self._warn_if_stale(parameter, days)
+        self.warn_if_stale(parameter, days)
         return parameter.series(days)
 
-    def _warn_if_stale(self, parameter: Parameter, days: np.ndarray) -> None:
+    def warn_if_stale(self, parameter: Parameter, days: np.ndarray) -> None:
+        """Warn once per parameter (ParameterExtrapolationWarning) if any day is past its last known value."""
         stale = parameter.stale(days)
         if stale.any() and parameter.name not in _warned:
             _warned.add(parameter.name)

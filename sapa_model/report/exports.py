@@ -81,7 +81,7 @@ def about(scenario: Scenario, table: pd.DataFrame, basis: Basis) -> Sheet:
     """The 'Om tallene' sheet: where the numbers come from, their price level and moms, and every value they rest
     on that is not a documented source (label, value, status, reference)."""
     params = scenario.params
-    carried = carried_forward(scenario, table.attrs.get("extrapolated", []))
+    carried = carried_forward(scenario, table)
     rows = [
         ("Scenarie", scenario.name),
         ("Beskrivelse", scenario.description),

@@ -7,7 +7,7 @@ import numpy as np
 from .calendar import year_of
 from .events import END_EVENT, event_names, happened
 from .grid import Grid
-from .prices import has_index, index_levels
+from .prices import PricePath, has_index, index_levels, price_path
 
 
 def remaining_share(grid: Grid, effective: np.ndarray, months: np.ndarray | None = None) -> np.ndarray:
@@ -47,6 +47,26 @@ def per_krone(grid: Grid, effective: np.ndarray, months: np.ndarray | None = Non
     return share * np.array([levels[int(y)] / levels[base] for y in years])
 
 
-def kmd_sag(grid: Grid, effective: np.ndarray) -> np.ndarray:
-    """KMD Sag invoice per month (kr.): starting payment x its wave's share still paid / 12: (M, T)."""
-    return starting_payment(grid)[:, None] * per_krone(grid, effective)[grid.wave_index]
+PAID = "kmd_sag.paid."  # + a municipality code: what it paid a year, from invoices where the model has it switched off
+
+
+def paid_paths(grid: Grid) -> dict[int, PricePath]:
+    """For each municipality whose invoices show KMD Sag paid in years the model has it switched off
+    (kmd_sag.paid.<code>): its yearly payment in the grid's years, known from those invoices and carried forward
+    after the last one (as prices.carry_forward says); by the municipality's row in the grid."""
+    paths = {}
+    for name in [n for n in grid.params.parameters if n.startswith(PAID)]:
+        row = int(np.searchsorted(grid.codes, int(grid.params.parameters[name].kommunekode or 0)))
+        paths[row] = price_path(grid.params, (name,), grid.years.tolist())
+    return paths
+
+
+def kmd_sag(grid: Grid, effective: np.ndarray, paid: dict[int, PricePath] | None = None) -> np.ndarray:
+    """KMD Sag invoice per month (kr.): starting payment x its wave's share still paid / 12: (M, T); where a
+    municipality's invoices show it paid later than the model has it (`paid`, see paid_paths), that payment / 12
+    from the first such year on."""
+    monthly = starting_payment(grid)[:, None] * per_krone(grid, effective)[grid.wave_index]
+    for row, path in (paid or {}).items():
+        known = ~np.isnan(path.values)[grid.year_index]
+        monthly[row, known] = path.values[grid.year_index][known] / 12
+    return monthly

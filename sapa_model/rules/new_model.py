@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..parameters import ParameterSet
 from .formula import NUMPY
 from .grid import Grid
 from .knee import weighted
+from .prices import PricePath, price_path
 
 
 def units(weighted_inhabitants, months_billed):
@@ -28,38 +30,20 @@ def billed_units(grid: Grid) -> np.ndarray:
     return units(people, grid.billed)
 
 
-def yearly_price(grid: Grid, planned_old: Callable[[], np.ndarray]) -> np.ndarray:
-    """SAPA price per knee-weighted inhabitant for each year (kr.): given, or derived revenue neutral.
+PRICES = ("sapa.price.per_inhabitant", "sapa.price.calibrated")  # SAPA's known prices, first wins: announced, invoiced
 
-    Derived: the price at which the 98 municipalities together pay in each year exactly what the old
-    model charges on the planned timeline (`planned_old()`, (M, T)): sum(old) / sum(weighted x months/12).
-    """
-    if grid.params.value("sapa.price.method") == "given":
-        january = np.array([np.datetime64(f"{y}-01-01") for y in grid.years])
-        return grid.params.series("sapa.price.per_inhabitant", january)
+
+def known_price(params: ParameterSet, years) -> PricePath:
+    """SAPA's price in each year where one is known (announced, then invoiced), carried forward after it."""
+    return price_path(params, PRICES, years)
+
+
+def derived_price(grid: Grid, planned_old: Callable[[], np.ndarray]) -> np.ndarray:
+    """SAPA price per knee-weighted inhabitant for each year (kr.), derived revenue neutral: the price at which
+    the 98 municipalities together pay in each year exactly what the old model charges on the planned timeline
+    (`planned_old()`, (M, T)): sum(old) / sum(weighted x months/12)."""
     revenue = grid.by_year(planned_old().sum(axis=0))
     return neutral_price(revenue, grid.by_year(billed_units(grid).sum(axis=0)))
-
-
-def calibrated_prices(grid: Grid) -> dict[int, float]:
-    """Prices solved from real invoices (sapa.price.calibrated), for those of the grid's years that have one;
-    each holds for its own year and replaces that year's derived or given price."""
-    if not grid.params.parameters["sapa.price.calibrated"].values:
-        return {}
-    solved = grid.params["sapa.price.calibrated"].by_year()
-    return {int(y): float(solved[y]) for y in grid.years if y in solved}
-
-
-def carried_invoice_prices(grid: Grid) -> dict[int, float]:
-    """With sapa.price.after_invoices 'last_invoice': the last invoiced price for each of the grid's years after
-    the last invoiced one (read past the parameter's last value, so those years are marked as carried
-    forward); else nothing, and those years keep their own price."""
-    solved = grid.params.parameters["sapa.price.calibrated"].by_year()
-    later = [int(y) for y in grid.years if solved and y > max(solved)]
-    if not later or grid.params.value("sapa.price.after_invoices") != "last_invoice":
-        return {}
-    january = np.array([f"{y}-01-01" for y in later], dtype="datetime64[D]")
-    return dict(zip(later, map(float, grid.params.series("sapa.price.calibrated", january))))
 
 
 def sapa_new(grid: Grid, price: np.ndarray) -> np.ndarray:

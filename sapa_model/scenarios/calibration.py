@@ -3,35 +3,39 @@
 Under the new model every municipality pays the same price per knee-weighted inhabitant in a calendar
 year, so one SAPA invoice fixes that year's price for all 98; invoices from municipalities on both sides
 of the knee also fix the knee rate; a municipality's own KMD Sag payment fixes its KMD Sag starting
-payment. The solve uses the model's own rules (population on 1 January, months billed, the knee), so the
-calibrated model reproduces every invoice. Infrastructure and buffet invoices are checked against the
-sourced prices, never refitted. Where invoices over-determine a value and disagree beyond the tolerance,
-nothing is applied and the message names them.
+payment (or, where the model has KMD Sag switched off, what it still pays). Infrastructure and buffet
+invoices fix the prices of years that have no documented or announced price; where a year has one, they are
+checked against it. The solve uses the model's own rules (population on 1 January, months billed, the knee),
+so the calibrated model reproduces every invoice. Where invoices over-determine a value and disagree beyond
+the tolerance, nothing is applied and the message names them; invoices that fit but look implausible are
+named as findings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..components import NAMES as COMPONENTS
 from ..data.datasets import municipalities
 from ..data.names import resolve_code
 from ..data.tables import number, read_user_table, whole_number
 from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing
-from ..parameters import Parameter, ParameterSet, as_day, merge_values
-from ..rules.buffet import buffet
-from ..rules.events import effective_months
+from ..parameters import Parameter, ParameterSet, as_day, baseline, merge_values
+from ..rules.buffet import buffet_price, buffet_units
+from ..rules.events import effective_months, staircase
 from ..rules.grid import Grid, first_billing_year, last_model_year
-from ..rules.infrastructure import infrastructure
-from ..rules.kmd_sag import OWN, per_krone
-from ..rules.new_model import billed_units
+from ..rules.infrastructure import infrastructure_price, infrastructure_units
+from ..rules.kmd_sag import OWN, PAID, per_krone
+from ..rules.new_model import billed_units, derived_price, known_price
+from ..rules.old_model import sapa_old
+from ..rules.prices import PricePath
 
-COMPONENTS = ("sapa", "kmd_sag", "infrastructure", "buffet")
 FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "reference")
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
@@ -121,16 +125,46 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
     return observations, problems
 
 
-def duplicates(observations: list[Observation]) -> list[str]:
-    """A problem for every invoice given twice (the same municipality, year and component)."""
-    seen: dict[tuple, str] = {}
-    problems = []
+def combine_invoices(observations: list[Observation]) -> tuple[list[Observation], list[str]]:
+    """Invoices of the same municipality, year and component summed into one (monthly invoices may be entered a
+    row per month), and a problem for every group that cannot be: a row without months among several, the
+    same reference twice, more than 12 months in all."""
+    groups: dict[tuple, list[Observation]] = {}
     for o in observations:
-        key = (o.kommunekode, o.year, o.component)
-        if key in seen:
-            problems.append(f"{o.where}: {o.kommune} {o.year} {o.component} is also given at {seen[key]}")
-        seen.setdefault(key, o.where)
-    return problems
+        groups.setdefault((o.kommunekode, o.year, o.component), []).append(o)
+    combined, problems = [], []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            combined.append(first)
+            continue
+        where = f"{first.where} and {counted(len(group) - 1, 'other row', 'other rows')}"
+        references = [o.reference for o in group]
+        twice = sorted({r for r in references if references.count(r) > 1})
+        if twice:
+            problems.append(
+                f"{where}: {first.kommune} {first.year} {first.component}: invoice {echo(twice[0])} is given twice"
+            )
+        elif any(o.months is None for o in group):
+            problems.append(
+                f"{where}: {first.kommune} {first.year} {first.component} has several invoices; give months on "
+                "each row (1 for a monthly invoice), so they can be added up"
+            )
+        elif sum(o.months or 0 for o in group) > 12:
+            problems.append(f"{where}: {first.kommune} {first.year} {first.component} adds up to more than 12 months")
+        else:
+            combined.append(
+                Observation(
+                    first.kommunekode,
+                    first.year,
+                    first.component,
+                    sum(o.amount_dkk for o in group),
+                    sum(o.months or 0 for o in group),
+                    "; ".join(references)[:200],
+                    where,
+                )
+            )
+    return combined, problems
 
 
 def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
@@ -151,12 +185,39 @@ def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Something a calibration noticed, with the values a sentence about it needs (views/ words it in Danish).
+
+    kinds: 'replaces' (a solved value and the one it replaced), 'rates_differ' (each year keeps its own knee
+    rate), and the plausibility warnings 'single' (an unknown fixed by one invoice, nothing to check it
+    against), 'jump' (a price far from a neighbouring known year's), 'knee_band' (a knee rate outside the
+    plausible band), 'looks_like' (an amount close to 1,25x, 1/12 or 1/2 of what the rest imply)."""
+
+    kind: str
+    values: dict = field(default_factory=dict)
+
+
+WARNINGS = ("single", "jump", "knee_band", "looks_like")
+PRICED = {  # the components whose price invoices fix: their own price parameters
+    "sapa": "sapa.price.calibrated",
+    "infrastructure": "infrastructure.price_calibrated",
+    "buffet": "buffet.price_calibrated",
+}
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """What the invoices fixed: the parameters solved (status 'calibrated'), and each invoice against the model."""
+    """What the invoices fixed: the parameters solved (status 'calibrated'), each invoice against the model, and
+    what the solve noticed (the values replaced, and warnings about implausible invoices)."""
 
     parameters: dict[str, Parameter]
-    residuals: pd.DataFrame  # one row per observation: kommune, year, component, amount, modelled, residual, ...
-    notes: tuple[str, ...]
+    residuals: pd.DataFrame  # one row per (combined) invoice: kommune, year, component, amount, modelled, residual
+    findings: tuple[Finding, ...]
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """The findings that say an invoice may be wrong (sapa calibrate --strict refuses them)."""
+        return tuple(f for f in self.findings if f.kind in WARNINGS)
 
     def apply(self, params: ParameterSet) -> ParameterSet:
         """The parameter set with the solved values in place."""
@@ -168,12 +229,26 @@ def _first_months(mask: np.ndarray, months: int | None) -> np.ndarray:
     return mask & (np.cumsum(mask) <= (mask.sum() if months is None else months))
 
 
+def _before(params: ParameterSet) -> dict[str, PricePath]:
+    """The prices the model has before the invoices, every year it covers: SAPA's known ones, the infrastructure's
+    and the buffet's."""
+    years = list(range(first_billing_year(params), last_model_year(params) + 1))
+    return {
+        "sapa": known_price(params, years),
+        "infrastructure": infrastructure_price(params, years),
+        "buffet": buffet_price(params, years),
+    }
+
+
 def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
-    """Solve the SAPA price per year, the knee rate (when both sides of the knee are observed in a year) and
-    each observed municipality's KMD Sag starting payment; check infrastructure and buffet. ScenarioError
-    lists every bad row, or names the invoices that disagree."""
+    """Solve the prices of the years the invoices cover that have no documented or announced price (SAPA,
+    infrastructure, buffet), the knee rate (when both sides of the knee are observed in a year) and each observed
+    municipality's KMD Sag starting payment (or, where the model has KMD Sag switched off, what it still pays);
+    check the invoices of years whose price is documented or announced. ScenarioError lists every bad row, or
+    names the invoices that disagree."""
+    observations, problems = combine_invoices(observations)
     first, last = first_billing_year(params), last_model_year(params)
-    problems = [
+    problems += [
         f"{o.where}: year {o.year} is outside the years the model covers, {first}-{last}"
         for o in observations
         if not first <= o.year <= last
@@ -182,6 +257,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
         raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
     years = sorted({o.year for o in observations})
     grid = Grid.build(params, years)
+    before = _before(params)
     rate = params.parameters["sapa.knee.rate"]
     at_rate = {
         r: billed_units(
@@ -194,17 +270,24 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
         )
         for r in (0, 1)
     }
-    per_unit = {  # what one unit of the unknown (price, rate, starting payment) or the sourced price gives per month
+    infrastructure = before["infrastructure"]
+    infrastructure_month = np.nan_to_num(infrastructure.values[[infrastructure.years.index(y) for y in grid.years]])[
+        grid.year_index
+    ]
+    kmd = per_krone(grid, effective_months(params))[grid.wave_index]
+    per_unit = {  # what one unit of the unknown (price, starting payment) gives per month
         "sapa": at_rate[0],
-        "kmd_sag": per_krone(grid, effective_months(params))[grid.wave_index],
-        "infrastructure": infrastructure(grid),
-        "buffet": buffet(grid),
+        "kmd_sag": kmd,
+        "infrastructure": infrastructure_units(grid, infrastructure_month),
+        "buffet": buffet_units(grid),
     }
     rows = []
     for o in observations:
         m, y = int(np.searchsorted(grid.codes, o.kommunekode)), years.index(o.year)
         in_year = grid.year_index == y
-        billed = in_year & (per_unit[o.component][m] > 0)
+        # KMD Sag invoiced where the model has it switched off: the invoice says what is still paid that year.
+        paid = o.component == "kmd_sag" and not (in_year & (kmd[m] > 0)).any()
+        billed = in_year if paid else in_year & (per_unit[o.component][m] > 0)
         if not billed.any():
             problems.append(f"{o.where}: {o.component} is not billed to {o.kommune} in {o.year} in this model")
             continue
@@ -219,58 +302,49 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
                 "observation": o,
                 "m": m,
                 "months": int(months.sum()),
-                "u0": per_unit[o.component][m, months].sum(),
+                "paid": paid,
+                "u0": months.sum() / 12 if paid else per_unit[o.component][m, months].sum(),
                 "u1": at_rate[1][m, months].sum() if o.component == "sapa" else 0.0,
             }
         )
     if problems:
         raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
     solved: dict[str, Parameter] = {}
-    notes: list[str] = []
+    findings: list[Finding] = []
     modelled: dict[int, float] = {}
     units = {id(r): r["u0"] for r in rows}  # what the solved value is multiplied by
     sapa = [r for r in rows if r["observation"].component == "sapa"]
     if sapa:
-        common, rates, prices = _solve_sapa(sapa, params, notes)
-        solved.update(_sapa_parameters(params, common, rates, prices, sapa))
+        common, rates, prices = _solve_sapa(sapa, params, findings)
+        announced = params["sapa.price.per_inhabitant"].by_year()
+        prices = {y: announced.get(y, p) for y, p in prices.items()}  # a year KOMBIT announced is checked, not solved
+        solved.update(
+            _sapa_parameters(params, common, rates, {y: p for y, p in prices.items() if y not in announced}, sapa)
+        )
         for r in sapa:
             y = r["observation"].year
             units[id(r)] = r["u0"] + rates.get(y, _rate_in(params, y)) * (r["u1"] - r["u0"])
             modelled[id(r)] = prices[y] * units[id(r)]
-    for code in {r["observation"].kommunekode for r in rows if r["observation"].component == "kmd_sag"}:
+        _check_rates(params, common, rates, sapa, findings)
+    for component in ("infrastructure", "buffet"):
+        mine = [r for r in rows if r["observation"].component == component]
+        prices = _solve_price(component, mine, before[component], solved)
+        modelled.update({id(r): prices[r["observation"].year] * r["u0"] for r in mine})
+    for code in sorted({r["observation"].kommunekode for r in rows if r["observation"].component == "kmd_sag"}):
         own = [r for r in rows if r["observation"].component == "kmd_sag" and r["observation"].kommunekode == code]
-        payment = sum(r["observation"].amount_dkk for r in own) / sum(r["u0"] for r in own)
-        solved[f"{OWN}{code}"] = _own_kmd_sag(own, payment)
-        modelled.update({id(r): payment * r["u0"] for r in own})
-    modelled.update({id(r): r["u0"] for r in rows if r["observation"].component in ("infrastructure", "buffet")})
-    residuals = pd.DataFrame(
-        [
-            {
-                "kommunekode": r["observation"].kommunekode,
-                "kommune": r["observation"].kommune,
-                "year": r["observation"].year,
-                "component": r["observation"].component,
-                "months": r["months"],
-                "amount_dkk": r["observation"].amount_dkk,
-                "modelled_dkk": modelled[id(r)],
-                "units": units[id(r)],
-                "reference": r["observation"].reference,
-                "where": r["observation"].where,
-            }
-            for r in rows
-        ]
-    )
-    residuals["residual_dkk"] = residuals["amount_dkk"] - residuals["modelled_dkk"]
-    residuals["within_tolerance"] = residuals["residual_dkk"].abs() <= tolerance(residuals["amount_dkk"])
+        modelled.update(_solve_kmd_sag(own, solved, findings))
+    residuals = _residuals(rows, modelled, units)
     _refuse_disagreement(residuals)
-    return Calibration(solved, residuals, tuple(notes))
+    _replaced(grid, before, solved, findings)
+    _plausibility(params, grid, rows, solved, before, findings)
+    return Calibration(solved, residuals, tuple(findings))
 
 
 def _rate_in(params: ParameterSet, year: int) -> float:
     return float(params.value("sapa.knee.rate", f"{year}-01-01"))
 
 
-def _solve_sapa(rows: list[dict], params: ParameterSet, notes: list[str]):
+def _solve_sapa(rows: list[dict], params: ParameterSet, findings: list[Finding]):
     """(one knee rate for all years, or None), the rate used per year, and the price per year.
 
     amount = price x (u0 + rate x (u1 - u0)): u0 the units with no weight beyond the knee, u1 - u0 the
@@ -319,12 +393,252 @@ def _solve_sapa(rows: list[dict], params: ParameterSet, notes: list[str]):
     rates = dict.fromkeys(by_year, common)
     if len(own_rates) == 1 or fits(rates):
         return common, rates, prices_for(rates)
-    notes.append(
-        "the years' invoices imply different knee rates; each year with invoices on both sides of the "
-        "knee keeps its own"
-    )
+    findings.append(Finding("rates_differ", {"rates": dict(sorted(own_rates.items()))}))
     rates = {y: own_rates.get(y, _rate_in(params, y)) for y in by_year}
     return None, rates, prices_for(rates)
+
+
+def _solve_price(component: str, rows: list[dict], before: PricePath, solved: dict[str, Parameter]) -> dict[int, float]:
+    """The price per year of the infrastructure or the buffet: documented or announced where the year has one
+    (the invoices are then checked against it), else solved from the year's invoices (calibrated)."""
+    known = {y for y, k in zip(before.years, before.known_from) if y == k}
+    prices: dict[int, float] = {}
+    for year in sorted({r["observation"].year for r in rows}):
+        group = [r for r in rows if r["observation"].year == year]
+        if year in known:
+            prices[year] = float(before.values[before.years.index(year)])
+        else:
+            prices[year] = sum(r["observation"].amount_dkk for r in group) / sum(r["u0"] for r in group)
+    fitted = {y: p for y, p in prices.items() if y not in known}
+    if fitted:
+        template = baseline()[PRICED[component]]
+        solved[PRICED[component]] = merge_values(
+            dataclasses.replace(template, dates=(), values=()),
+            {as_day(f"{y}-01-01", template.name): p for y, p in fitted.items()},
+            status="calibrated",
+            reference=_reference(rows, fitted),
+        )
+    return prices
+
+
+def _solve_kmd_sag(rows: list[dict], solved: dict[str, Parameter], findings: list[Finding]) -> dict[int, float]:
+    """A municipality's KMD Sag: its starting payment from the invoices of years the model bills it, and what it
+    still pays in years the model has it switched off; the modelled amount of each invoice."""
+    modelled: dict[int, float] = {}
+    billed = [r for r in rows if not r["paid"]]
+    if billed:
+        payment = sum(r["observation"].amount_dkk for r in billed) / sum(r["u0"] for r in billed)
+        solved[f"{OWN}{billed[0]['observation'].kommunekode}"] = _own_kmd_sag(billed, payment)
+        modelled.update({id(r): payment * r["u0"] for r in billed})
+    paid = [r for r in rows if r["paid"]]
+    if paid:
+        first = paid[0]["observation"]
+        yearly = {r["observation"].year: r["observation"].amount_dkk / r["u0"] for r in paid}
+        solved[f"{PAID}{first.kommunekode}"] = Parameter(
+            name=f"{PAID}{first.kommunekode}",
+            label=f"KMD Sag betalt af {first.kommune}, efter modellens slukning",
+            description=f"What {first.kommune} paid for KMD Sag a year, from its invoices of years the model has KMD "
+            "Sag switched off: the switch-off date is a placeholder, the invoice is not.",
+            unit="kr./år",
+            status="calibrated",
+            reference=_reference(paid, yearly),
+            dates=tuple(as_day(f"{y}-01-01", "") for y in sorted(yearly)),
+            values=tuple(float(yearly[y]) for y in sorted(yearly)),
+            origin="calibration",
+            per_year=True,
+            kommunekode=first.kommunekode,
+            replaces=tuple(n for n in baseline() if n.startswith(("kmd_sag.", "old_model.events."))),
+        )
+        modelled.update({id(r): r["observation"].amount_dkk for r in paid})
+    return modelled
+
+
+def _check_rates(
+    params: ParameterSet, common: float | None, rates: dict[int, float], rows: list[dict], findings: list[Finding]
+) -> None:
+    """A 'knee_band' warning for a solved knee rate outside the plausible band."""
+    low, high = params.value("calibration.knee_rate_low"), params.value("calibration.knee_rate_high")
+    solved = {y: r for y, r in rates.items() if common is not None or r != _rate_in(params, y)}
+    outside = {y: r for y, r in solved.items() if not low <= r <= high}
+    if outside:
+        findings.append(Finding("knee_band", {"rates": outside, "low": low, "high": high}))
+
+
+def _plausibility(
+    params: ParameterSet,
+    grid: Grid,
+    rows: list[dict],
+    solved: dict[str, Parameter],
+    before: dict[str, PricePath],
+    findings: list[Finding],
+) -> None:
+    """Warnings about invoices that may be wrong: unknowns fixed by one invoice alone, solved prices far from a
+    neighbouring known year's, amounts that look like moms, one month or half a year of what the rest imply."""
+    for component, name in PRICED.items():
+        mine = [r for r in rows if r["observation"].component == component]
+        solved_years = solved[name].by_year() if name in solved else {}
+        for year, value in solved_years.items():
+            group = [r["observation"] for r in mine if r["observation"].year == year]
+            if len(group) == 1:
+                findings.append(Finding("single", {"parameter": name, "year": year, "where": group[0].where}))
+            _jump(params, name, year, float(value), before[component], solved_years, findings)
+        _looks_like(params, grid, component, mine, before[component], findings)
+    if "sapa.knee.rate" in solved:
+        sides = [r for r in rows if r["observation"].component == "sapa"]
+        if len(sides) == 2:
+            findings.append(
+                Finding("single", {"parameter": "sapa.knee.rate", "year": None, "where": sides[0]["observation"].where})
+            )
+    for name, parameter in solved.items():
+        if parameter.kommunekode is not None:
+            used = [
+                r
+                for r in rows
+                if r["observation"].component == "kmd_sag" and r["observation"].kommunekode == parameter.kommunekode
+            ]
+            if len(used) == 1:
+                findings.append(
+                    Finding("single", {"parameter": name, "year": None, "where": used[0]["observation"].where})
+                )
+
+
+def _jump(
+    params: ParameterSet,
+    name: str,
+    year: int,
+    value: float,
+    before: PricePath,
+    solved_years: dict[int, float],
+    findings: list[Finding],
+) -> None:
+    """A 'jump' warning when a solved price differs from the nearest known price of a neighbouring year (announced,
+    documented or solved from other invoices) by more than calibration.plausible_change."""
+    known = {y: float(v) for y, v, k in zip(before.years, before.values, before.known_from) if y == k}
+    known |= {y: float(v) for y, v in solved_years.items() if y != year}
+    limit = params.value("calibration.plausible_change")
+    for neighbour in (
+        max((y for y in known if y < year), default=None),
+        min((y for y in known if y > year), default=None),
+    ):
+        if neighbour is not None and known[neighbour] > 0 and abs(value / known[neighbour] - 1) > limit:
+            findings.append(
+                Finding(
+                    "jump",
+                    {
+                        "parameter": name,
+                        "year": year,
+                        "value": value,
+                        "neighbour_year": neighbour,
+                        "neighbour": known[neighbour],
+                        "limit": limit,
+                    },
+                )
+            )
+
+
+LOOKS_LIKE = {"moms": 1.25, "month": 1 / 12, "half": 0.5}  # an amount this many times what the rest imply
+
+
+def _looks_like(
+    params: ParameterSet, grid: Grid, component: str, rows: list[dict], before: PricePath, findings: list[Finding]
+) -> None:
+    """A 'looks_like' warning for an invoice whose implied price is close to 1,25x, 1/12 or 1/2 of what the
+    other invoices of its payment and year imply (at the knee rate assumed before the invoices); with no other
+    invoice, close to 1/12 of the model's own price for the year (a placeholder, so only that gross slip)."""
+    implied = {
+        id(r): r["observation"].amount_dkk / (r["u0"] + _rate_in(params, r["observation"].year) * (r["u1"] - r["u0"]))
+        for r in rows
+    }
+    tight, wide = params.value("calibration.ratio_tolerance"), params.value("calibration.placeholder_ratio_tolerance")
+    for r in rows:
+        o = r["observation"]
+        others = [q for q in rows if q is not r and q["observation"].year == o.year]
+        if others:
+            rest = sum(q["observation"].amount_dkk for q in others) / sum(
+                q["observation"].amount_dkk / implied[id(q)] for q in others
+            )
+            candidates, within, against = LOOKS_LIKE, tight, "invoices"
+        else:
+            rest = _model_price(params, grid, component, o.year, before)
+            candidates, within, against = {"month": LOOKS_LIKE["month"]}, wide, "model"
+        if not rest or np.isnan(rest):
+            continue
+        ratio = implied[id(r)] / rest
+        for kind, target in candidates.items():
+            if abs(ratio / target - 1) <= within:
+                findings.append(
+                    Finding(
+                        "looks_like",
+                        {
+                            "where": o.where,
+                            "kommune": o.kommune,
+                            "year": o.year,
+                            "component": component,
+                            "kind": kind,
+                            "ratio": ratio,
+                            "against": against,
+                        },
+                    )
+                )
+                break
+
+
+def _model_price(params: ParameterSet, grid: Grid, component: str, year: int, before: PricePath) -> float:
+    """The model's price of a year before any invoice: known or carried, else (SAPA) derived revenue neutral."""
+    value = float(before.values[before.years.index(year)])
+    if np.isnan(value) and component == "sapa":
+        planned = effective_months(params, np.zeros_like(effective_months(params)))
+        derived = derived_price(grid, lambda: sapa_old(grid, staircase(params, planned, grid.months)))
+        value = float(derived[list(grid.years).index(year)])
+    return value
+
+
+def _residuals(rows: list[dict], modelled: dict[int, float], units: dict[int, float]) -> pd.DataFrame:
+    """Each invoice against the calibrated model (kr.), within the tolerance or not."""
+    residuals = pd.DataFrame(
+        [
+            {
+                "kommunekode": r["observation"].kommunekode,
+                "kommune": r["observation"].kommune,
+                "year": r["observation"].year,
+                "component": r["observation"].component,
+                "months": r["months"],
+                "amount_dkk": r["observation"].amount_dkk,
+                "modelled_dkk": modelled[id(r)],
+                "units": units[id(r)],
+                "reference": r["observation"].reference,
+                "where": r["observation"].where,
+            }
+            for r in rows
+        ]
+    )
+    residuals["residual_dkk"] = residuals["amount_dkk"] - residuals["modelled_dkk"]
+    residuals["within_tolerance"] = residuals["residual_dkk"].abs() <= tolerance(residuals["amount_dkk"])
+    return residuals
+
+
+def _replaced(grid: Grid, before: dict[str, PricePath], solved: dict[str, Parameter], findings: list[Finding]) -> None:
+    """A 'replaces' finding for every price solved: the value the year had before (carried forward from a known
+    year, or derived: then None)."""
+    for component, name in PRICED.items():
+        if name not in solved:
+            continue
+        path = before[component]
+        for year, value in solved[name].by_year().items():
+            i = path.years.index(year)
+            known = int(path.known_from[i])
+            findings.append(
+                Finding(
+                    "replaces",
+                    {
+                        "parameter": name,
+                        "year": year,
+                        "value": float(value),
+                        "before": None if np.isnan(path.values[i]) else float(path.values[i]),
+                        "from_year": known or None,
+                    },
+                )
+            )
 
 
 def _reference(rows: list[dict], years: Iterable[int]) -> str:
@@ -341,18 +655,18 @@ def _sapa_parameters(
 ) -> dict[str, Parameter]:
     """The calibrated SAPA price per year and, where solved, the knee rate, with the invoices as reference."""
     calibrated = params.parameters["sapa.price.calibrated"]
-    result = {
-        "sapa.price.calibrated": merge_values(
+    result = {}
+    if prices:  # the years KOMBIT announced no price for
+        result["sapa.price.calibrated"] = merge_values(
             dataclasses.replace(calibrated, dates=(), values=()),
             {as_day(f"{y}-01-01", calibrated.name): float(p) for y, p in prices.items()},
             status="calibrated",
             reference=_reference(rows, prices),
         )
-    }
     rate = params.parameters["sapa.knee.rate"]
     if common is not None:  # one rate, from the rate's first date on
         result["sapa.knee.rate"] = dataclasses.replace(
-            rate, dates=rate.dates[:1], values=(common,), status="calibrated", reference=_reference(rows, prices)
+            rate, dates=rate.dates[:1], values=(common,), status="calibrated", reference=_reference(rows, rates)
         )
     elif rates:
         own = {y: r for y, r in rates.items() if r != _rate_in(params, y)}
@@ -388,22 +702,23 @@ def _own_kmd_sag(rows: list[dict], payment: float) -> Parameter:
 
 
 def _refuse_disagreement(residuals: pd.DataFrame) -> None:
-    """ScenarioError naming every invoice the calibrated model misses by more than the tolerance, with the
-    price (or starting payment) each one implies on its own."""
+    """ScenarioError naming every invoice the calibrated model misses by more than the tolerance, with the price
+    (or starting payment) each one implies on its own, and how to enter a changed documented price."""
     off = residuals[~residuals["within_tolerance"]]
     if off.empty:
         return
     lines = []
     for row in off.itertuples():
-        implied = {
-            "sapa": f"implies a price of {row.amount_dkk / row.units:.2f} kr. per weighted inhabitant",
-            "kmd_sag": f"implies a starting payment of {row.amount_dkk / row.units:.0f} kr. a year",
-        }.get(row.component, f"is {row.amount_dkk / row.modelled_dkk:.1%} of what the sourced price gives")
+        implied = (
+            f"implies a starting payment of {row.amount_dkk / row.units:.0f} kr. a year"
+            if row.component == "kmd_sag"
+            else f"implies a price of {row.amount_dkk / row.units:.2f} kr. per weighted inhabitant"
+        )
         what = {
             "sapa": "SAPA",
             "kmd_sag": "KMD Sag",
-            "infrastructure": "infrastructure (sourced price)",
-            "buffet": "buffet (sourced price)",
+            "infrastructure": "infrastructure (documented price, infrastructure.price_per_inhabitant)",
+            "buffet": "buffet (documented price, buffet.price_per_inhabitant)",
         }[row.component]
         lines.append(
             f"{row.where}: {row.kommune} {row.year} {what}: the invoice of {row.amount_dkk:.2f} kr. {implied}; "
@@ -411,8 +726,9 @@ def _refuse_disagreement(residuals: pd.DataFrame) -> None:
         )
     hint = (
         f"; invoices disagree beyond {TOLERANCE_DKK:g} kr. or {100 * TOLERANCE_SHARE:g} %: a typical cause is one "
-        "amount with moms and one without, or an amount covering other months (give months)"
+        "amount with moms and one without, or an amount covering other months (give months). If KOMBIT changed a "
+        "documented price, enter the new one in the scenario's prices section with its reference"
     )
     raise ScenarioError(
-        f"the invoices do not agree with one another or with the sourced prices{hint}:\n{listing(lines)}"
+        f"the invoices do not agree with one another or with the documented prices{hint}:\n{listing(lines)}"
     )

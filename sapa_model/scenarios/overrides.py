@@ -30,6 +30,7 @@ import yaml
 from ..data.datasets import WAVES
 from ..data.population import first_year as first_observed_year
 from ..data.population import last_observed_year, read_forecast
+from ..data.tables import number, read_user_table, whole_number
 from ..errors import PROBLEM_LIMIT, ParameterError, SapaError, ScenarioError, echo, listing
 from ..parameters import (
     STATUSES,
@@ -42,11 +43,18 @@ from ..parameters import (
     merge_values,
     read_yaml,
 )
+from ..rules import buffet, infrastructure, new_model
 from ..rules.events import event_names
 from ..rules.grid import first_billing_year, last_model_year
-from .calibration import Calibration, Observation, duplicates, parse_observations, read_observations, solve
+from .calibration import Calibration, Observation, combine_invoices, parse_observations, read_observations, solve
 
-TOP_KEYS = ("name", "description", "parameters", "delays", "projection", "calibration", "calibration_file")
+TOP_KEYS = (
+    "name", "description", "parameters", "prices", "prices_file", "delays", "projection", "calibration",
+    "calibration_file",
+)  # fmt: skip
+# The parameter each payment's announced price goes to (a scenario's prices section): the first of its known prices.
+ANNOUNCED = {"sapa": new_model.PRICES[0], "infrastructure": infrastructure.PRICES[0], "buffet": buffet.PRICES[0]}
+MAX_PRICE = 1_000.0  # kr. per inhabitant a year: far above any SAPA, infrastructure or buffet price
 SCENARIO_NAME_LIMIT, DESCRIPTION_LIMIT = 120, 2_000  # characters of a scenario's name and description
 LONG_FORM_KEYS = {"values", "value", "unit", "status", "reference", "description"}
 ENTERED = tuple(s for s in STATUSES if s != "calibrated")  # the statuses a scenario may state for a value
@@ -268,6 +276,12 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     forecast = overrides.get("projection.forecast_file")
     if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
         overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
+    announced, found = _announced_prices(data, source)
+    problems += found
+    for parameter, values in announced.items():
+        if parameter in overrides:
+            problems.append(f"{parameter} is given both under parameters and under prices; give it once")
+        overrides[parameter] = values
     observations, found = _observations(data, source)
     problems += found
     scenario = Scenario(
@@ -353,4 +367,78 @@ def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[s
             problems += bad
         except SapaError as exc:
             problems.append(f"calibration_file: {exc}")
-    return observations, problems + duplicates(observations)
+    return observations, problems + combine_invoices(observations)[1]
+
+
+def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
+    """The prices KOMBIT announced, from a scenario's `prices:` section ({reference: ..., sapa: {2027: 14.10}, ...})
+    and `prices_file:` (CSV or XLSX: component, year, price, reference; relative to the scenario file), as
+    parameter overrides with status sourced and their reference; and every problem found in them."""
+    entries: list[tuple[str, object, object, str, str]] = []  # component, year, price, reference, where
+    problems: list[str] = []
+    section = data.get("prices")
+    if section is not None:
+        if not isinstance(section, Mapping):
+            problems.append("'prices' must map sapa, infrastructure, buffet to {year: price} and give a reference")
+        else:
+            reference = str(section.get("reference") or "").strip()
+            if not reference:
+                problems.append("prices: give a reference (the price letter or notat the prices come from)")
+            for component, values in section.items():
+                if component == "reference":
+                    continue
+                if not isinstance(values, Mapping):
+                    problems.append(f"prices: {echo(component)} must map years to prices, e.g. {{2027: 14.10}}")
+                    continue
+                entries += [(str(component), y, v, reference, f"prices: {component}") for y, v in values.items()]
+    file = data.get("prices_file")
+    if file:
+        path = Path(str(file))
+        if source and not path.is_absolute():
+            path = Path(source).parent / path
+        try:
+            rows = read_user_table(
+                path,
+                {"component": ("komponent",), "year": ("år", "aar"), "price": ("pris", "price_dkk", "pris (kr.)")},
+                "price file",
+                optional={"reference": ("kilde", "reference")},
+            )
+            entries += [
+                (
+                    str(r["component"]).strip().lower(),
+                    r["year"],
+                    r["price"],
+                    str(r.get("reference") or "").strip(),
+                    f"{path.name}, row {r['row']}",
+                )
+                for r in rows.to_dict("records")
+            ]
+        except SapaError as exc:
+            problems.append(f"prices_file: {exc}")
+    first, last = first_billing_year(baseline()), last_model_year(baseline())
+    found: dict[str, dict] = {}
+    for component, year, price, reference, where in entries:
+        if component not in ANNOUNCED:
+            problems.append(f"{where}: unknown payment {echo(component)}; prices are given for {', '.join(ANNOUNCED)}")
+            continue
+        try:
+            year_number, value = whole_number(year), number(price)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if not first <= year_number <= last:
+            problems.append(f"{where}: year {year_number} is outside {first}-{last}")
+        elif not 0 <= value <= MAX_PRICE:
+            problems.append(f"{where}: a price of {value:g} kr. per inhabitant is outside 0-{MAX_PRICE:g}")
+        elif not reference:
+            problems.append(f"{where}: give a reference (the price letter or notat the price comes from)")
+        else:
+            name = ANNOUNCED[component]
+            record = found.setdefault(name, {"values": {}, "status": "sourced", "reference": reference})
+            day = f"{year_number}-01-01"
+            if day in record["values"]:
+                problems.append(f"{where}: the {component} price for {year_number} is given twice")
+            record["values"][day] = value
+            if reference not in record["reference"]:
+                record["reference"] = f"{record['reference']}; {reference}"[:300]
+    return found, problems

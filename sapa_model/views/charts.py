@@ -434,3 +434,29 @@ def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Ch
         .resolve_scale(y="independent")
     )
     return finish(chart, title, description)
+
+
+def outlook_band(frame: pd.DataFrame, title: str, description: str, axis_title: str) -> alt.Chart:
+    """The budget years' whole bill under the new model: the 5-95 % band over the drawn populations, prices and
+    P/L (shaded) and the budgeted figure (line). `frame` has year, central, mean, p05, p95."""
+    data = frame[["year", "central", "p05", "p95"]]
+    tooltip = [
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("central:Q", title="Budgetteret", format=fmt.d3("kr")),
+        alt.Tooltip("p05:Q", title=QUANTILE["p05"], format=fmt.d3("kr")),
+        alt.Tooltip("p95:Q", title=QUANTILE["p95"], format=fmt.d3("kr")),
+    ]
+    x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
+    colour = MODEL_COLOURS.range[0]
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.25, color=colour)
+        .encode(
+            x=x, y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))), y2="p95:Q", tooltip=tooltip
+        )
+    )
+    line = (
+        alt.Chart(data).mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y="central:Q", tooltip=tooltip)
+    )
+    chart = (band + line).properties(width=620, height=240)
+    return finish(chart, title, description, subtitle=f"Skygge: {BAND} af forløbene; linje: budgetteret")

@@ -48,14 +48,21 @@ STATUS_SHORT = {  # the same, in a narrow column (the terminal's budget table)
     "illustrative": "illustrativ",
 }
 POPULATION_STATUS = {False: "Observeret", True: "Fremskrevet"}  # a population on 1 January, by `projected`
-PROJECTION = {"carry_forward": "sidste observerede tal videreført", "trend": "lineær trend"}
+PROJECTION = {
+    "best": "den metode, der ramte bedst i tilbagetesten",
+    "carry_forward": "sidste observerede tal videreført",
+    "trend": "lineær trend",
+    "backtested": "for hver kommune den af de to metoder (uændret eller trend), der ramte bedst i tilbagetesten",
+}
 # Danish words for the parameters' text values (methods and bases), wherever a value is shown.
 VALUE = {
     **PROJECTION,
     "derived": "udledt, så den samlede pris ikke stiger",
     "given": "indtastet pr. år",
     "per_year": "hvert års egen pris",
-    "last_invoice": "sidst fakturerede pris, videreført uændret",
+    "carried": "sidst kendte pris fremskrevet",
+    "with_index": "fremskrevet med pris- og lønskønnet (P/L)",
+    "unchanged": "fremskrevet uændret i kroner",
     "excluded": "ekskl. moms",
     "included": "inkl. moms",
 }

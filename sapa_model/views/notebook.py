@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -58,8 +58,18 @@ class Context:
 
     @property
     def caption(self) -> str:
-        """The unit, price level and moms every table and chart of the notebook states."""
+        """The unit, price level and moms the notebook's budget tables state: '1.000 kr., løbende priser, ekskl. moms'."""
         return terms.caption(self.basis, self.params)
+
+    @property
+    def kroner_caption(self) -> str:
+        """The same for a table or chart in kroner whatever the budget tables' unit: 'kr., løbende priser, …'."""
+        return terms.caption(replace(self.basis, unit=1), self.params)
+
+    @property
+    def terms(self) -> str:
+        """The price level and moms, without a unit (beside 'mio. kr.' or an axis in kr.): 'løbende priser, …'."""
+        return terms.terms(self.basis, self.params)
 
     @property
     def params(self):

@@ -15,13 +15,15 @@ from IPython.display import HTML, Markdown, display
 from ..analysis.budget import build_date
 from ..data import datasets
 from ..data.population import first_year, last_observed_year
+from ..engine import KNOWN_PRICES, has_price_index
 from ..errors import counted
 from ..parameters import STATUSES, Parameter, ParameterSet, wave_of
 from ..scenarios import Scenario
 from ..scenarios.calibration import Calibration
 from ..version import __version__
 from . import fmt
-from .labels import COMPONENT, PROJECTION, SEED_DECK, STATUS, VALUE
+from .labels import COMPONENT, SEED_DECK, STATUS, VALUE
+from .prose import projection
 
 
 def describe_value(parameter: Parameter) -> str:
@@ -109,15 +111,36 @@ def _by_wave_family(params: Iterable[Parameter]) -> list[list[Parameter]]:
     return list(families.values())
 
 
-def carried_forward(scenario: Scenario, names: Iterable[str]) -> list[str]:
-    """'Buffetpris (drift af services): 2021-værdien, fremskrevet uændret' for each value used past its last
-    known one."""
-    params = [scenario.params[n] for n in names]
-    return [
-        f"{p.label}: {p.dates[-1].astype(object).year}-{'pris' if p.unit.startswith('kr') else 'værdi'}, "
-        "fremskrevet uændret"
-        for p in params
+def carried_forward(scenario: Scenario, table: pd.DataFrame) -> list[str]:
+    """How each price carried past its last known year is carried, in Danish ('Infrastruktur: 2020-prisen
+    fremskrevet med P/L, 2021-2030'), then every other value used past its last known one ('…: 2026-værdien,
+    fremskrevet uændret'), from a compute() table's attrs."""
+    params = scenario.params
+    regulated = params.value("prices.carry_forward") == "with_index" and has_price_index(params)
+    how = "fremskrevet med P/L" if regulated else "fremskrevet uændret"
+    names = datasets.municipalities()["kommune"]
+    texts, prices = [], set()
+    for key, years in table.attrs.get("carried", {}).items():
+        component, _, code = key.partition(".")
+        for known in sorted(set(years.values())):
+            later = [y for y, k in years.items() if k == known]
+            what = (
+                f"{COMPONENT[component]} for {names[int(code)]}: {known}-betalingen"
+                if code
+                else f"{COMPONENT[component]}: {known}-prisen"
+            )
+            texts.append(f"{what} {how}, {fmt.years(later)}")
+    for key in table.attrs.get("carried", {}):
+        prices |= set(KNOWN_PRICES.get(key.partition(".")[0], ()))
+    others = [
+        params[n] for n in table.attrs.get("extrapolated", []) if n not in prices and not n.startswith("kmd_sag.paid.")
     ]
+    texts += [
+        f"{p.label}: {p.dates[-1].astype(object).year}-{'prisen' if p.unit.startswith('kr') else 'værdien'}, "
+        "fremskrevet uændret"
+        for p in others
+    ]
+    return texts
 
 
 _BOX = "border:2px solid #d9a400;border-radius:6px;padding:0.5em 1em;margin:0.8em 0;background:#fff4d6"
@@ -149,7 +172,7 @@ def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
         parts.append(
             f"{counted(counts[STATUS['calibrated']], 'værdi', 'værdier')} er kalibreret fra kommunernes egne fakturaer."
         )
-    forward = carried_forward(scenario, table.attrs.get("extrapolated", []))
+    forward = carried_forward(scenario, table)
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in listed.itertuples(index=False)
@@ -208,7 +231,7 @@ def provenance_text(scenario: Scenario) -> str:
     return (
         f"Beregnet med sapa-budget {__version__} den {fmt.date(build_date())}. Scenarie: {scenario.name}{source}. "
         f"Befolkning 1. januar fra Danmarks Statistik (FOLK1A/FOLK1AM), observeret {first_year()}-{last_observed_year()}, "
-        f"derefter fremskrevet ({PROJECTION[scenario.params.value('projection.method')]}). Bølgeplan fra "
+        f"derefter fremskrevet ({projection(scenario.params)}). Bølgeplan fra "
         f"{SEED_DECK}."
     )
 
