@@ -28,6 +28,7 @@ unit = 1  # int: the budget tables' unit: 1 for kroner, 1000 for 1.000 kr.
 prices = None  # int | None: state amounts in this year's price level (needs a price index); None: current prices
 first_year = None  # int | None: first year of the history; None: SAPA's first billing year
 last_year = None  # int | None: last year of the history; None: the horizon, at least the last overslagsår
+draws = None  # int | None: Monte Carlo draws (budget years' uncertainty, delays); None: the scenario's
 
 # %% tags=["remove_input"]
 import pandas as pd
@@ -43,7 +44,7 @@ from sapa_model.views.labels import APPROVED, COMPONENT, QUANTILE, WAVE, officia
 from sapa_model.views.notebook import setup
 
 ctx = setup(kommune=kommune, scenario=scenario, budget_year=budget_year, unit=unit, prices=prices,
-            first_year=first_year, last_year=last_year)
+            first_year=first_year, last_year=last_year, draws=draws)
 place = ctx.municipality
 name, whose = official_name(place.name), fmt.genitive(place.name)
 mine = ctx.table[ctx.table["kommunekode"] == place.code]

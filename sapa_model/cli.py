@@ -251,8 +251,10 @@ def _budget(args: argparse.Namespace) -> int:
     mine = table[table["kommunekode"] == place.code]
     lines = lines_table(budget_lines(table, place.code), basis.unit).rename_axis("År")
     marks = _marks(mine)
+    status = mine.groupby(["year", "model"], observed=True)["status"].max().unstack()
     shown = lines.map(fmt.num).assign(
-        Grundlag=mine.groupby("year")["status"].max().map(STATUS_SHORT), Mærker=lines.index.map(marks)
+        **{"Grundlag, ny": status["new"].map(STATUS_SHORT), "Grundlag, gammel": status["old"].map(STATUS_SHORT)},
+        Mærker=lines.index.map(marks),
     )
     print(f"{place.name} ({place.code}), {terms.caption(basis, scenario.params)}. Scenarie: {scenario.name}.")
     if not args.years:

@@ -105,3 +105,21 @@ def test_per_inhabitant_spread_by_hand(table):
     copenhagen = table.query("kommune == 'København' and year == 2030")["population"].iloc[0]  # projected
     share = (150_000 + 0.5 * (copenhagen - 150_000)) / copenhagen
     assert spread["min"] == pytest.approx((price + 25) * share + 4.80)
+
+
+def test_the_knee_effect_holds_when_invoices_fix_the_knee_rate():
+    """Invoices on both sides of the knee fix the rate at 40 %; the knee still moves money from the rest to the
+    big four (before, the 'without knee' variant was solved back to the same rate and showed 0 kr. for all 98).
+    Without the knee every inhabitant pays the same share of the year's total."""
+    from sapa_model.scenarios import scenario_from_data
+
+    invoices = [{"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
+                {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 2773204.80, "reference": "F3"}]
+    scenario = scenario_from_data({"name": "kalibreret", "calibration": invoices})
+    effect = knee.knee_effect(scenario, [2021]).set_index("kommune")
+    assert effect.loc["Aarhus", "with_knee"] == pytest.approx(2773204.80, abs=0.01)
+    assert effect.loc["Aarhus", "effect"] < -1e6 and effect.loc["Læsø", "effect"] > 0
+    assert effect["effect"].sum() == pytest.approx(0, abs=0.01)  # the total is the same either way
+    people = compute(scenario, [2021]).drop_duplicates("kommunekode").set_index("kommune")["population"]
+    # Læsø (wave 4) is billed all 12 months of 2021 like everyone: its flat share is its share of the inhabitants
+    assert effect.loc["Læsø", "without_knee"] == pytest.approx(effect["with_knee"].sum() * people["Læsø"] / people.sum())

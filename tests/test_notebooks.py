@@ -151,3 +151,67 @@ def test_old_vs_new_names_the_years_the_national_total_differs(tmp_path):
     expected = [int(y) for y in check.index[check["difference"].abs() > 0.5]]
     assert key_figures(notebook)["differing_years"] == expected == list(range(2023, 2031))
     assert "forskelligt efter de to modeller i 2023-2030." in text(notebook)
+
+
+def _tables(notebook) -> dict[str, list[list[str]]]:
+    """Every HTML table the notebook shows, by caption: its body rows as cell texts."""
+    found = {}
+    for part in re.findall(r"<table.*?</table>", text(notebook), flags=re.S):
+        caption = re.search(r"<caption>(.*?)</caption>", part, flags=re.S)
+        rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)]
+                for r in re.findall(r"<tr>(.*?)</tr>", part.split("<tbody>")[-1], flags=re.S)]
+        found[caption.group(1) if caption else ""] = [r for r in rows if r]
+    return found
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(".", "").replace(",", ".").replace("−", "-"))
+
+
+def test_every_unit_and_price_level_label_matches_the_numbers_it_covers(tmp_path):
+    """With --unit 1000 and 2027-pris- og lønniveau: the budget tables in 1.000 kr. hold thousands, the tables in
+    kr. hold kroner, and every table that says 2027-pris- og lønniveau holds amounts converted to it (the
+    history of the delays included, which used to be in current prices under that label)."""
+    from sapa_model.analysis.budget import Basis, express
+    from sapa_model.analysis.risk import municipal_band
+    from sapa_model.engine import price_levels
+    from sapa_model.scenarios import load_scenario
+
+    scenario = ROOT / "scenarios/pl_index_template.yaml"
+    notebook = run("kommune_budget", tmp_path, kommune="Læsø", scenario=str(scenario), budget_year=2027, unit=1000,
+                   prices=2027, draws=200)
+    params = load_scenario(scenario).params
+    table = express(compute(scenario, range(2019, 2031)), Basis(1, 2027), params)
+    wide = budget_lines(table, 825)
+    tables = _tables(notebook)
+    level = "2027-pris- og lønniveau, ekskl. moms"
+    budget = next(rows for caption, rows in tables.items() if "budget 2027 og overslagsår, 1.000 kr., " + level in caption)
+    assert _number(budget[0][6]) == round(lines_table(wide.loc[[2027]], 1000).iloc[0]["I alt, ny model"])
+    months = next(rows for caption, rows in tables.items() if "fakturaer pr. måned i 2027, kr., " + level in caption)
+    assert _number(months[0][1]) == round(wide.loc[2027, ("new", "sapa")] / 12)  # kroner, not thousands
+    ahead = next(rows for caption, rows in tables.items() if "hele betalingen i budgetårene, kr., " + level in caption)
+    assert _number(ahead[0][1]) == lines_table(wide.loc[[2027]], 1).iloc[0]["I alt, ny model"]
+    history = next(rows for caption, rows in tables.items() if "hele regningen under forsinkelser, kr., " + level in caption)
+    from sapa_model.engine import risk
+    band = municipal_band(risk(scenario, draws=200, years=range(2019, 2031)), 825)
+    first = band[(band["model"] == "new")].set_index("year").loc[int(history[0][0]), "mean"]
+    levels = price_levels(params, [int(history[0][0]), 2027])
+    assert _number(history[0][1]) == round(first * levels[2027] / levels[int(history[0][0])])
+    assert not any("1.000 kr." in caption for caption in tables if "budget 2027 og overslagsår" not in caption
+                   and "budgetlinjer" not in caption)
+
+
+def test_the_national_tables_in_kroner_say_kroner_beside_the_guide_in_thousands(tmp_path):
+    notebook = run("costs_over_years", tmp_path, budget_year=2027)
+    tables = _tables(notebook)
+    guide = next(rows for caption, rows in tables.items() if caption.startswith("Ny model, alle betalinger pr. kommune, 1.000 kr."))
+    final = next(rows for caption, rows in tables.items() if caption.startswith("Betalinger i 2027, alle komponenter (kr.,"))
+    growth = next(rows for caption, rows in tables.items() if caption.startswith("De ti kommuner med størst befolkningsvækst"))
+    assert "kr., løbende priser" in next(c for c in tables if c.startswith("De ti kommuner"))
+    table = compute(None, range(2019, 2031))
+    total = table[(table["year"] == 2027) & (table["model"] == "new")].groupby("kommune")["amount_dkk"].sum()
+    by_name = {row[0]: row for row in final}
+    assert _number(by_name["Læsø"][2].removesuffix(" kr.")) == round(total["Læsø"])  # kroner
+    guide_row = next(row for row in guide if row[1] == "Læsø")
+    assert _number(guide_row[2]) == round(total["Læsø"] / 1000)  # thousands
+    assert len(growth) == 10

@@ -61,11 +61,16 @@ def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
     assert yearly["Beløb (kr.)"].dtype == float
     assert yearly["Beløb (kr.)"].sum() == pytest.approx(mine["amount_dkk"].sum(), abs=len(mine) * 0.005)
     assert (yearly["Prisniveau"] == "løbende priser").all() and (yearly["Moms"] == "ekskl. moms").all()
-    assert yearly["Grundlag (mindst sikre)"].isin(["illustrativ pladsholder", "kilde"]).all()
+    assert yearly["Grundlag (mindst sikre)"].isin(["illustrativ pladsholder", "antagelse", "kilde"]).all()
+    carried = yearly[(yearly["Komponent"] == "Fælleskommunal infrastruktur") & (yearly["År"] > 2020)]
+    assert (carried["Grundlag (mindst sikre)"] == "antagelse").all()  # carried forward: not the 2020 source
+    assert (yearly["Beløb (kr.)"] == yearly["Beløb (kr.)"].round(2)).all()
     assert "Illustrative pladsholdere" not in yearly  # the CSV keeps the status; the workbook names the values
     monthly = pd.read_csv(built_reports / "kommuner/825-laesoe-maaned.csv", sep=";", decimal=",", encoding="utf-8-sig")
     assert list(monthly.columns[:4]) == ["Kommunekode", "Kommune", "Måned", "SAPA, ny model"]
-    assert (monthly["Kommune"] == "Læsø").all() and "Grundlag (mindst sikre)" in monthly and "Moms" in monthly
+    assert (monthly["Kommune"] == "Læsø").all() and "Moms" in monthly
+    # each model's lines say what they rest on: the new model's budget is not marked by the old model's placeholders
+    assert {"Grundlag (mindst sikre), ny model", "Grundlag (mindst sikre), gammel model"} <= set(monthly.columns)
     assert list(monthly["Måned"]) == [f"{y}-{m:02d}" for y in range(2025, 2030) for m in range(1, 13)]
     for model, name in (("new", "ny"), ("old", "gammel")):  # the months add up to the years, to the øre
         by_year = monthly.groupby(monthly["Måned"].str[:4].astype(int))[f"I alt, {name} model"].sum()
@@ -87,6 +92,7 @@ def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
     header = [c.value for c in budget[4]]
     rows = {r[0]: dict(zip(header, r)) for r in budget.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)}
     assert rows[2026]["Budgetår"] == "budgetår" and rows[2029]["Budgetår"] == "overslagsår"
+    assert sorted(rows) == [2026, 2027, 2028, 2029]  # the years the report's budget table shows
     for row in rows.values():  # the sheet adds up as shown
         shared = row["Fælleskommunal infrastruktur"] + row["Buffetpris (drift af services)"] + row["KMD Sag"]
         assert row["I alt, ny model"] == row["SAPA, ny model"] + shared
@@ -104,8 +110,11 @@ def test_national_export_is_the_whole_table(built_reports):
     assert rows[2][:3] == ("Kommunekode", "Kommune", "2019") and len(rows) == 3 + 98
     guide = pd.read_csv(built_reports / "exports/sapa-budget-2026.csv", sep=";", decimal=",", encoding="utf-8-sig")
     basis = "(1.000 kr., løbende priser, ekskl. moms)"
-    assert list(guide.columns) == ["Kommunekode", "Kommune"] + [f"{y} {basis}" for y in range(2026, 2030)]
+    what = "ny model, alle betalinger (SAPA, Fælleskommunal infrastruktur, Buffetpris (drift af services) og KMD Sag)"
+    assert list(guide.columns) == ["Kommunekode", "Kommune"] + [f"{y} {basis[:-1]}; {what})" for y in range(2026, 2030)]
     assert len(guide) == 99 and guide.iloc[-1]["Kommune"] == "I alt"
+    text = (built_reports / "exports/sapa-budget-2026.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert text[1].startswith("101;København;") and ",0;" not in text[1]  # codes and whole amounts as integers
     assert (guide.iloc[:-1, 2:].sum() == guide.iloc[-1, 2:]).all()  # the total is the sum of the rows shown
     sheet = workbook["Budget 2026"]
     assert sheet["A2"].value == "1.000 kr., løbende priser, ekskl. moms" and sheet.auto_filter.ref == "A4:F103"
@@ -191,7 +200,7 @@ def test_a_budget_year_past_the_horizon_leads_the_report_in_thousands(tmp_path):
     assert page.index("budget 2032 og overslagsår, 1.000 kr.") < page.index("budgetlinjer 2019-2035")  # history after
     workbook = openpyxl.load_workbook(tmp_path / "kommuner/492-aeroe.xlsx")
     years = [r[0] for r in workbook["Budget 2032"].iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
-    assert years == list(range(2019, 2036))
+    assert years == list(range(2032, 2036))  # the budget year and its overslagsår, as the report's budget table
     assert (tmp_path / "exports/sapa-budget-2032.csv").is_file()
 
 

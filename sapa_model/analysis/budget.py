@@ -105,12 +105,21 @@ def express(
     return out
 
 
+def round_half_away(values, decimals: int = 0):
+    """Amounts rounded to `decimals` places, halves away from zero (as a budget and Excel round: 2,5 -> 3, never to
+    even); a DataFrame, Series or array stays one."""
+    scale = 10.0**decimals
+    scaled = np.asarray(values, dtype=float) * scale
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5 + 1e-9) / scale
+    if isinstance(values, pd.DataFrame):
+        return pd.DataFrame(rounded, index=values.index, columns=values.columns)
+    if isinstance(values, pd.Series):
+        return pd.Series(rounded, index=values.index, name=values.name)
+    return rounded
+
+
 def round_to(values, unit: int):
     """Amounts (kr.) in the unit, rounded half away from zero: 1.234.567,5 kr. -> 1.235 (1.000 kr.)."""
-    scaled = np.asarray(values, dtype=float) / unit
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
-    return (
-        pd.DataFrame(rounded, index=values.index, columns=values.columns)
-        if isinstance(values, pd.DataFrame)
-        else rounded
+    return round_half_away(
+        values / unit if isinstance(values, (pd.DataFrame, pd.Series)) else np.asarray(values, dtype=float) / unit
     )

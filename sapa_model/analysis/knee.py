@@ -9,30 +9,33 @@ import pandas as pd
 
 from ..data import datasets
 from ..engine import compute, months_billed, price_per_inhabitant
-from ..scenarios import Scenario, combine, load_scenario, scenario_from_data
+from ..scenarios import Scenario, load_scenario
 from .compare import person_years
 
 KNEES = {"sapa": "sapa.knee", "infrastructure": "infrastructure.knee"}  # the payments with a knee, and its parameters
 
 
-def without_knee(scenario: Scenario | None) -> Scenario:
-    """The same scenario with no knee discount on SAPA (every inhabitant pays the full price)."""
-    return combine(
-        load_scenario(scenario), scenario_from_data({"name": "uden knæk", "parameters": {"sapa.knee.rate": 1.0}})
-    )
-
-
 def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame:
-    """Per municipality: new-model SAPA with and without the knee (revenue neutral both ways), and the
-    difference; negative = the knee saves the municipality money. kr. and kr. per inhabitant per year."""
-    with_knee = compute(scenario, years)
-    flat = compute(without_knee(scenario), years)
-    pick = lambda t: t[(t["model"] == "new") & (t["component"] == "sapa")].groupby("kommunekode")["amount_dkk"].sum()
+    """Per municipality: new-model SAPA with the knee and without it, the same total redistributed over every
+    inhabitant alike (each year's total is what the year's price, derived, announced or invoiced, brings in), and
+    the difference; negative = the knee saves the municipality money. kr. and kr. per inhabitant per year."""
+    years = list(years)
+    table = compute(scenario, years)
+    rows = table[(table["model"] == "new") & (table["component"] == "sapa")]
+    months = pd.concat([months_billed(y, scenario).rename(y) for y in years], axis=1).stack()
+    flat_units = (
+        rows.set_index(["kommunekode", "year"])["population"]
+        * months.reindex(rows.set_index(["kommunekode", "year"]).index).to_numpy()
+        / 12
+    )
+    revenue = rows.groupby("year")["amount_dkk"].transform("sum").to_numpy()
+    without = revenue * flat_units.to_numpy() / flat_units.groupby(level="year").transform("sum").to_numpy()
+    per_municipality = rows.assign(without_knee=without).groupby("kommunekode")[["amount_dkk", "without_knee"]].sum()
     names = datasets.municipalities()[["kommune", "region"]]
-    result = names.assign(with_knee=pick(with_knee), without_knee=pick(flat))
+    result = names.assign(with_knee=per_municipality["amount_dkk"], without_knee=per_municipality["without_knee"])
     result["effect"] = result["with_knee"] - result["without_knee"]
-    result["effect_per_inhabitant"] = result["effect"] / person_years(with_knee)
-    result["above_threshold"] = with_knee.groupby("kommunekode")["population"].max() > float(
+    result["effect_per_inhabitant"] = result["effect"] / person_years(table)
+    result["above_threshold"] = table.groupby("kommunekode")["population"].max() > float(
         load_scenario(scenario).params.value("sapa.knee.threshold", f"{max(years)}-01-01")
     )
     return result.reset_index().sort_values("effect", ignore_index=True)

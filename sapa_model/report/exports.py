@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import lines as budget
-from ..analysis.budget import Basis, budget_years, build_date
+from ..analysis.budget import Basis, budget_years, build_date, round_half_away
 from ..components import NAMES as EVERY_COMPONENT
 from ..engine import FLAGGED
 from ..errors import ReportError
@@ -29,7 +29,8 @@ from ..files import atomic_path
 from ..parameters import STATUSES, ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
-from ..views.labels import COLUMNS, COMPONENT, MODEL, STATUS
+from ..views.fmt import join as fmt_join
+from ..views.labels import COLUMNS, COMPONENT, MODEL, MODEL_SHORT, STATUS
 from ..views.presentation import carried_forward, data_vintage, unsourced_values
 from ..views.tables import guide_table, lines_table
 from ..views.terms import caption, level, price_basis_text, rounding_note, terms, vat
@@ -65,7 +66,7 @@ def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFr
             )
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
-    out["amount_dkk"] = out["amount_dkk"].round(2)
+    out["amount_dkk"] = round_half_away(out["amount_dkk"], 2)
     out = out.assign(price_level=level(basis), vat=vat(params))
     return out.rename(columns=COLUMNS)
 
@@ -107,7 +108,7 @@ def inert(value: object) -> object:
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
     """CSV as Danish Excel opens it: semicolon, decimal comma, UTF-8 with BOM; amounts finite, text inert."""
-    numbers = table.select_dtypes("number")
+    numbers = table.select_dtypes("float")  # whole numbers (codes, rounded amounts) cannot be inf or nan
     if not np.isfinite(numbers.to_numpy(dtype=float)).all():
         raise ReportError(f"{path.name}: an amount is not a finite number; nothing was written")
     text = table.select_dtypes(exclude="number").columns
@@ -159,23 +160,17 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
 
 def wide(table: pd.DataFrame, model: str, components: list[str]) -> pd.DataFrame:
     """Municipalities x years (kr., to the øre) for one model over some components."""
-    pivot = budget.by_year(table, model, components).round(2)
+    pivot = round_half_away(budget.by_year(table, model, components), 2)
     pivot.columns = [str(c) for c in pivot.columns]
     return pivot.reset_index().rename(columns=COLUMNS)
 
 
 def budget_sheet(table: pd.DataFrame, code: int, budget_year: int, basis: Basis, params: ParameterSet) -> Sheet:
-    """One municipality's budget table as the report shows it: years x lines, rounded to the unit, with totals and
-    the difference between the models that add up; the budget year and overslagsår marked."""
-    lines = lines_table(budget.budget_lines(table, code), basis.unit)
+    """One municipality's budget table as the report shows it: the budget year and its overslagsår x lines,
+    rounded to the unit, with totals and the difference between the models that add up."""
+    lines = lines_table(budget.budget_lines(table, code).loc[budget_years(budget_year)], basis.unit)
     frame = lines.rename_axis("År").reset_index()
-    frame.insert(
-        1,
-        "Budgetår",
-        frame["År"].map(
-            lambda y: "budgetår" if y == budget_year else "overslagsår" if y in budget_years(budget_year) else ""
-        ),
-    )
+    frame.insert(1, "Budgetår", frame["År"].map(lambda y: "budgetår" if y == budget_year else "overslagsår"))
     name = table.loc[table["kommunekode"] == code, "kommune"].iloc[0]
     return Sheet(
         frame.astype({c: float for c in lines.columns}),
@@ -234,17 +229,22 @@ def invoice_lines(
     flags = table[["year", "model", "component", "status", "population_projected"]]
     rows = rows.merge(flags.astype({"model": str, "component": str}), on=["year", "model", "component"])
     amounts = rows.pivot_table(index="month", columns=["model", "component"], values="amount_dkk")
-    lines = lines_table(amounts.round(2), None)  # each line to the øre; the totals are their sums
-    rank = rows["status"].astype(str).map(STATUSES.index).groupby(rows["month"]).max()
+    lines = lines_table(round_half_away(amounts, 2), None)  # each line to the øre; the totals are their sums
+    rank = rows.assign(rank=rows["status"].astype(str).map(STATUSES.index)).pivot_table(
+        index="month", columns="model", values="rank", aggfunc="max"
+    )
     out = lines.round(2).assign(  # round(2) again only drops the float noise of the sums
         **{
-            COLUMNS["status"]: rank.map(lambda r: STATUS[STATUSES[r]]),
+            f"{COLUMNS['status']}, {MODEL_SHORT[m].lower()}": rank[m].map(lambda r: STATUS[STATUSES[int(r)]])
+            for m in ("new", "old")
+        },
+        **{
             COLUMNS["population_projected"]: rows.groupby("month")["population_projected"]
             .any()
             .map({True: "Ja", False: "Nej"}),
             COLUMNS["price_level"]: level(basis),
             COLUMNS["vat"]: vat(params),
-        }
+        },
     )
     out.index = out.index.strftime("%Y-%m")
     code = table["kommunekode"].iloc[0]
@@ -263,6 +263,7 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     guide_basis = Basis(1000, basis.prices)
     guide_caption = caption(guide_basis, params)
     guide = guide_table(budget.budget_guide(table, budget_years(budget_year), guide_basis.unit))
+    guide = guide.astype({"Kommunekode": "Int64", **{str(y): "int64" for y in budget_years(budget_year)}})
     tidy = danish(table, params, basis)
     paths = [
         folder / "sapa-alle-kommuner.csv",
@@ -271,7 +272,8 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     ]
     write_csv(brief(tidy), paths[0])
     years = [str(y) for y in budget_years(budget_year)]
-    write_csv(guide.rename(columns={y: f"{y} ({guide_caption})" for y in years}), paths[1])
+    what = f"{MODEL_SHORT['new'].lower()}, alle betalinger ({fmt_join([COMPONENT[c] for c in EVERY_COMPONENT])})"
+    write_csv(guide.rename(columns={y: f"{y} ({guide_caption}; {what})" for y in years}), paths[1])
     everything = list(EVERY_COMPONENT)
     unit = f"kr. med øre, {terms(basis, params)}"
     write_xlsx(

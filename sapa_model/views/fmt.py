@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from ..analysis.budget import round_half_away
+
 MONTHS = [
     "januar",
     "februar",
@@ -46,8 +48,9 @@ def num(value: float, decimals: int = 0) -> str:
     """A number with Danish separators: 1234567.8 -> '1.234.568'; decimals=1 -> '1.234.567,8'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    value = float(round_half_away(value, decimals))  # halves away from zero, as every table rounds
     text = f"{abs(value):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return ("-" if round(value, decimals) < 0 else "") + text
+    return ("-" if value < 0 else "") + text
 
 
 def kr(value: float, decimals: int = 0) -> str:
