@@ -55,3 +55,15 @@ def test_the_calibration_walkthrough_runs_as_written(tmp_path):
     bills = table[(table["model"] == "new") & (table["component"] == "sapa")].set_index("kommune")["amount_dkk"]
     for row in invoices.itertuples():
         assert bills[row.kommune] == pytest.approx(row.amount_dkk, abs=0.01)
+
+
+def test_the_measured_population_errors_the_readme_states_are_the_backtests():
+    from sapa_model.data import population as people
+    from sapa_model.views import fmt
+
+    section = README.split("## The budget year's own uncertainty")[1].split("\n## ")[0]
+    best = people.mean_error(people.best_method(5), 5)
+    flat = people.mean_error("carry_forward", 5)
+    assert people.best_method(5) == "trend" and "(now the trend:" in section
+    assert f"{fmt.pct(best[0])} one year ahead, {fmt.pct(best[-1])} four years" in section.replace("\n  ", " ")
+    assert f"errs {fmt.pct(flat[0])} and {fmt.pct(flat[-1])}" in section.replace("\n  ", " ")
