@@ -50,11 +50,39 @@ KNOWN_PRICES = {
     "buffet": (*buffet_rule.PRICES, buffet_rule.DOCUMENTED),
 }
 __all__ = [  # the engine's public surface; the layers above read the rules only through these names
-    "COLUMNS", "COMPONENTS", "FLAGGED", "KNOWN_PRICES", "MODELS", "PRICE_INDEX", "QUANTILES", "STATS", "Bills", "ScenarioLike",
-    "billing_starts", "compute", "default_years", "event_names", "first_billing_year", "has_price_index",
-    "infrastructure_first_year", "last_model_year", "model_years", "monthly", "months_billed", "neutral_price",
-    "population", "population_table", "price_levels", "price_per_inhabitant", "rest_on", "risk", "run",
-    "sapa_price", "units", "weighted",
+    "COLUMNS",
+    "COMPONENTS",
+    "FLAGGED",
+    "KNOWN_PRICES",
+    "MODELS",
+    "PRICE_INDEX",
+    "QUANTILES",
+    "STATS",
+    "Bills",
+    "ScenarioLike",
+    "billing_starts",
+    "compute",
+    "default_years",
+    "event_names",
+    "first_billing_year",
+    "has_price_index",
+    "infrastructure_first_year",
+    "last_model_year",
+    "model_years",
+    "monthly",
+    "months_billed",
+    "neutral_price",
+    "population",
+    "population_table",
+    "price_levels",
+    "price_per_inhabitant",
+    "quantiles",
+    "rest_on",
+    "risk",
+    "run",
+    "sapa_price",
+    "units",
+    "weighted",
 ]  # fmt: skip
 
 
@@ -406,6 +434,19 @@ def rest_on(table: pd.DataFrame, parameter, stale: bool = False) -> pd.DataFrame
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}  # column name -> quantile of the draws
 STATS = ("mean", *QUANTILES)  # what a spread over draws gives: the mean, then the quantiles
 RISK_COLUMNS = ["kommunekode", "kommune", "year", "model", "component", "timeline", *STATS]
+
+
+def quantiles(values: np.ndarray) -> np.ndarray:
+    """The QUANTILES over the draws (first axis) of each column: (len(QUANTILES), ...), as np.quantile's default
+    (linear) gives them, by one sort of the draws laid out contiguously (several times faster)."""
+    flat = values.reshape(values.shape[0], -1)
+    ordered = np.sort(np.ascontiguousarray(flat.T), axis=1)
+    position = np.array(list(QUANTILES.values())) * (flat.shape[0] - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, flat.shape[0] - 1)
+    weight = (position - low)[None, :]
+    result = ordered[:, low] * (1 - weight) + ordered[:, high] * weight  # (columns, quantiles)
+    return result.T.reshape((len(position), *values.shape[1:]))
 
 
 def _spread(values: np.ndarray) -> np.ndarray:

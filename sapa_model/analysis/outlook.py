@@ -24,7 +24,7 @@ from ..components import BY_NAME
 from ..components import NAMES as COMPONENTS
 from ..data import datasets
 from ..data import population as people
-from ..engine import QUANTILES, STATS, compute, has_price_index, weighted
+from ..engine import STATS, compute, has_price_index, quantiles, weighted
 from ..errors import SapaError, echo
 from ..scenarios import Scenario, load_scenario
 from .budget import budget_years, check_budget_year
@@ -91,6 +91,7 @@ def outlook(
     years = budget_years(year)
     table = compute(scenario, years)
     new = table[table["model"] == "new"]
+    new.attrs = {}  # the table's attrs would be copied by every selection below
     codes = np.sort(new["kommunekode"].unique())
     rng = np.random.default_rng(seed)
     last_observed = people.last_observed_year()
@@ -132,10 +133,11 @@ def outlook(
             lines[component] = (central, central[None, :] * factor)
         lines["total"] = (sum(c for c, _ in lines.values()), sum(d for _, d in lines.values()))
         for component, (central, drawn) in lines.items():
-            stats = np.concatenate([drawn.mean(axis=0)[None], np.quantile(drawn, list(QUANTILES.values()), axis=0)])
+            stats = np.concatenate([drawn.mean(axis=0)[None], quantiles(drawn)])
             blocks.append(
-                pd.DataFrame({"kommunekode": codes, "year": when, "component": component, "central": central}).assign(
-                    **dict(zip(STATS, stats))
+                pd.DataFrame(
+                    {"kommunekode": codes, "year": when, "component": component, "central": central}
+                    | dict(zip(STATS, stats))
                 )
             )
             summed = drawn.sum(axis=1)
@@ -144,7 +146,7 @@ def outlook(
                     "year": when,
                     "component": component,
                     "central": central.sum(),
-                    **dict(zip(STATS, [summed.mean(), *np.quantile(summed, list(QUANTILES.values()))])),
+                    **dict(zip(STATS, [summed.mean(), *quantiles(summed)])),
                 }
             )
     result = pd.concat(blocks, ignore_index=True)
