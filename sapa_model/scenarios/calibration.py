@@ -434,19 +434,14 @@ def _solve_kmd_sag(rows: list[dict], solved: dict[str, Parameter], findings: lis
     if paid:
         first = paid[0]["observation"]
         yearly = {r["observation"].year: r["observation"].amount_dkk / r["u0"] for r in paid}
-        solved[f"{PAID}{first.kommunekode}"] = Parameter(
-            name=f"{PAID}{first.kommunekode}",
+        solved[f"{PAID}{first.kommunekode}"] = _municipal(
+            first,
+            PAID,
             label=f"KMD Sag betalt af {first.kommune}, efter modellens slukning",
             description=f"What {first.kommune} paid for KMD Sag a year, from its invoices of years the model has KMD "
             "Sag switched off: the switch-off date is a placeholder, the invoice is not.",
-            unit="kr./år",
-            status="calibrated",
             reference=_reference(paid, yearly),
-            dates=tuple(as_day(f"{y}-01-01", "") for y in sorted(yearly)),
-            values=tuple(float(yearly[y]) for y in sorted(yearly)),
-            origin="calibration",
-            per_year=True,
-            kommunekode=first.kommunekode,
+            values={as_day(f"{y}-01-01", ""): float(v) for y, v in sorted(yearly.items())},
             replaces=tuple(n for n in baseline() if n.startswith(("kmd_sag.", "old_model.events."))),
         )
         modelled.update({id(r): r["observation"].amount_dkk for r in paid})
@@ -683,21 +678,47 @@ def _own_kmd_sag(rows: list[dict], payment: float) -> Parameter:
     """A municipality's own KMD Sag starting payment (kr. a year), solved from its KMD Sag invoice(s)."""
     first = rows[0]["observation"]
     years = ", ".join(str(r["observation"].year) for r in rows)
-    return Parameter(
-        name=f"{OWN}{first.kommunekode}",
+    return _municipal(
+        first,
+        OWN,
         label=f"KMD Sag, udgangsbetaling for {first.kommune}",
         description=f"{first.kommune}'s yearly KMD Sag payment before any reduction, solved from its own KMD Sag "
         "invoices with the model's reductions and timeline.",
-        unit="kr./år",
-        status="calibrated",
         reference=f"Kalibreret fra KMD Sag-fakturaer for {first.kommune} ({years}): "
         + "; ".join(r["observation"].reference for r in rows),
-        dates=(np.datetime64("1900-01-01", "D"),),
-        values=(float(payment),),
-        timeless=True,
-        origin="calibration",
-        kommunekode=first.kommunekode,
+        values=None,
+        timeless_value=float(payment),
         replaces=("kmd_sag.baseline_per_inhabitant", "kmd_sag.baseline_year"),
+    )
+
+
+def _municipal(
+    first: Observation,
+    prefix: str,
+    label: str,
+    description: str,
+    reference: str,
+    values: dict | None,
+    replaces: tuple[str, ...],
+    timeless_value: float | None = None,
+) -> Parameter:
+    """A parameter of one municipality's own, solved from its invoices (kr. a year): one value for all time, or a
+    value per year; it stands in for the general parameters it `replaces` in that municipality's figures only."""
+    dated = {np.datetime64("1900-01-01", "D"): timeless_value} if values is None else values
+    return Parameter(
+        name=f"{prefix}{first.kommunekode}",
+        label=label,
+        description=description,
+        unit="kr./år",
+        status="calibrated",
+        reference=reference,
+        dates=tuple(dated),
+        values=tuple(dated.values()),
+        timeless=values is None,
+        origin="calibration",
+        per_year=values is not None,
+        kommunekode=first.kommunekode,
+        replaces=replaces,
     )
 
 

@@ -342,6 +342,12 @@ def combine(*scenarios: Scenario) -> Scenario:
     )
 
 
+def beside(source: str, file: object) -> Path:
+    """A file a scenario names: relative to the scenario file's folder (as written in it), or as given."""
+    path = Path(str(file))
+    return Path(source).parent / path if source and not path.is_absolute() else path
+
+
 def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[str]]:
     """The invoices a scenario lists (`calibration:`) and reads from a file (`calibration_file:`, relative to
     the scenario file), with every problem found in them."""
@@ -358,9 +364,7 @@ def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[s
             )
     file = data.get("calibration_file")
     if file:
-        path = Path(str(file))
-        if source and not path.is_absolute():
-            path = Path(source).parent / path
+        path = beside(source, file)
         try:
             found, bad = read_observations(path)
             observations += found
@@ -393,9 +397,7 @@ def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
                 entries += [(str(component), y, v, reference, f"prices: {component}") for y, v in values.items()]
     file = data.get("prices_file")
     if file:
-        path = Path(str(file))
-        if source and not path.is_absolute():
-            path = Path(source).parent / path
+        path = beside(source, file)
         try:
             rows = read_user_table(
                 path,
