@@ -87,6 +87,16 @@ def test_rounding_is_half_away_from_zero_and_totals_are_sums_of_what_is_shown(am
     assert lines["I alt, gammel model"] == lines["SAPA, gammel model"] + sum(lines[[LINE[c] for c in SHARED]])
 
 
+@pytest.mark.parametrize("amount,unit,shown", [
+    (0.5, 1, 1), (1.5, 1, 2), (2.5, 1, 3), (-2.5, 1, -3), (2.4999, 1, 2),  # halves away from zero, never to even
+    (2_500, 1000, 3), (3_500, 1000, 4), (-2_500, 1000, -3), (1_234_567.5, 1000, 1_235), (2_499.99, 1000, 2),
+])
+def test_an_amount_exactly_half_way_is_rounded_away_from_zero(amount, unit, shown):
+    assert budget.round_to(np.array([amount]), unit)[0] == shown
+    table = pd.DataFrame({"beløb": [amount]}, index=["x"])
+    assert budget.round_to(table, unit).loc["x", "beløb"] == shown
+
+
 def test_a_price_level_needs_an_index():
     with pytest.raises(SapaError, match="needs a price index"):
         budget.Basis(1, 2027).check(load_scenario(None).params)
