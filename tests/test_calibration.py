@@ -124,6 +124,47 @@ def test_consistent_invoices_over_determining_the_price_agree_within_the_toleran
     assert residuals["within_tolerance"].all() and residuals["residual_dkk"].abs().max() < 1
 
 
+def test_one_knee_rate_for_all_years_is_the_mean_of_the_years_own_rates():
+    """2021 invoices imply a knee rate of 0,500 and 2022's 0,504 (Læsø below the knee, Aarhus above; 12 kr.):
+    close enough for one rate, the mean 0,502, from which each year's price follows. Aarhus beyond the knee:
+    202 751 (2021), 205 238 (2022)."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 1_764, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.5 * 202_751),
+         "reference": "B"},
+        {"kommune": "Læsø", "year": 2022, "component": "sapa", "amount_dkk": 12 * 1_769, "reference": "C"},
+        {"kommune": "Aarhus", "year": 2022, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.504 * 205_238),
+         "reference": "D"},
+    ])
+    rate = scenario.params["sapa.knee.rate"]
+    assert rate.values == pytest.approx((0.502,), abs=1e-9) and rate.status == "calibrated"
+    prices = scenario.params["sapa.price.calibrated"].by_year()
+    # the year's invoices over its units at 0,502: 3 037 674 / (151 764 + 0,502 x 202 751); 2022 likewise
+    assert prices[2021] == pytest.approx(3_037_674 / (151_764 + 0.502 * 202_751), abs=1e-9)
+    assert prices[2022] == pytest.approx(3_062_507.424 / (151_769 + 0.502 * 205_238), abs=1e-9)
+    assert scenario.calibrated.residuals["within_tolerance"].all()
+
+
+@pytest.mark.parametrize("amount,agrees", [
+    (44_300, True), (43_900, True),  # 200 kr. off: within 0,5 % of the invoice (221,50 / 219,50 kr.)
+    (44_350, False), (43_850, False),  # 250 kr. off: beyond it (221,75 / 219,25 kr.)
+])
+def test_an_invoice_agrees_within_half_a_percent_and_not_beyond(amount, agrees):
+    """Læsø's infrastructure 2021 at the sourced price: 25 x 1 764 = 44 100 kr."""
+    invoice = {"kommune": "Læsø", "year": 2021, "component": "infrastructure", "amount_dkk": amount, "reference": "I"}
+    if agrees:
+        assert _calibrated([invoice]).calibrated.residuals["within_tolerance"].all()
+    else:
+        with pytest.raises(ScenarioError, match="do not agree"):
+            _calibrated([invoice])
+
+
+def test_the_tolerance_is_one_krone_or_half_a_percent_whichever_is_larger():
+    from sapa_model.scenarios.calibration import tolerance
+
+    assert tolerance(np.array([50.0, 200.0, 400.0, -400.0, 44_100.0])) == pytest.approx([1, 1, 2, 2, 220.5])
+
+
 def test_an_invoice_with_moms_is_named_and_nothing_is_applied():
     with pytest.raises(ScenarioError) as caught:
         _calibrated([
