@@ -145,6 +145,29 @@ def test_one_knee_rate_for_all_years_is_the_mean_of_the_years_own_rates():
     assert scenario.calibrated.residuals["within_tolerance"].all()
 
 
+@pytest.mark.parametrize("aarhus,rate", [
+    (12 * 150_000, 0.0),  # Aarhus pays for its first 150 000 only: beyond the knee is free
+    (12 * 352_751, 1.0),  # Aarhus pays for every inhabitant: no discount
+    (12 * (150_000 + 0.4 * 202_751), 0.4),
+])
+def test_a_knee_rate_of_exactly_0_or_1_is_accepted(aarhus, rate):
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": aarhus, "reference": "B"},
+    ])
+    assert scenario.params["sapa.knee.rate"].values == pytest.approx((rate,), abs=1e-12)
+    assert 0 <= scenario.params["sapa.knee.rate"].values[0] <= 1
+
+
+@pytest.mark.parametrize("aarhus,implied", [(12 * (150_000 + 1.2 * 202_751), "1.2"), (12 * 140_000, "-0.0493")])
+def test_invoices_implying_a_knee_rate_outside_0_1_are_refused(aarhus, implied):
+    with pytest.raises(ScenarioError, match=rf"imply a knee rate outside 0-1 \(a share of the price\): 2021: {implied};"):
+        _calibrated([
+            {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"},
+            {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": aarhus, "reference": "B"},
+        ])
+
+
 @pytest.mark.parametrize("amount,agrees", [
     (44_300, True), (43_900, True),  # 200 kr. off: within 0,5 % of the invoice (221,50 / 219,50 kr.)
     (44_350, False), (43_850, False),  # 250 kr. off: beyond it (221,75 / 219,25 kr.)
