@@ -49,6 +49,18 @@ def test_a_price_level_by_hand():
     assert "prices.index" in shown.attrs["unsourced"] and (shown["illustrative"].str.contains("prices.index")).all()
 
 
+def test_price_levels_by_hand():
+    """1 up to the index's first year (2014); then x (1 + growth) each 1 January; 2026's growth is carried on."""
+    from sapa_model.rules.prices import index_levels
+
+    levels = index_levels(PL.params, [2016, 2012, 2013, 2014, 2027])
+    assert list(levels) == [2012, 2013, 2014, 2016, 2027]
+    assert levels[2012] == levels[2013] == 1.0 and levels[2014] == pytest.approx(1.015)
+    assert levels[2016] == pytest.approx(1.015 * 1.012 * 1.013)
+    growth = [1.5, 1.2, 1.3, 1.6, 1.9, 1.8, 1.7, 2.0, 4.5, 3.5, 2.5, 2.2, 2.0, 2.0]  # 2014-2027
+    assert levels[2027] == pytest.approx(np.prod([1 + g / 100 for g in growth]))
+
+
 def test_kmd_sag_follows_kmds_own_indexation_when_an_index_is_given():
     """Læsø, KMD Sag 2020: 20 kr. x 1 839 (2013) x (1 - 10 % KSD - 10 % KY from April) ... indexed from 2013
     prices by the growth of 2014-2020: 1,5 1,2 1,3 1,6 1,9 1,8 1,7 %."""

@@ -114,6 +114,27 @@ def test_round_trip_recovers_the_parameters_and_all_98_bills_to_the_krone():
     assert not np.allclose(_bill(table, "Aarhus", "kmd_sag"), _bill(truth, "Aarhus", "kmd_sag"), atol=0.5)
 
 
+def test_a_municipalitys_own_kmd_sag_payment_stands_in_for_the_general_one_in_its_figures_only():
+    """Aalborg's KMD Sag invoices, 2020: 9,66 months' worth (0,9 x 3 + 0,8 x 6 + 0,72 x 3) and 2021: 2,16, of a
+    yearly payment of 24,5 x 203 448 = 4 984 476 kr.: solved as (4 012 503,18 + 897 205,68) / (11,82 / 12)."""
+    scenario = _calibrated([
+        {"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+        {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68, "reference": "K2"},
+    ])
+    own = scenario.params["kmd_sag.baseline.851"]
+    assert own.values == pytest.approx((4_984_476,), abs=0.01) and own.kommunekode == 851
+    assert (own.label, own.unit, own.status) == ("KMD Sag, udgangsbetaling for Aalborg", "kr./år", "calibrated")
+    assert own.reference == "Kalibreret fra KMD Sag-fakturaer for Aalborg (2020, 2021): K1; K2"
+    assert own.replaces == ("kmd_sag.baseline_per_inhabitant", "kmd_sag.baseline_year") and own.timeless
+    table = compute(scenario, [2020, 2035])  # 2035: past every dated value, but a timeless one is never stale
+    kmd = table[(table["component"] == "kmd_sag") & (table["model"] == "old")].set_index(["kommune", "year"])
+    assert (kmd.loc["Aalborg", "calibrated"] == "kmd_sag.baseline.851").all()
+    assert not kmd.loc["Aalborg", "illustrative"].str.contains("kmd_sag.baseline_per_inhabitant").any()
+    assert not kmd.loc["Aalborg", "extrapolated"].str.contains("kmd_sag.baseline").any()
+    assert kmd.loc["Aarhus", "illustrative"].str.contains("kmd_sag.baseline_per_inhabitant").all()
+    assert (kmd.loc["Aarhus", "calibrated"] == "").all()
+
+
 def test_consistent_invoices_over_determining_the_price_agree_within_the_tolerance():
     scenario = _calibrated([
         {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},

@@ -15,14 +15,16 @@ EVENTS = ("ksd", "ky", "udk", "kmd_sag_off")
 YEARS = range(2019, 2024)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # computed per test (0,2 s), so a mutation test sees every test that reads it
 def baseline_risk():
     return risk(draws=2_000, years=YEARS)
 
 
 def test_with_no_delays_every_draw_is_the_engines_bill():
+    """No drawn delay, but the scenario's own: KY 12 months late in wave 6 only, UDK 3 months late everywhere."""
     still = scenario_from_data({"name": "ingen forsinkelse", "parameters": {
-        f"old_model.events.{e}.delay_{k}": 0 for e in EVENTS for k in ("low", "mode", "high")}})
+        f"old_model.events.{e}.delay_{k}": 0 for e in EVENTS for k in ("low", "mode", "high")},
+        "delays": {"ky": {"6": 12}, "udk": 3}})
     table = risk(still, draws=50, years=YEARS)
     for column in ("mean", "p05", "p50", "p95"):
         assert np.allclose(table[column], table["timeline"], rtol=0, atol=1e-6)
@@ -149,3 +151,29 @@ def test_the_national_answer_and_the_inputs_are_attached(baseline_risk):
     assert difference["p05"] <= difference["mean"] <= difference["p95"] and difference["mean"] > 1e6
     assert "montecarlo.wave_correlation" in baseline_risk.attrs["unsourced"]
     assert "old_model.events.ky.delay_high" in baseline_risk.attrs["unsourced"]
+
+
+def test_the_national_figures_add_up_the_municipalities_and_the_years():
+    """Per year: the national mean and timeline are the sums of the 98 municipalities'; over the period: the
+    sums of the years'. The quantiles of a sum are no sum of quantiles, but they bracket the mean."""
+    table = risk(draws=300, years=[2020, 2021])
+    national = table.attrs["national"].set_index(["year", "model", "component"])
+    summed = table.groupby(["year", "model", "component"])[["timeline", "mean"]].sum()
+    assert len(national) == len(summed) == 2 * 11
+    assert np.allclose(national.loc[summed.index, ["timeline", "mean"]], summed, rtol=1e-12, atol=1e-6)
+    period = table.attrs["national_period"].set_index(["model", "component"])
+    by_line = national.groupby(["model", "component"])[["timeline", "mean"]].sum()
+    assert np.allclose(period.loc[by_line.index, ["timeline", "mean"]], by_line, rtol=1e-12, atol=1e-6)
+    for frame in (national, period):
+        assert (frame["p05"] <= frame["mean"] + 1e-6).all() and (frame["mean"] <= frame["p95"] + 1e-6).all()
+    assert list(table.index) == list(range(len(table)))
+    assert set(table["kommune"]) == set(datasets.municipalities()["kommune"])
+
+
+def test_draws_and_seed_default_to_the_scenarios():
+    scenario = scenario_from_data({"name": "få", "parameters": {"montecarlo.draws": 20, "montecarlo.seed": 3}})
+    table = risk(scenario, years=[2021])
+    assert (table.attrs["draws"], table.attrs["seed"]) == (20, 3) and table.attrs["scenario"] == "få"
+    again = risk(scenario, draws=20, seed=3, years=[2021])
+    assert table[["mean", "p05", "p95"]].equals(again[["mean", "p05", "p95"]])
+    assert not table[["mean"]].equals(risk(scenario, draws=20, seed=4, years=[2021])[["mean"]])
