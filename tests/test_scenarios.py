@@ -1,5 +1,7 @@
 """Scenarios: the shipped examples do what their descriptions say; bad ones fail clearly."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -158,3 +160,13 @@ def test_moving_the_infrastructure_start_alone_is_refused_and_moving_both_is_acc
     table = compute(scenario_from_data({"name": "begge flyttet", "parameters": both}), [2020, 2021])
     infra = table.query("component == 'infrastructure' and model == 'new'").groupby("year")["amount_dkk"].sum()
     assert infra[2020] == 0 and infra[2021] > 0
+
+
+def test_a_date_written_as_text_is_a_date(tmp_path):
+    """A quoted date in a scenario file (or one typed in the explorer) is used as the date it names."""
+    path = tmp_path / "dato.yaml"
+    path.write_text("name: x\nparameters:\n  billing.earliest_start: '2019-10-01'\n", encoding="utf-8")
+    starts = compute(load_scenario(path), [2019]).query("kommune == 'Aarhus' and model == 'new' and component == 'sapa'")
+    assert starts["amount_dkk"].iloc[0] == pytest.approx(compute(scenario_from_data(
+        {"name": "y", "parameters": {"billing.earliest_start": dt.date(2019, 10, 1)}}), [2019]).query(
+        "kommune == 'Aarhus' and model == 'new' and component == 'sapa'")["amount_dkk"].iloc[0])
