@@ -281,6 +281,66 @@ def test_every_bad_row_is_listed_at_once_with_file_and_row(tmp_path):
         assert expected in message, expected
 
 
+def test_every_problem_in_a_scenarios_invoice_list_is_named_in_full():
+    """Rows 5 and 6 are fine (0,50 kr. is a positive amount; 3 and 12 are whole numbers of months); the rest are
+    named, each with every problem it has, in order."""
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data({"name": "x", "calibration": [
+            "Aarhus 2021",
+            {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 5, "reference": "R", "note": 1,
+             "bilag": 2},
+            {"year": "2021x", "component": "kaffe", "amount_dkk": 0, "months": 0, "reference": "A"},
+            {"kommune": "Læsø", "year": 2021, "component": "SAPA ", "amount_dkk": "abc", "months": 13, "reference": " "},
+            {"kommune": "Læsø", "year": 2019, "component": "sapa", "amount_dkk": 0.5, "months": 3, "reference": "ok"},
+            {"kommune": "Læsø", "year": 2021, "component": "buffet", "amount_dkk": 8467.2, "months": 12,
+             "reference": "ok2"},
+        ]})
+    assert str(caught.value) == """the scenario is not a valid scenario:
+  calibration item 1: expected kommune, year, component, amount_dkk, reference
+  calibration item 2: unknown field(s) 'note', 'bilag'; the fields are kommune, year, component, amount_dkk, months, reference
+  calibration item 3: unknown municipality ''; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)
+  calibration item 3: year '2021x' is not a year
+  calibration item 3: component 'kaffe' must be one of sapa, kmd_sag, infrastructure, buffet
+  calibration item 3: amount_dkk 0 must be a positive amount in kroner
+  calibration item 3: months 0 must be a whole number of months from 1 to 12
+  calibration item 4: amount_dkk: 'abc' is not a number
+  calibration item 4: months 13 must be a whole number of months from 1 to 12
+  calibration item 4: reference is missing; say where the amount comes from (e.g. the invoice number)"""
+
+
+def test_an_invoice_rows_own_number_and_the_limit_on_how_many():
+    from sapa_model.scenarios.calibration import MAX_OBSERVATIONS, Observation, parse_observations
+
+    row = {"kommune": "læsø", "year": "2021", "component": " Sapa", "amount_dkk": "1", "months": 1, "reference": "x" * 300}
+    found, problems = parse_observations([{**row, "row": 7}], "f.csv")
+    assert found == [Observation(825, 2021, "sapa", 1.0, 1, "x" * 200, "f.csv, row 7")] and problems == []
+    assert found[0].as_data() == {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 1.0,
+                                  "months": 1, "reference": "x" * 200}
+    assert "months" not in parse_observations([{**row, "months": ""}], "f")[0][0].as_data()
+    assert parse_observations([row] * MAX_OBSERVATIONS, "f.csv")[1] == []
+    assert parse_observations([row] * (MAX_OBSERVATIONS + 1), "f.csv")[1] == ["f.csv: more than 2000 observations"]
+
+
+def test_every_invoice_that_cannot_be_used_is_named_at_once():
+    """Not billed (Læsø's infrastructure in 2019), more months than billed; the last model year is accepted."""
+    last = int(load_scenario(None).params.value("projection.last_year"))
+    with pytest.raises(ScenarioError) as caught:
+        _calibrated([
+            {"kommune": "Læsø", "year": 2019, "component": "infrastructure", "amount_dkk": 9, "reference": "A"},
+            {"kommune": "Læsø", "year": 2019, "component": "sapa", "amount_dkk": 9, "months": 4, "reference": "B"},
+            {"kommune": "Læsø", "year": 2019, "component": "buffet", "amount_dkk": 9, "months": 3, "reference": "C"},
+        ])
+    assert str(caught.value).splitlines()[2:] == [
+        "  calibration item 1: infrastructure is not billed to Læsø in 2019 in this model",
+        "  calibration item 2: Læsø is billed sapa for 3 months in 2019, not 4",
+    ]
+    people = compute(None, [last]).query("kommune == 'Læsø' and component == 'buffet' and model == 'new'")
+    amount = float(people["amount_dkk"].iloc[0])
+    checked = _calibrated([{"kommune": "Læsø", "year": last, "component": "buffet", "amount_dkk": amount,
+                            "reference": "D"}]).calibrated.residuals
+    assert checked["modelled_dkk"].tolist() == pytest.approx([amount]) and checked["within_tolerance"].all()
+
+
 @pytest.mark.parametrize("invoice,message", [
     ({"kommune": "Læsø", "year": 2019, "component": "infrastructure"}, "infrastructure is not billed to Læsø in 2019"),
     ({"kommune": "Læsø", "year": 2018, "component": "sapa"}, "year 2018 is outside the years the model covers"),
