@@ -189,6 +189,34 @@ def test_invoices_implying_a_knee_rate_outside_0_1_are_refused(aarhus, implied):
         ])
 
 
+def test_years_whose_invoices_imply_different_knee_rates_keep_their_own_and_every_invoice_is_reproduced():
+    """2021 implies 0,40 and 2022 0,60 (beyond the tolerance for one rate); 2023 has an invoice above the knee
+    only (Odense, 207 762 inhabitants, 2 400 000 kr.), so it keeps the assumed 0,5, not 2022's 0,60."""
+    invoices = [
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 1_764, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.4 * 202_751),
+         "reference": "B"},
+        {"kommune": "Læsø", "year": 2022, "component": "sapa", "amount_dkk": 12 * 1_769, "reference": "C"},
+        {"kommune": "Aarhus", "year": 2022, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.6 * 205_238),
+         "reference": "D"},
+        {"kommune": "Odense", "year": 2023, "component": "sapa", "amount_dkk": 2_400_000, "reference": "E"},
+    ]
+    scenario = _calibrated(invoices)
+    assert scenario.calibrated.notes == ("the years' invoices imply different knee rates; each year with invoices on "
+                                         "both sides of the knee keeps its own",)
+    rate = lambda year: scenario.params.value("sapa.knee.rate", f"{year}-06-01")  # noqa: E731
+    assert [rate(y) for y in (2020, 2021, 2022, 2023)] == pytest.approx([0.5, 0.4, 0.6, 0.5], abs=1e-9)
+    assert scenario.params["sapa.knee.rate"].status == "calibrated"
+    assert scenario.params["sapa.knee.rate"].reference.startswith("Kalibreret fra 5 fakturaer: Læsø 2021 (A);")
+    prices = scenario.params["sapa.price.calibrated"]
+    assert prices.by_year() == pytest.approx({2021: 12, 2022: 12, 2023: 2_400_000 / (150_000 + 0.5 * 57_762)})
+    assert prices.reference == ("Kalibreret fra 5 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); "
+                                "Aarhus 2022 (D); Odense 2023 (E)")
+    table = compute(scenario, [2021, 2022, 2023])
+    for invoice in invoices:
+        assert _bill(table, invoice["kommune"])[invoice["year"]] == pytest.approx(invoice["amount_dkk"], abs=0.01)
+
+
 @pytest.mark.parametrize("amount,agrees", [
     (44_300, True), (43_900, True),  # 200 kr. off: within 0,5 % of the invoice (221,50 / 219,50 kr.)
     (44_350, False), (43_850, False),  # 250 kr. off: beyond it (221,75 / 219,25 kr.)

@@ -666,7 +666,10 @@ def _sapa_parameters(
             rate, dates=rate.dates[:1], values=(common,), status="calibrated", reference=_reference(rows, rates)
         )
     elif rates:
-        own = {y: r for y, r in rates.items() if r != _rate_in(params, y)}
+        # From the first year whose rate changed, every invoiced year keeps the rate its price was solved with
+        # (not the one carried forward from an earlier year).
+        changed = [y for y, r in rates.items() if r != _rate_in(params, y)]
+        own = {y: r for y, r in rates.items() if changed and y >= min(changed)}
         result["sapa.knee.rate"] = merge_values(
             rate,
             {as_day(f"{y}-01-01", rate.name): float(r) for y, r in own.items()},
