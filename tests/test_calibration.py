@@ -248,6 +248,38 @@ def test_an_invoice_with_moms_is_named_and_nothing_is_applied():
     assert "Samsø 2021 SAPA" in message and "Læsø 2021 SAPA" in message and "moms" in message
 
 
+def test_every_disagreeing_invoice_is_named_with_what_it_implies():
+    """Samsø's SAPA, Aalborg's 2021 KMD Sag and Læsø's buffet with moms (x 1,25), Læsø's infrastructure at 80 %:
+    each is named with the price or payment it implies on its own, or its share of the sourced price."""
+    with pytest.raises(ScenarioError) as caught:
+        _calibrated([
+            {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
+            {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3682 * 1.25, "reference": "F2"},
+            {"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+            {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68 * 1.25,
+             "reference": "K2"},
+            {"kommune": "Læsø", "year": 2021, "component": "buffet", "amount_dkk": 8467.2 * 1.25, "reference": "B1"},
+            {"kommune": "Læsø", "year": 2021, "component": "infrastructure", "amount_dkk": 44100 * 0.8, "reference": "I1"},
+        ])
+    assert str(caught.value).splitlines()[1:] == [
+        "  calibration: the invoices do not agree with one another or with the sourced prices; invoices disagree "
+        "beyond 1 kr. or 0.5 %: a typical cause is one amount with moms (25 %) and one without, or an amount covering "
+        "other months (give months):",
+        "  calibration item 1: Læsø 2021 SAPA: the invoice of 21168.00 kr. implies a price of 12.00 kr. per weighted "
+        "inhabitant; the calibrated model gives 24745.88 kr.",
+        "  calibration item 2: Samsø 2021 SAPA: the invoice of 55230.00 kr. implies a price of 15.00 kr. per weighted "
+        "inhabitant; the calibrated model gives 51652.12 kr.",
+        "  calibration item 3: Aalborg 2020 KMD Sag: the invoice of 4012503.18 kr. implies a starting payment of "
+        "4984476 kr. a year; the calibrated model gives 4195815.51 kr.",
+        "  calibration item 4: Aalborg 2021 KMD Sag: the invoice of 1121507.10 kr. implies a starting payment of "
+        "6230595 kr. a year; the calibrated model gives 938194.77 kr.",
+        "  calibration item 5: Læsø 2021 buffet (sourced price): the invoice of 10584.00 kr. is 125.0% of what the "
+        "sourced price gives; the calibrated model gives 8467.20 kr.",
+        "  calibration item 6: Læsø 2021 infrastructure (sourced price): the invoice of 35280.00 kr. is 80.0% of what "
+        "the sourced price gives; the calibrated model gives 44100.00 kr.",
+    ]
+
+
 def test_infrastructure_is_checked_against_its_documented_price_in_a_year_it_has_one():
     good = {"kommune": "Læsø", "year": 2020, "component": "infrastructure", "amount_dkk": 25 * 1_786, "reference": "I"}
     assert _calibrated([good]).calibrated.parameters == {}
