@@ -73,6 +73,9 @@ def test_triangular_quantiles_by_hand():
     assert triangular_quantile(np.array([0.5]), 0, 6, 24)[0] == pytest.approx(24 - np.sqrt(0.5 * 24 * 18))  # 9,30
     assert triangular_quantile(np.array([0.25, 0.0, 1.0]), 0, 6, 24) == pytest.approx([6, 0, 24])
     assert (triangular_quantile(np.array([0.3, 0.9]), 4, 4, 4) == 4).all()
+    # low 2, mode 6, high 14: the mode splits at 4/12 = 1/3
+    got = triangular_quantile(np.array([0.25, 1 / 3, 0.75]), 2, 6, 14)
+    assert got == pytest.approx([2 + np.sqrt(0.25 * 12 * 4), 6, 14 - np.sqrt(0.25 * 12 * 8)])  # 5,46 6 9,10
 
 
 def test_correlation_one_moves_every_wave_together_and_zero_moves_each_alone():
@@ -128,6 +131,7 @@ def test_draws_are_reproducible_for_a_seed_and_add_the_scenarios_own_delays():
     late = scenario_from_data({"name": "KY", "delays": {"ky": 12, "udk": {"3": 2}}})
     first, again = draw_delays(late.params, 500, seed=7), draw_delays(late.params, 500, seed=7)
     assert np.array_equal(first, again) and not np.array_equal(first, draw_delays(late.params, 500, seed=8))
+    assert first.dtype.kind == "i" and first.shape == (500, 4, 7)  # whole months
     ky, udk = 1, 2  # the events in order of their planned dates: ksd, ky, udk, kmd_sag_off
     assert first[:, ky, :].min() >= 12 and first[:, udk, 3].min() >= 2 and first[:, udk, 0].min() == 0
 
