@@ -114,10 +114,7 @@ def report() -> int:
 
 
 def _line(label: str, killed: int, total: int, same: int) -> str:
-    return (
-        f"{label:40} {killed:7} {total:6} {killed / total:7.1%} {same:11} "
-        f"{killed / max(total - same, 1):13.1%}"
-    )
+    return f"{label:40} {killed:7} {total:6} {killed / total:7.1%} {same:11} {killed / max(total - same, 1):13.1%}"
 
 
 def run_mutmut(patterns: tuple[str, ...] = SCOPE) -> None:
