@@ -126,6 +126,8 @@ def test_a_municipalitys_own_kmd_sag_payment_stands_in_for_the_general_one_in_it
     assert (own.label, own.unit, own.status) == ("KMD Sag, udgangsbetaling for Aalborg", "kr./år", "calibrated")
     assert own.reference == "Kalibreret fra KMD Sag-fakturaer for Aalborg (2020, 2021): K1; K2"
     assert own.replaces == ("kmd_sag.baseline_per_inhabitant", "kmd_sag.baseline_year") and own.timeless
+    assert (own.name, own.origin, [str(d) for d in own.dates]) == ("kmd_sag.baseline.851", "calibration", ["1900-01-01"])
+    assert own.description.startswith("Aalborg's yearly KMD Sag payment before any reduction, solved from its own")
     table = compute(scenario, [2020, 2035])  # 2035: past every dated value, but a timeless one is never stale
     kmd = table[(table["component"] == "kmd_sag") & (table["model"] == "old")].set_index(["kommune", "year"])
     assert (kmd.loc["Aalborg", "calibrated"] == "kmd_sag.baseline.851").all()
@@ -313,6 +315,36 @@ def test_a_kmd_sag_invoice_after_the_modelled_switch_off_is_accepted_and_carried
     assert bills.tolist() == pytest.approx([0.0, 6_000.0, 6_000.0])
     others = _bill(compute(scenario, [2025]), "Samsø", "kmd_sag")
     assert others[2025] == 0
+
+
+def test_kmd_sag_paid_after_the_switch_off_is_a_yearly_amount_per_invoiced_year():
+    """Half of 2025 for 3 000 kr. is 6 000 kr. a year; 2026 invoiced at 6 600 kr.; 2027 carries 6 600 kr. on."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2025, "component": "kmd_sag", "amount_dkk": 3_000, "months": 6, "reference": "K1"},
+        {"kommune": "Læsø", "year": 2026, "component": "kmd_sag", "amount_dkk": 6_600, "reference": "K2"},
+    ])
+    paid = scenario.params["kmd_sag.paid.825"]
+    assert (paid.name, paid.values, [str(d) for d in paid.dates]) == (
+        "kmd_sag.paid.825", (6_000.0, 6_600.0), ["2025-01-01", "2026-01-01"])
+    assert (paid.label, paid.unit, paid.status, paid.origin, paid.per_year, paid.kommunekode) == (
+        "KMD Sag betalt af Læsø, efter modellens slukning", "kr./år", "calibrated", "calibration", True, 825)
+    assert paid.reference == "Kalibreret fra 2 fakturaer: Læsø 2025 (K1); Læsø 2026 (K2)"
+    assert paid.description.startswith("What Læsø paid for KMD Sag a year, from its invoices of years the model")
+    assert {"kmd_sag.baseline_per_inhabitant", "kmd_sag.reduction.ky", "old_model.events.kmd_sag_off.delay"} <= set(
+        paid.replaces)
+    table = compute(scenario, [2025, 2026, 2027])
+    rows = table.query("kommune == 'Læsø' and component == 'kmd_sag' and model == 'new'").set_index("year")
+    assert rows["amount_dkk"].tolist() == pytest.approx([6_000, 6_600, 6_600])
+    assert rows["calibrated"].tolist() == ["kmd_sag.paid.825"] * 3 and rows.loc[2027, "status"] == "assumption"
+    assert not rows["illustrative"].str.contains("kmd_sag.").any()
+
+
+def test_an_invoice_file_without_a_column_says_which(tmp_path):
+    path = tmp_path / "fakturaer.csv"
+    path.write_text("kommune;year;beloeb\nLæsø;2021;5\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"invoice file fakturaer.csv needs the columns kommune, year, component, "
+                                            r"amount_dkk; missing: component \(its header is 'kommune, year, beloeb'\)"):
+        scenario_from_data({"name": "x", "calibration_file": str(path)})
 
 
 def test_every_bad_row_is_listed_at_once_with_file_and_row(tmp_path):

@@ -74,8 +74,8 @@ def test_triangular_quantiles_by_hand():
     assert triangular_quantile(np.array([0.25, 0.0, 1.0]), 0, 6, 24) == pytest.approx([6, 0, 24])
     assert (triangular_quantile(np.array([0.3, 0.9]), 4, 4, 4) == 4).all()
     # low 2, mode 6, high 14: the mode splits at 4/12 = 1/3
-    got = triangular_quantile(np.array([0.25, 1 / 3, 0.75]), 2, 6, 14)
-    assert got == pytest.approx([2 + np.sqrt(0.25 * 12 * 4), 6, 14 - np.sqrt(0.25 * 12 * 8)])  # 5,46 6 9,10
+    got = triangular_quantile(np.array([0.25, 1 / 3, 0.5, 0.75]), 2, 6, 14)
+    assert got == pytest.approx([2 + np.sqrt(0.25 * 12 * 4), 6, 14 - np.sqrt(0.5 * 12 * 8), 14 - np.sqrt(0.25 * 12 * 8)])
 
 
 def test_correlation_one_moves_every_wave_together_and_zero_moves_each_alone():

@@ -72,3 +72,14 @@ def test_kmd_sags_switch_off_waits_for_the_last_of_its_own_waves_other_events():
     off = effective[event_names(params).index(END_EVENT)].astype("datetime64[M]")
     expected = {w: "2021-04" for w in WAVES} | {"6": "2021-10", "1": "2021-07"}
     assert [str(m) for m in off] == [expected[w] for w in WAVES]
+
+
+def test_the_infrastructure_is_billed_on_its_own_from_its_first_priced_year():
+    from sapa_model.parameters import baseline
+    from sapa_model.rules.infrastructure import infrastructure_first_year
+
+    assert infrastructure_first_year(baseline()) == 2020
+    later = scenario_from_data({"name": "senere", "parameters": {
+        "infrastructure.price_per_inhabitant": {"2020-01-01": 0.0, "2021-01-01": 25.0},
+        "sapa.infrastructure_share": {"2020-01-01": 0.0, "2021-01-01": 3.0}}})
+    assert infrastructure_first_year(later.params) == 2021

@@ -220,6 +220,7 @@ def test_a_combined_scenario_names_its_parts_and_keeps_their_invoices(tmp_path):
     assert (both.name, both.description, both.source) == ("A + B", "Første Anden", str(first))
     assert [o.reference for o in both.calibration] == ["F1"]
     assert combine(scenario_from_data({"name": "tom"}), scenario_from_data({"name": "tom2"})).name == "tom"
+    assert (load_scenario(first) + invoices).to_yaml() == combine(load_scenario(first), invoices).to_yaml()
     saved = tmp_path / "both.yaml"
     saved.write_text(both.to_yaml(), encoding="utf-8")
     text = saved.read_text(encoding="utf-8")
