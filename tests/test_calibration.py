@@ -161,6 +161,9 @@ def test_one_knee_rate_for_all_years_is_the_mean_of_the_years_own_rates():
     ])
     rate = scenario.params["sapa.knee.rate"]
     assert rate.values == pytest.approx((0.502,), abs=1e-9) and rate.status == "calibrated"
+    assert [str(d) for d in rate.dates] == ["2019-01-01"]  # one rate, from the rate's first date on
+    assert rate.reference == "Kalibreret fra 4 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); Aarhus 2022 (D)"
+    assert [str(d) for d in scenario.params["sapa.price.calibrated"].dates] == ["2021-01-01", "2022-01-01"]
     prices = scenario.params["sapa.price.calibrated"].by_year()
     # the year's invoices over its units at 0,502: 3 037 674 / (151 764 + 0,502 x 202 751); 2022 likewise
     assert prices[2021] == pytest.approx(3_037_674 / (151_764 + 0.502 * 202_751), abs=1e-9)
@@ -180,6 +183,27 @@ def test_a_knee_rate_of_exactly_0_or_1_is_accepted(aarhus, rate):
     ])
     assert scenario.params["sapa.knee.rate"].values == pytest.approx((rate,), abs=1e-12)
     assert 0 <= scenario.params["sapa.knee.rate"].values[0] <= 1
+
+
+def test_a_price_below_one_krone_is_solved_like_any_other():
+    """0,50 kr. per weighted inhabitant, knee rate 0,40: Læsø 0,5 x 1 764, Aarhus 0,5 x (150 000 + 0,4 x 202 751)."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 882, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 0.5 * (150_000 + 0.4 * 202_751),
+         "reference": "B"},
+    ])
+    assert scenario.params["sapa.price.calibrated"].by_year()[2021] == pytest.approx(0.5)
+    assert scenario.params["sapa.knee.rate"].values == pytest.approx((0.4,))
+
+
+def test_a_reference_names_twenty_invoices_and_counts_the_rest():
+    people = compute(None, [2021]).query("model == 'new' and component == 'sapa' and population < 150000")
+    small = people.drop_duplicates("kommune").head(21)
+    scenario = _calibrated([{"kommune": k, "year": 2021, "component": "sapa", "amount_dkk": 12 * p, "reference": f"R{i}"}
+                            for i, (k, p) in enumerate(zip(small["kommune"], small["population"]))])
+    reference = scenario.params["sapa.price.calibrated"].reference
+    assert reference.startswith("Kalibreret fra 21 fakturaer: ") and reference.endswith("(R19); og 1 flere")
+    assert reference.count("(R") == 20
 
 
 @pytest.mark.parametrize("aarhus,implied", [(12 * (150_000 + 1.2 * 202_751), "1.2"), (12 * 140_000, "-0.0493")])
@@ -202,18 +226,24 @@ def test_years_whose_invoices_imply_different_knee_rates_keep_their_own_and_ever
         {"kommune": "Aarhus", "year": 2022, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.6 * 205_238),
          "reference": "D"},
         {"kommune": "Odense", "year": 2023, "component": "sapa", "amount_dkk": 2_400_000, "reference": "E"},
+        {"kommune": "Læsø", "year": 2020, "component": "sapa", "amount_dkk": 12 * 1_786, "reference": "Z"},
     ]
     scenario = _calibrated(invoices)
-    assert [f.kind for f in scenario.calibrated.findings if f.kind == "rates_differ"] == ["rates_differ"]
+    differ = [f.values for f in scenario.calibrated.findings if f.kind == "rates_differ"]
+    assert differ == [{"rates": pytest.approx({2021: 0.4, 2022: 0.6}, abs=1e-9)}]
+    # 2020 (before the first year whose rate changed) keeps the rate as it was, with no date of its own
+    assert [str(d) for d in scenario.params["sapa.knee.rate"].dates] == [
+        "2019-01-01", "2021-01-01", "2022-01-01", "2023-01-01"]
     rate = lambda year: scenario.params.value("sapa.knee.rate", f"{year}-06-01")  # noqa: E731
     assert [rate(y) for y in (2020, 2021, 2022, 2023)] == pytest.approx([0.5, 0.4, 0.6, 0.5], abs=1e-9)
     assert scenario.params["sapa.knee.rate"].status == "calibrated"
     assert scenario.params["sapa.knee.rate"].reference.startswith("Kalibreret fra 5 fakturaer: Læsø 2021 (A);")
     prices = scenario.params["sapa.price.calibrated"]
-    assert prices.by_year() == pytest.approx({2021: 12, 2022: 12, 2023: 2_400_000 / (150_000 + 0.5 * 57_762)})
-    assert prices.reference == ("Kalibreret fra 5 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); "
-                                "Aarhus 2022 (D); Odense 2023 (E)")
-    table = compute(scenario, [2021, 2022, 2023])
+    assert prices.by_year() == pytest.approx({2020: 12, 2021: 12, 2022: 12,
+                                              2023: 2_400_000 / (150_000 + 0.5 * 57_762)})
+    assert prices.reference == ("Kalibreret fra 6 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); "
+                                "Aarhus 2022 (D); Odense 2023 (E); Læsø 2020 (Z)")
+    table = compute(scenario, [2020, 2021, 2022, 2023])
     for invoice in invoices:
         assert _bill(table, invoice["kommune"])[invoice["year"]] == pytest.approx(invoice["amount_dkk"], abs=0.01)
 
