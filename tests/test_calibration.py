@@ -206,6 +206,19 @@ def test_a_reference_names_twenty_invoices_and_counts_the_rest():
     assert reference.count("(R") == 20
 
 
+def test_a_value_only_one_invoice_fixes_is_flagged_as_resting_on_that_invoice():
+    laesoe = {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"}
+    aarhus = {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 2_773_204.80, "reference": "B"}
+    samsoe = {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3_682, "reference": "S"}
+    kmd = [{"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+           {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68, "reference": "K2"}]
+    single = lambda invoices: [f.values for f in _calibrated(invoices).calibrated.findings if f.kind == "single"]  # noqa: E731
+    assert single([laesoe]) == [{"parameter": "sapa.price.calibrated", "year": 2021, "where": "calibration item 1"}]
+    assert single([laesoe, aarhus]) == [{"parameter": "sapa.knee.rate", "year": None, "where": "calibration item 1"}]
+    assert single(kmd[:1]) == [{"parameter": "kmd_sag.baseline.851", "year": None, "where": "calibration item 1"}]
+    assert single([*kmd, laesoe, samsoe]) == []
+
+
 @pytest.mark.parametrize("aarhus,implied", [(12 * (150_000 + 1.2 * 202_751), "1.2"), (12 * 140_000, "-0.0493")])
 def test_invoices_implying_a_knee_rate_outside_0_1_are_refused(aarhus, implied):
     with pytest.raises(ScenarioError, match=rf"imply a knee rate outside 0-1 \(a share of the price\): 2021: {implied};"):
