@@ -32,6 +32,7 @@ SCOPE = (
     "sapa_model.scenarios.*",
     "sapa_model.engine.x_risk__mutmut_*",
     "sapa_model.engine.x__spread__mutmut_*",
+    "sapa_model.engine.x_quantiles__mutmut_*",
     "sapa_model.engine.x__timeline__mutmut_*",
 )
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # a test failed, pytest broke, or the mutant ran past its time limit
