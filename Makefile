@@ -5,18 +5,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+# rfc3987-syntax costs ~3 s at import in every Jupyter process; nothing here needs its IRI checks.
+DROP_SLOW_IMPORT := $(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax 2>/dev/null || true
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: reports test lint benchmark explorer lab chromium clean
+.PHONY: reports test lint benchmark explorer lab mutation chromium clean
 .DEFAULT_GOAL := reports
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
-	@# rfc3987-syntax costs ~3 s at import in every Jupyter process; nothing here needs its IRI checks.
-	@$(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax 2>/dev/null || true
+	@$(DROP_SLOW_IMPORT)
+	@touch $@
+
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,mutation]'
+	@$(DROP_SLOW_IMPORT)
 	@touch $@
 
 ## Build every HTML report and export into reports/ (the main job).
@@ -33,6 +40,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check sapa_model
 	$(BIN)/ruff format --check sapa_model
 	$(BIN)/mypy
+
+## Mutation testing (not part of `make test`): mutate the rules, the scenarios and the engine's risk, run the
+## unit and property tests that reach each mutant, print the survivors and the score (see the README).
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tests/mutation/run.py
 
 ## Print build and compute timings.
 benchmark: $(STAMP)
@@ -52,4 +64,4 @@ chromium:
 	  else echo "The browser test needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 clean:
-	rm -rf $(VENV) reports/national reports/kommuner reports/exports reports/assets reports/index.html
+	rm -rf $(VENV) mutants reports/national reports/kommuner reports/exports reports/assets reports/index.html

@@ -49,6 +49,18 @@ def test_a_price_level_by_hand():
     assert "prices.index" in shown.attrs["unsourced"] and (shown["illustrative"].str.contains("prices.index")).all()
 
 
+def test_price_levels_by_hand():
+    """1 up to the index's first year (2014); then x (1 + growth) each 1 January; 2026's growth is carried on."""
+    from sapa_model.rules.prices import index_levels
+
+    levels = index_levels(PL.params, [2016, 2012, 2013, 2014, 2027])
+    assert list(levels) == [2012, 2013, 2014, 2016, 2027]
+    assert levels[2012] == levels[2013] == 1.0 and levels[2014] == pytest.approx(1.015)
+    assert levels[2016] == pytest.approx(1.015 * 1.012 * 1.013)
+    growth = [1.5, 1.2, 1.3, 1.6, 1.9, 1.8, 1.7, 2.0, 4.5, 3.5, 2.5, 2.2, 2.0, 2.0]  # 2014-2027
+    assert levels[2027] == pytest.approx(np.prod([1 + g / 100 for g in growth]))
+
+
 def test_kmd_sag_follows_kmds_own_indexation_when_an_index_is_given():
     """Læsø, KMD Sag 2020: 20 kr. x 1 839 (2013) x (1 - 10 % KSD - 10 % KY from April) ... indexed from 2013
     prices by the growth of 2014-2020: 1,5 1,2 1,3 1,6 1,9 1,8 1,7 %."""
@@ -85,6 +97,16 @@ def test_rounding_is_half_away_from_zero_and_totals_are_sums_of_what_is_shown(am
     lines = tables.lines_table(wide, 1000).iloc[0]
     assert lines["SAPA, ny model"] == np.floor(amounts[0] / 1000 + 0.5)
     assert lines["I alt, gammel model"] == lines["SAPA, gammel model"] + sum(lines[[LINE[c] for c in SHARED]])
+
+
+@pytest.mark.parametrize("amount,unit,shown", [
+    (0.5, 1, 1), (1.5, 1, 2), (2.5, 1, 3), (-2.5, 1, -3), (2.4999, 1, 2),  # halves away from zero, never to even
+    (2_500, 1000, 3), (3_500, 1000, 4), (-2_500, 1000, -3), (1_234_567.5, 1000, 1_235), (2_499.99, 1000, 2),
+])
+def test_an_amount_exactly_half_way_is_rounded_away_from_zero(amount, unit, shown):
+    assert budget.round_to(np.array([amount]), unit)[0] == shown
+    table = pd.DataFrame({"beløb": [amount]}, index=["x"])
+    assert budget.round_to(table, unit).loc["x", "beløb"] == shown
 
 
 def test_a_price_level_needs_an_index():

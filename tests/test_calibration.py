@@ -114,6 +114,29 @@ def test_round_trip_recovers_the_parameters_and_all_98_bills_to_the_krone():
     assert not np.allclose(_bill(table, "Aarhus", "kmd_sag"), _bill(truth, "Aarhus", "kmd_sag"), atol=0.5)
 
 
+def test_a_municipalitys_own_kmd_sag_payment_stands_in_for_the_general_one_in_its_figures_only():
+    """Aalborg's KMD Sag invoices, 2020: 9,66 months' worth (0,9 x 3 + 0,8 x 6 + 0,72 x 3) and 2021: 2,16, of a
+    yearly payment of 24,5 x 203 448 = 4 984 476 kr.: solved as (4 012 503,18 + 897 205,68) / (11,82 / 12)."""
+    scenario = _calibrated([
+        {"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+        {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68, "reference": "K2"},
+    ])
+    own = scenario.params["kmd_sag.baseline.851"]
+    assert own.values == pytest.approx((4_984_476,), abs=0.01) and own.kommunekode == 851
+    assert (own.label, own.unit, own.status) == ("KMD Sag, udgangsbetaling for Aalborg", "kr./år", "calibrated")
+    assert own.reference == "Kalibreret fra KMD Sag-fakturaer for Aalborg (2020, 2021): K1; K2"
+    assert own.replaces == ("kmd_sag.baseline_per_inhabitant", "kmd_sag.baseline_year") and own.timeless
+    assert (own.name, own.origin, [str(d) for d in own.dates]) == ("kmd_sag.baseline.851", "calibration", ["1900-01-01"])
+    assert own.description.startswith("Aalborg's yearly KMD Sag payment before any reduction, solved from its own")
+    table = compute(scenario, [2020, 2035])  # 2035: past every dated value, but a timeless one is never stale
+    kmd = table[(table["component"] == "kmd_sag") & (table["model"] == "old")].set_index(["kommune", "year"])
+    assert (kmd.loc["Aalborg", "calibrated"] == "kmd_sag.baseline.851").all()
+    assert not kmd.loc["Aalborg", "illustrative"].str.contains("kmd_sag.baseline_per_inhabitant").any()
+    assert not kmd.loc["Aalborg", "extrapolated"].str.contains("kmd_sag.baseline").any()
+    assert kmd.loc["Aarhus", "illustrative"].str.contains("kmd_sag.baseline_per_inhabitant").all()
+    assert (kmd.loc["Aarhus", "calibrated"] == "").all()
+
+
 def test_consistent_invoices_over_determining_the_price_agree_within_the_tolerance():
     scenario = _calibrated([
         {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
@@ -122,6 +145,140 @@ def test_consistent_invoices_over_determining_the_price_agree_within_the_toleran
     ])
     residuals = scenario.calibrated.residuals
     assert residuals["within_tolerance"].all() and residuals["residual_dkk"].abs().max() < 1
+
+
+def test_one_knee_rate_for_all_years_is_the_mean_of_the_years_own_rates():
+    """2021 invoices imply a knee rate of 0,500 and 2022's 0,504 (Læsø below the knee, Aarhus above; 12 kr.):
+    close enough for one rate, the mean 0,502, from which each year's price follows. Aarhus beyond the knee:
+    202 751 (2021), 205 238 (2022)."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 1_764, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.5 * 202_751),
+         "reference": "B"},
+        {"kommune": "Læsø", "year": 2022, "component": "sapa", "amount_dkk": 12 * 1_769, "reference": "C"},
+        {"kommune": "Aarhus", "year": 2022, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.504 * 205_238),
+         "reference": "D"},
+    ])
+    rate = scenario.params["sapa.knee.rate"]
+    assert rate.values == pytest.approx((0.502,), abs=1e-9) and rate.status == "calibrated"
+    assert [str(d) for d in rate.dates] == ["2019-01-01"]  # one rate, from the rate's first date on
+    assert rate.reference == "Kalibreret fra 4 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); Aarhus 2022 (D)"
+    assert [str(d) for d in scenario.params["sapa.price.calibrated"].dates] == ["2021-01-01", "2022-01-01"]
+    prices = scenario.params["sapa.price.calibrated"].by_year()
+    # the year's invoices over its units at 0,502: 3 037 674 / (151 764 + 0,502 x 202 751); 2022 likewise
+    assert prices[2021] == pytest.approx(3_037_674 / (151_764 + 0.502 * 202_751), abs=1e-9)
+    assert prices[2022] == pytest.approx(3_062_507.424 / (151_769 + 0.502 * 205_238), abs=1e-9)
+    assert scenario.calibrated.residuals["within_tolerance"].all()
+
+
+@pytest.mark.parametrize("aarhus,rate", [
+    (12 * 150_000, 0.0),  # Aarhus pays for its first 150 000 only: beyond the knee is free
+    (12 * 352_751, 1.0),  # Aarhus pays for every inhabitant: no discount
+    (12 * (150_000 + 0.4 * 202_751), 0.4),
+])
+def test_a_knee_rate_of_exactly_0_or_1_is_accepted(aarhus, rate):
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": aarhus, "reference": "B"},
+    ])
+    assert scenario.params["sapa.knee.rate"].values == pytest.approx((rate,), abs=1e-12)
+    assert 0 <= scenario.params["sapa.knee.rate"].values[0] <= 1
+
+
+def test_a_price_below_one_krone_is_solved_like_any_other():
+    """0,50 kr. per weighted inhabitant, knee rate 0,40: Læsø 0,5 x 1 764, Aarhus 0,5 x (150 000 + 0,4 x 202 751)."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 882, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 0.5 * (150_000 + 0.4 * 202_751),
+         "reference": "B"},
+    ])
+    assert scenario.params["sapa.price.calibrated"].by_year()[2021] == pytest.approx(0.5)
+    assert scenario.params["sapa.knee.rate"].values == pytest.approx((0.4,))
+
+
+def test_a_reference_names_twenty_invoices_and_counts_the_rest():
+    people = compute(None, [2021]).query("model == 'new' and component == 'sapa' and population < 150000")
+    small = people.drop_duplicates("kommune").head(21)
+    scenario = _calibrated([{"kommune": k, "year": 2021, "component": "sapa", "amount_dkk": 12 * p, "reference": f"R{i}"}
+                            for i, (k, p) in enumerate(zip(small["kommune"], small["population"]))])
+    reference = scenario.params["sapa.price.calibrated"].reference
+    assert reference.startswith("Kalibreret fra 21 fakturaer: ") and reference.endswith("(R19); og 1 flere")
+    assert reference.count("(R") == 20
+
+
+def test_a_value_only_one_invoice_fixes_is_flagged_as_resting_on_that_invoice():
+    laesoe = {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"}
+    aarhus = {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 2_773_204.80, "reference": "B"}
+    samsoe = {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3_682, "reference": "S"}
+    kmd = [{"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+           {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68, "reference": "K2"}]
+    single = lambda invoices: [f.values for f in _calibrated(invoices).calibrated.findings if f.kind == "single"]  # noqa: E731
+    assert single([laesoe]) == [{"parameter": "sapa.price.calibrated", "year": 2021, "where": "calibration item 1"}]
+    assert single([laesoe, aarhus]) == [{"parameter": "sapa.knee.rate", "year": None, "where": "calibration item 1"}]
+    assert single(kmd[:1]) == [{"parameter": "kmd_sag.baseline.851", "year": None, "where": "calibration item 1"}]
+    assert single([*kmd, laesoe, samsoe]) == []
+
+
+@pytest.mark.parametrize("aarhus,implied", [(12 * (150_000 + 1.2 * 202_751), "1.2"), (12 * 140_000, "-0.0493")])
+def test_invoices_implying_a_knee_rate_outside_0_1_are_refused(aarhus, implied):
+    with pytest.raises(ScenarioError, match=rf"imply a knee rate outside 0-1 \(a share of the price\): 2021: {implied};"):
+        _calibrated([
+            {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21_168, "reference": "A"},
+            {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": aarhus, "reference": "B"},
+        ])
+
+
+def test_years_whose_invoices_imply_different_knee_rates_keep_their_own_and_every_invoice_is_reproduced():
+    """2021 implies 0,40 and 2022 0,60 (beyond the tolerance for one rate); 2023 has an invoice above the knee
+    only (Odense, 207 762 inhabitants, 2 400 000 kr.), so it keeps the assumed 0,5, not 2022's 0,60."""
+    invoices = [
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 1_764, "reference": "A"},
+        {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.4 * 202_751),
+         "reference": "B"},
+        {"kommune": "Læsø", "year": 2022, "component": "sapa", "amount_dkk": 12 * 1_769, "reference": "C"},
+        {"kommune": "Aarhus", "year": 2022, "component": "sapa", "amount_dkk": 12 * (150_000 + 0.6 * 205_238),
+         "reference": "D"},
+        {"kommune": "Odense", "year": 2023, "component": "sapa", "amount_dkk": 2_400_000, "reference": "E"},
+        {"kommune": "Læsø", "year": 2020, "component": "sapa", "amount_dkk": 12 * 1_786, "reference": "Z"},
+    ]
+    scenario = _calibrated(invoices)
+    differ = [f.values for f in scenario.calibrated.findings if f.kind == "rates_differ"]
+    assert differ == [{"rates": pytest.approx({2021: 0.4, 2022: 0.6}, abs=1e-9)}]
+    # 2020 (before the first year whose rate changed) keeps the rate as it was, with no date of its own
+    assert [str(d) for d in scenario.params["sapa.knee.rate"].dates] == [
+        "2019-01-01", "2021-01-01", "2022-01-01", "2023-01-01"]
+    rate = lambda year: scenario.params.value("sapa.knee.rate", f"{year}-06-01")  # noqa: E731
+    assert [rate(y) for y in (2020, 2021, 2022, 2023)] == pytest.approx([0.5, 0.4, 0.6, 0.5], abs=1e-9)
+    assert scenario.params["sapa.knee.rate"].status == "calibrated"
+    assert scenario.params["sapa.knee.rate"].reference.startswith("Kalibreret fra 5 fakturaer: Læsø 2021 (A);")
+    prices = scenario.params["sapa.price.calibrated"]
+    assert prices.by_year() == pytest.approx({2020: 12, 2021: 12, 2022: 12,
+                                              2023: 2_400_000 / (150_000 + 0.5 * 57_762)})
+    assert prices.reference == ("Kalibreret fra 6 fakturaer: Læsø 2021 (A); Aarhus 2021 (B); Læsø 2022 (C); "
+                                "Aarhus 2022 (D); Odense 2023 (E); Læsø 2020 (Z)")
+    table = compute(scenario, [2020, 2021, 2022, 2023])
+    for invoice in invoices:
+        assert _bill(table, invoice["kommune"])[invoice["year"]] == pytest.approx(invoice["amount_dkk"], abs=0.01)
+
+
+@pytest.mark.parametrize("amount,agrees", [
+    (44_850, True), (44_450, True),  # 200 kr. off: within 0,5 % of the invoice (224,25 / 222,25 kr.)
+    (44_900, False), (44_400, False),  # 250 kr. off: beyond it (224,50 / 222,00 kr.)
+])
+def test_an_invoice_agrees_within_half_a_percent_and_not_beyond(amount, agrees):
+    """Læsø's infrastructure 2020 at its documented price: 25 x 1 786 = 44 650 kr."""
+    invoice = {"kommune": "Læsø", "year": 2020, "component": "infrastructure", "amount_dkk": amount, "reference": "I"}
+    if agrees:
+        assert _calibrated([invoice]).calibrated.residuals["within_tolerance"].all()
+    else:
+        with pytest.raises(ScenarioError, match="do not agree"):
+            _calibrated([invoice])
+
+
+def test_the_tolerance_is_one_krone_or_half_a_percent_whichever_is_larger():
+    from sapa_model.scenarios.calibration import tolerance
+
+    assert tolerance(np.array([50.0, 200.0, 400.0, -400.0, 44_100.0])) == pytest.approx([1, 1, 2, 2, 220.5])
 
 
 def test_an_invoice_with_moms_is_named_and_nothing_is_applied():
@@ -133,6 +290,36 @@ def test_an_invoice_with_moms_is_named_and_nothing_is_applied():
         ])
     message = str(caught.value)
     assert "Samsø 2021 SAPA" in message and "Læsø 2021 SAPA" in message and "moms" in message
+
+
+def test_every_disagreeing_invoice_is_named_with_what_it_implies():
+    """Samsø's SAPA, Aalborg's 2021 KMD Sag and Læsø's 2020 buffet with moms (x 1,25), Læsø's 2020 infrastructure
+    at 80 %: each is named with the price or payment it implies on its own."""
+    with pytest.raises(ScenarioError) as caught:
+        _calibrated([
+            {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168.00, "reference": "F1"},
+            {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3682 * 1.25, "reference": "F2"},
+            {"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
+            {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68 * 1.25,
+             "reference": "K2"},
+            {"kommune": "Læsø", "year": 2020, "component": "buffet", "amount_dkk": 2.79 * 1786 * 1.25, "reference": "B1"},
+            {"kommune": "Læsø", "year": 2020, "component": "infrastructure", "amount_dkk": 44650 * 0.8, "reference": "I1"},
+        ])
+    assert str(caught.value).splitlines()[2:] == [
+        "  calibration item 1: Læsø 2021 SAPA: the invoice of 21168.00 kr. implies a price of 12.00 kr. per weighted "
+        "inhabitant; the calibrated model gives 24745.88 kr.",
+        "  calibration item 2: Samsø 2021 SAPA: the invoice of 55230.00 kr. implies a price of 15.00 kr. per weighted "
+        "inhabitant; the calibrated model gives 51652.12 kr.",
+        "  calibration item 3: Aalborg 2020 KMD Sag: the invoice of 4012503.18 kr. implies a starting payment of "
+        "4984476 kr. a year; the calibrated model gives 4195815.51 kr.",
+        "  calibration item 4: Aalborg 2021 KMD Sag: the invoice of 1121507.10 kr. implies a starting payment of "
+        "6230595 kr. a year; the calibrated model gives 938194.77 kr.",
+        "  calibration item 5: Læsø 2020 buffet (documented price, buffet.price_per_inhabitant): the invoice of "
+        "6228.68 kr. implies a price of 3.49 kr. per weighted inhabitant; the calibrated model gives 4982.94 kr.",
+        "  calibration item 6: Læsø 2020 infrastructure (documented price, infrastructure.price_per_inhabitant): the "
+        "invoice of 35720.00 kr. implies a price of 20.00 kr. per weighted inhabitant; the calibrated model gives "
+        "44650.00 kr.",
+    ]
 
 
 def test_infrastructure_is_checked_against_its_documented_price_in_a_year_it_has_one():
@@ -173,6 +360,36 @@ def test_a_kmd_sag_invoice_after_the_modelled_switch_off_is_accepted_and_carried
     assert others[2025] == 0
 
 
+def test_kmd_sag_paid_after_the_switch_off_is_a_yearly_amount_per_invoiced_year():
+    """Half of 2025 for 3 000 kr. is 6 000 kr. a year; 2026 invoiced at 6 600 kr.; 2027 carries 6 600 kr. on."""
+    scenario = _calibrated([
+        {"kommune": "Læsø", "year": 2025, "component": "kmd_sag", "amount_dkk": 3_000, "months": 6, "reference": "K1"},
+        {"kommune": "Læsø", "year": 2026, "component": "kmd_sag", "amount_dkk": 6_600, "reference": "K2"},
+    ])
+    paid = scenario.params["kmd_sag.paid.825"]
+    assert (paid.name, paid.values, [str(d) for d in paid.dates]) == (
+        "kmd_sag.paid.825", (6_000.0, 6_600.0), ["2025-01-01", "2026-01-01"])
+    assert (paid.label, paid.unit, paid.status, paid.origin, paid.per_year, paid.kommunekode) == (
+        "KMD Sag betalt af Læsø, efter modellens slukning", "kr./år", "calibrated", "calibration", True, 825)
+    assert paid.reference == "Kalibreret fra 2 fakturaer: Læsø 2025 (K1); Læsø 2026 (K2)"
+    assert paid.description.startswith("What Læsø paid for KMD Sag a year, from its invoices of years the model")
+    assert {"kmd_sag.baseline_per_inhabitant", "kmd_sag.reduction.ky", "old_model.events.kmd_sag_off.delay"} <= set(
+        paid.replaces)
+    table = compute(scenario, [2025, 2026, 2027])
+    rows = table.query("kommune == 'Læsø' and component == 'kmd_sag' and model == 'new'").set_index("year")
+    assert rows["amount_dkk"].tolist() == pytest.approx([6_000, 6_600, 6_600])
+    assert rows["calibrated"].tolist() == ["kmd_sag.paid.825"] * 3 and rows.loc[2027, "status"] == "assumption"
+    assert not rows["illustrative"].str.contains("kmd_sag.").any()
+
+
+def test_an_invoice_file_without_a_column_says_which(tmp_path):
+    path = tmp_path / "fakturaer.csv"
+    path.write_text("kommune;year;beloeb\nLæsø;2021;5\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"invoice file fakturaer.csv needs the columns kommune, year, component, "
+                                            r"amount_dkk; missing: component \(its header is 'kommune, year, beloeb'\)"):
+        scenario_from_data({"name": "x", "calibration_file": str(path)})
+
+
 def test_every_bad_row_is_listed_at_once_with_file_and_row(tmp_path):
     path = tmp_path / "fakturaer.csv"
     path.write_text(
@@ -194,6 +411,66 @@ def test_every_bad_row_is_listed_at_once_with_file_and_row(tmp_path):
                      "row 6 and 1 other row: Læsø 2021 buffet has several invoices; give months on each row",
                      "row 8: amount_dkk: '1.234' is ambiguous"):
         assert expected in message, expected
+
+
+def test_every_problem_in_a_scenarios_invoice_list_is_named_in_full():
+    """Rows 5 and 6 are fine (0,50 kr. is a positive amount; 3 and 12 are whole numbers of months); the rest are
+    named, each with every problem it has, in order."""
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data({"name": "x", "calibration": [
+            "Aarhus 2021",
+            {"kommune": "Aarhus", "year": 2021, "component": "sapa", "amount_dkk": 5, "reference": "R", "note": 1,
+             "bilag": 2},
+            {"year": "2021x", "component": "kaffe", "amount_dkk": 0, "months": 0, "reference": "A"},
+            {"kommune": "Læsø", "year": 2021, "component": "SAPA ", "amount_dkk": "abc", "months": 13, "reference": " "},
+            {"kommune": "Læsø", "year": 2019, "component": "sapa", "amount_dkk": 0.5, "months": 3, "reference": "ok"},
+            {"kommune": "Læsø", "year": 2021, "component": "buffet", "amount_dkk": 8467.2, "months": 12,
+             "reference": "ok2"},
+        ]})
+    assert str(caught.value) == """the scenario is not a valid scenario:
+  calibration item 1: expected kommune, year, component, amount_dkk, reference
+  calibration item 2: unknown field(s) 'note', 'bilag'; the fields are kommune, year, component, amount_dkk, months, reference
+  calibration item 3: unknown municipality ''; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)
+  calibration item 3: year '2021x' is not a year
+  calibration item 3: component 'kaffe' must be one of sapa, infrastructure, buffet, kmd_sag
+  calibration item 3: amount_dkk 0 must be a positive amount in kroner
+  calibration item 3: months 0 must be a whole number of months from 1 to 12
+  calibration item 4: amount_dkk: 'abc' is not a number
+  calibration item 4: months 13 must be a whole number of months from 1 to 12
+  calibration item 4: reference is missing; say where the amount comes from (e.g. the invoice number)"""
+
+
+def test_an_invoice_rows_own_number_and_the_limit_on_how_many():
+    from sapa_model.scenarios.calibration import MAX_OBSERVATIONS, Observation, parse_observations
+
+    row = {"kommune": "læsø", "year": "2021", "component": " Sapa", "amount_dkk": "1", "months": 1, "reference": "x" * 300}
+    found, problems = parse_observations([{**row, "row": 7}], "f.csv")
+    assert found == [Observation(825, 2021, "sapa", 1.0, 1, "x" * 200, "f.csv, row 7")] and problems == []
+    assert found[0].as_data() == {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 1.0,
+                                  "months": 1, "reference": "x" * 200}
+    assert "months" not in parse_observations([{**row, "months": ""}], "f")[0][0].as_data()
+    assert parse_observations([row] * MAX_OBSERVATIONS, "f.csv")[1] == []
+    assert parse_observations([row] * (MAX_OBSERVATIONS + 1), "f.csv")[1] == ["f.csv: more than 2000 observations"]
+
+
+def test_every_invoice_that_cannot_be_used_is_named_at_once():
+    """Not billed (Læsø's infrastructure in 2019), more months than billed; the last model year is accepted."""
+    last = int(load_scenario(None).params.value("projection.last_year"))
+    with pytest.raises(ScenarioError) as caught:
+        _calibrated([
+            {"kommune": "Læsø", "year": 2019, "component": "infrastructure", "amount_dkk": 9, "reference": "A"},
+            {"kommune": "Læsø", "year": 2019, "component": "sapa", "amount_dkk": 9, "months": 4, "reference": "B"},
+            {"kommune": "Læsø", "year": 2019, "component": "buffet", "amount_dkk": 9, "months": 3, "reference": "C"},
+        ])
+    assert str(caught.value).splitlines()[2:] == [
+        "  calibration item 1: infrastructure is not billed to Læsø in 2019 in this model",
+        "  calibration item 2: Læsø is billed sapa for 3 months in 2019, not 4",
+    ]
+    people = compute(None, [last]).query("kommune == 'Læsø' and component == 'buffet' and model == 'new'")
+    amount = float(people["amount_dkk"].iloc[0])
+    checked = _calibrated([{"kommune": "Læsø", "year": last, "component": "buffet", "amount_dkk": amount,
+                            "reference": "D"}]).calibrated.residuals
+    assert checked["modelled_dkk"].tolist() == pytest.approx([amount]) and checked["within_tolerance"].all()
 
 
 @pytest.mark.parametrize("invoice,message", [

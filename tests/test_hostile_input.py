@@ -55,7 +55,7 @@ description: [*f,*f,*f,*f,*f,*f,*f,*f,*f]
     ("name: x\nprojection: {last_year: 100000}\n", "from 0 to 2060"),
     ("name: x\nparameters: {montecarlo.draws: 100000000}\n", "from 10 to 100000"),
     (b"name: \xe6\xf8\xe5\n", "not UTF-8 text"),
-])
+], ids=["bomb", "alias", "1 MB", "list key", "bad date", "nan", "inf", "1e308", "last year", "draws", "latin-1"])
 def test_a_hostile_scenario_file_is_refused_quickly_with_a_message(tmp_path, content, message):
     started = time.time()
     with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):

@@ -6,19 +6,56 @@ import pytest
 
 import sapa_model
 from sapa_model import UnknownMunicipalityError, municipality, resolve_code
+from sapa_model.data import datasets, names
 
+# What people type and the municipality it must find. Every row of data/aliases.csv is exercised here by a
+# spelling that only that row makes known (checked below), so deleting or changing any row fails a test.
 ALIASES = {
-    "Århus": 751, "Høje-Tåstrup": 169, "Høje Taastrup": 169, "Vesthimmerland": 820, "Nordfyn": 480,
-    "Lyngby-Tårbæk": 173, "Copenhagen": 101, "Åbenrå": 580, "Ringkjøbing-Skjern": 657,
-    "Koebenhavn": 101, "Kobenhavn": 101, "københavn": 101, "KØBENHAVN": 101, "Aarhus Kommune": 751,
-    "Tarnby": 185, "Taarnby": 185, "Koge": 259, "Laesoe": 825, "Aeroe": 492, "Bornholms Regionskommune": 400,
-    "Københavns Kommune": 101, "Koebenhavns kommune": 101,
+    "Århus": 751, "Høje-Tåstrup": 169, "Høje Tåstrup": 169, "Høje Taastrup": 169, "Vesthimmerland": 820,
+    "Nordfyn": 480, "Lyngby-Tårbæk": 173, "Lyngby": 173, "Copenhagen": 101, "Kopenhagen": 101, "Åbenrå": 580,
+    "Ringkjøbing-Skjern": 657, "Ringkjoebing-Skjern": 657, "Koebenhavn": 101, "Kobenhavn": 101, "københavn": 101,
+    "KØBENHAVN": 101, "Aarhus Kommune": 751, "Tarnby": 185, "Taarnby": 185, "Koge": 259, "Laesoe": 825,
+    "Aeroe": 492, "Bornholms Regionskommune": 400, "Bornholms Kommune": 400, "Fåborg-Midtfyn": 430,
+    "Ålborg": 851, "Brønderslev-Dronninglund": 810, "Broenderslev-Dronninglund": 810, "Københavns Kommune": 101,
+    "Koebenhavns kommune": 101,
 }
 
 
 @pytest.mark.parametrize("typed,code", ALIASES.items())
 def test_aliases_and_spellings(typed, code):
     assert resolve_code(typed) == code
+
+
+@pytest.fixture
+def names_without(monkeypatch):
+    """names_without(i): the name index as if row i of data/aliases.csv were deleted; restored afterwards."""
+    table = datasets.aliases()
+
+    def without(row):
+        monkeypatch.setattr(datasets, "aliases", lambda: table.drop(index=row).reset_index(drop=True))
+        names._index.cache_clear()
+
+    yield without
+    monkeypatch.undo()
+    names._index.cache_clear()
+
+
+def test_every_alias_row_is_needed_and_exercised(names_without):
+    """Each row of data/aliases.csv makes a spelling known that nothing else does: not another row, and not the
+    official names with their Danish letters written out (å -> aa or a, ...), which already give 'Århus' or
+    'Ålborg'. And ALIASES above types a spelling that only that row makes known."""
+    for row, alias in enumerate(datasets.aliases()["alias"]):
+        names_without(row)
+        assert _unknown(alias), f"data/aliases.csv row {row + 2}: {alias!r} is accepted without it; delete the row"
+        assert any(_unknown(typed) for typed in ALIASES), f"no spelling in ALIASES needs {alias!r}; add one"
+
+
+def _unknown(typed) -> bool:
+    try:
+        resolve_code(typed)
+    except UnknownMunicipalityError:
+        return True
+    return False
 
 
 @pytest.mark.parametrize("typed", [101, "101", "0101", " 101 "])

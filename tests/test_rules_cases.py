@@ -7,7 +7,9 @@ import yaml
 from conftest import ROOT
 from sapa_model import compute, monthly, municipality
 from sapa_model.engine import billing_starts
+from sapa_model.data.datasets import WAVES
 from sapa_model.rules import calendar
+from sapa_model.rules.events import END_EVENT, effective_months, event_names
 from sapa_model.rules.knee import weighted
 from sapa_model.scenarios import scenario_from_data
 
@@ -59,3 +61,25 @@ def test_billing_start_rule_on_both_sides_of_the_earliest_start(course_end, star
 def test_billed_months_start_at_the_billing_start():
     billed = calendar.billed(np.array(["2019-10"], "datetime64[M]"), calendar.month_grid([2018, 2019]))[0]
     assert np.array_equal(billed, np.arange(24) >= 21)
+
+
+def test_kmd_sags_switch_off_waits_for_the_last_of_its_own_waves_other_events():
+    """UDK 12 months late in wave 6 only (planned 2020-10, so 2021-10 there): wave 6's switch-off moves from its
+    planned 2021-04 to 2021-10; every other wave keeps 2021-04. Its own delay still counts: 3 months more in
+    wave 1 gives 2021-07 there."""
+    params = scenario_from_data({"name": "x", "delays": {"udk": {"6": 12}, "kmd_sag_off": {"1": 3}}}).params
+    effective = effective_months(params)
+    off = effective[event_names(params).index(END_EVENT)].astype("datetime64[M]")
+    expected = {w: "2021-04" for w in WAVES} | {"6": "2021-10", "1": "2021-07"}
+    assert [str(m) for m in off] == [expected[w] for w in WAVES]
+
+
+def test_the_infrastructure_is_billed_on_its_own_from_its_first_priced_year():
+    from sapa_model.parameters import baseline
+    from sapa_model.rules.infrastructure import infrastructure_first_year
+
+    assert infrastructure_first_year(baseline()) == 2020
+    later = scenario_from_data({"name": "senere", "parameters": {
+        "infrastructure.price_per_inhabitant": {"2020-01-01": 0.0, "2021-01-01": 25.0},
+        "sapa.infrastructure_share": {"2020-01-01": 0.0, "2021-01-01": 3.0}}})
+    assert infrastructure_first_year(later.params) == 2021

@@ -1,5 +1,7 @@
 """Scenarios: the shipped examples do what their descriptions say; bad ones fail clearly."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -158,3 +160,80 @@ def test_moving_the_infrastructure_start_alone_is_refused_and_moving_both_is_acc
     table = compute(scenario_from_data({"name": "begge flyttet", "parameters": both}), [2020, 2021])
     infra = table.query("component == 'infrastructure' and model == 'new'").groupby("year")["amount_dkk"].sum()
     assert infra[2020] == 0 and infra[2021] > 0
+
+
+def test_every_problem_in_the_overrides_is_named_in_full():
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data({"name": "x", "parameters": {
+            "sapa.knee.rate": {"values": {"2019-01-01": 0.4}, "foo": 1},
+            "old_model.full_price": {"value": 18, "unit": "kr"},
+            "sapa.knee.threshold": {"value": 100000, "status": "guess"},
+            "buffet.price_per_inhabitant": {"value": 2, "status": "sourced"},
+            "sapa.price.method": 3,
+            "billing.earliest_start": "2019-13-01",
+            "projection.method": "linear",
+            "montecarlo.draws": {},
+        }, "delays": {"ky": "12", "udk": {"9": 1}, "kyy": 1}, "projection": 5})
+    assert str(caught.value) == """the scenario is not a valid scenario:
+  delays: ky must be a whole number of months, not '12'
+  delays: udk: unknown wave '9'; the waves are pilot, 1, 2, 3, 4, 5, 6
+  delays: unknown event 'kyy'; the events are ksd, ky, udk, kmd_sag_off
+  'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}
+  sapa.knee.rate: unknown key(s) ['foo']; the long form takes ['description', 'reference', 'status', 'unit', 'value', 'values']
+  old_model.full_price: unit 'kr' is wrong; old_model.full_price is in 'kr./indbygger/år'
+  sapa.knee.threshold: status 'guess' must be one of sourced, seed, scenario, assumption, illustrative ('calibrated' is given by a calibration from invoices)
+  buffet.price_per_inhabitant: a sourced value needs a reference (the document it comes from)
+  sapa.price.method: 3.0 is a number; sapa.price.method takes a word
+  billing.earliest_start: billing.earliest_start: '2019-13-01' is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01
+  projection.method: 'linear' is not allowed; use one of best, carry_forward, trend, backtested
+  montecarlo.draws: no values given"""
+
+
+def test_the_long_form_keeps_what_it_says_about_a_value():
+    """Status, reference (with the scenario named), description; without a status a value is 'scenario'; a date
+    parameter takes a date written as text; a single value applies from the parameter's first date."""
+    scenario = scenario_from_data({"name": "Notat", "parameters": {
+        "sapa.price.per_inhabitant": {"values": {"2019-01-01": 12.34}, "unit": "kr./indbygger/år", "status": "sourced",
+                                      "reference": " KOMBIT notat ", "description": "Fra notatet"},
+        "sapa.knee.threshold": {"value": 100000},
+        "billing.earliest_start": "2019-08-01",
+        "old_model.full_price": 18,
+    }})
+    price = scenario.params["sapa.price.per_inhabitant"]
+    assert (price.status, price.reference, price.description) == (
+        "sourced", "KOMBIT notat (scenario Notat)", "Fra notatet")
+    threshold = scenario.params["sapa.knee.threshold"]
+    assert (threshold.status, threshold.reference, threshold.values) == ("scenario", "scenario Notat", (100000,))
+    assert str(scenario.params.value("billing.earliest_start")) == "2019-08-01"
+    full = scenario.params["old_model.full_price"]
+    assert [str(d) for d in full.dates] == ["2019-01-01"] and full.values == (18,)
+    assert scenario_from_data({"name": "x", "parameters": {"sapa.knee.rate": {"value": 0.4, "description": "d" * 600}}}
+                              ).params["sapa.knee.rate"].description == "d" * 500
+
+
+def test_a_combined_scenario_names_its_parts_and_keeps_their_invoices(tmp_path):
+    first = tmp_path / "a.yaml"
+    first.write_text("name: A\ndescription: Første\nparameters: {sapa.knee.rate: 0.4}\n", encoding="utf-8")
+    invoices = scenario_from_data({"name": "B", "description": "Anden", "calibration": [
+        {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 21168, "reference": "F1"}]})
+    both = combine(scenario_from_data({"name": "tom"}), load_scenario(first), invoices)
+    assert (both.name, both.description, both.source) == ("A + B", "Første Anden", str(first))
+    assert [o.reference for o in both.calibration] == ["F1"]
+    assert combine(scenario_from_data({"name": "tom"}), scenario_from_data({"name": "tom2"})).name == "tom"
+    assert (load_scenario(first) + invoices).to_yaml() == combine(load_scenario(first), invoices).to_yaml()
+    saved = tmp_path / "both.yaml"
+    saved.write_text(both.to_yaml(), encoding="utf-8")
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith("name: A + B\ndescription: Første Anden\n") and "calibration:\n- kommune: Læsø" in text
+    again = load_scenario(saved)
+    assert again.params["sapa.price.calibrated"].by_year() == both.params["sapa.price.calibrated"].by_year()
+
+
+def test_a_date_written_as_text_is_a_date(tmp_path):
+    """A quoted date in a scenario file (or one typed in the explorer) is used as the date it names."""
+    path = tmp_path / "dato.yaml"
+    path.write_text("name: x\nparameters:\n  billing.earliest_start: '2019-10-01'\n", encoding="utf-8")
+    starts = compute(load_scenario(path), [2019]).query("kommune == 'Aarhus' and model == 'new' and component == 'sapa'")
+    assert starts["amount_dkk"].iloc[0] == pytest.approx(compute(scenario_from_data(
+        {"name": "y", "parameters": {"billing.earliest_start": dt.date(2019, 10, 1)}}), [2019]).query(
+        "kommune == 'Aarhus' and model == 'new' and component == 'sapa'")["amount_dkk"].iloc[0])

@@ -39,6 +39,7 @@ from ..rules.prices import PricePath
 FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "reference")
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
+RATE_ROUNDING = 1e-9  # how far the least-squares solve may put a knee rate of exactly 0 or 1 outside 0-1
 
 
 def tolerance(amount: float | np.ndarray) -> float | np.ndarray:
@@ -363,13 +364,14 @@ def _solve_sapa(rows: list[dict], params: ParameterSet, findings: list[Finding])
             amounts = np.array([r["observation"].amount_dkk for r in group])
             (price, price_beyond), *_ = np.linalg.lstsq(design, amounts, rcond=None)
             own_rates[year] = price_beyond / price if price > 0 else np.nan
-    bad = {y: r for y, r in own_rates.items() if not 0 <= r <= 1}
+    bad = {y: r for y, r in own_rates.items() if not -RATE_ROUNDING <= r <= 1 + RATE_ROUNDING}
     if bad:
         raise ScenarioError(
             "the SAPA invoices imply a knee rate outside 0-1 (a share of the price): "
             + ", ".join(f"{y}: {r:.3g}" for y, r in sorted(bad.items()))
             + "; check that the amounts cover the same things"
         )
+    own_rates = {y: min(max(r, 0.0), 1.0) for y, r in own_rates.items()}  # 0 and 1 themselves, not a hair beyond
 
     def prices_for(rates: Mapping[int, float]) -> dict[int, float]:
         return {
@@ -664,7 +666,10 @@ def _sapa_parameters(
             rate, dates=rate.dates[:1], values=(common,), status="calibrated", reference=_reference(rows, rates)
         )
     elif rates:
-        own = {y: r for y, r in rates.items() if r != _rate_in(params, y)}
+        # From the first year whose rate changed, every invoiced year keeps the rate its price was solved with
+        # (not the one carried forward from an earlier year).
+        changed = [y for y, r in rates.items() if r != _rate_in(params, y)]
+        own = {y: r for y, r in rates.items() if changed and y >= min(changed)}
         result["sapa.knee.rate"] = merge_values(
             rate,
             {as_day(f"{y}-01-01", rate.name): float(r) for y, r in own.items()},

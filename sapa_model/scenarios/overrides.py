@@ -98,23 +98,25 @@ def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
         first = parameter.dates[0] if parameter.dates else as_day(f"{first_billing_year(baseline())}-01-01", "")
         changes = {first: check_value(parameter.name, raw, parameter.name)}
         fresh = True
-    for value in changes.values():
-        _check_kind(parameter, value)
+    changes = {day: _check_kind(parameter, value) for day, value in changes.items()}
     if parameter.timeless and any(day != parameter.dates[0] for day in changes):
         raise ParameterError(f"{parameter.name} does not change over time; give a single value, not dates")
     return merge_values(replace(parameter, dates=(), values=()) if fresh else parameter, changes, **metadata)
 
 
-def _check_kind(parameter: Parameter, value) -> None:
+def _check_kind(parameter: Parameter, value):
+    """The value, checked against the parameter's kind, allowed values and range; a date given as text (a quoted
+    '2019-08-01', or from the explorer) becomes a date."""
     kind = "date" if isinstance(value, dt.date) else "text" if isinstance(value, str) else "number"
     if kind == "text" and parameter.kind == "date":
-        as_day(value, parameter.name)
+        value = as_day(value, parameter.name).astype(object)
     elif kind != parameter.kind:
         example = {"number": "a number such as 0.5", "date": "a date such as 2020-01-01", "text": "a word"}
         raise ParameterError(f"{echo(value)} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")
     if parameter.allowed and value not in parameter.allowed:
         raise ParameterError(f"{echo(value)} is not allowed; use one of {', '.join(map(str, parameter.allowed))}")
     check_range(parameter, value)
+    return value
 
 
 def kind_name(kind: str) -> str:
