@@ -32,6 +32,7 @@ from .rules.old_model import full_price_bill, sapa_old
 from .rules.prices import INDEX as PRICE_INDEX
 from .rules.prices import has_index as has_price_index
 from .rules.prices import index_levels as price_levels
+from .rules.prices import regulated as carried_with_index
 from .scenarios import Scenario, load_scenario
 from .scenarios.montecarlo import draw_delays
 
@@ -61,6 +62,7 @@ __all__ = [  # the engine's public surface; the layers above read the rules only
     "Bills",
     "ScenarioLike",
     "billing_starts",
+    "carried_with_index",
     "compute",
     "default_years",
     "event_names",

@@ -184,7 +184,7 @@ def test_every_problem_in_the_overrides_is_named_in_full():
   sapa.knee.threshold: status 'guess' must be one of sourced, seed, scenario, assumption, illustrative ('calibrated' is given by a calibration from invoices)
   buffet.price_per_inhabitant: a sourced value needs a reference (the document it comes from)
   sapa.price.method: 3.0 is a number; sapa.price.method takes a word
-  billing.earliest_start: billing.earliest_start: '2019-13-01' is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01
+  billing.earliest_start: '2019-13-01' is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01
   projection.method: 'linear' is not allowed; use one of best, carry_forward, trend, backtested
   montecarlo.draws: no values given"""
 

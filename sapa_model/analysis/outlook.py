@@ -24,7 +24,7 @@ from ..components import BY_NAME
 from ..components import NAMES as COMPONENTS
 from ..data import datasets
 from ..data import population as people
-from ..engine import STATS, compute, has_price_index, quantiles, weighted
+from ..engine import STATS, carried_with_index, compute, has_price_index, quantiles, weighted
 from ..errors import SapaError, echo
 from ..scenarios import Scenario, load_scenario
 from .budget import budget_years, check_budget_year
@@ -99,7 +99,7 @@ def outlook(
     price_shock = dict(zip(("sapa", "infrastructure", "buffet"), rng.standard_normal((3, draws))))
     index = has_price_index(params)
     pl_shock = rng.standard_normal(draws) if index else np.zeros(draws)
-    regulated = index and params.value("prices.carry_forward") == "with_index"
+    regulated = carried_with_index(params)
     price_sd, pl_sd = float(params.value("outlook.price_sd")), float(params.value("outlook.pl_sd")) / 100
     carried, derived = table.attrs.get("carried", {}), set(table.attrs.get("derived", []))
     blocks, national = [], []

@@ -113,7 +113,9 @@ def as_day(value, where: str) -> np.datetime64:
             return np.datetime64(dt.date.fromisoformat(value.strip()), "D")
         except ValueError:
             pass
-    raise ParameterError(f"{where}: {echo(value)} is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01")
+    raise ParameterError(
+        f"{where + ': ' if where else ''}{echo(value)} is not a date; write it as YYYY-MM-DD, e.g. 2020-01-01"
+    )
 
 
 def check_value(name: str, value, where: str):

@@ -52,9 +52,11 @@ class PricePath:
         """{year: the known year it is carried forward from} for the years without a known price of their own."""
         return {y: int(k) for y, k in zip(self.years, self.known_from) if k and k != y}
 
-    def regulated(self, params: ParameterSet) -> bool:
-        """Whether carried prices follow the price index (else they are held unchanged in kroner)."""
-        return bool(self.carried) and params.value(CARRY) == "with_index" and has_index(params)
+
+def regulated(params: ParameterSet) -> bool:
+    """Whether a price carried past its last known year follows the price index (prices.carry_forward
+    'with_index' and an index given); else it is held unchanged in kroner."""
+    return params.parameters[CARRY].values[0] == "with_index" and has_index(params)
 
 
 def known_values(params: ParameterSet, names: Sequence[str], base: str | None, years: Sequence[int]):
@@ -86,7 +88,7 @@ def price_path(params: ParameterSet, names: Sequence[str], years: Sequence[int],
     span = range(min([*years, *dated]), max(years) + 1)  # from the first known value: a later year may carry it
     values, source = known_values(params, names, base, list(span))
     carry = params[CARRY]
-    regulate = carry.values[0] == "with_index" and has_index(params)
+    regulate = regulated(params)
     levels = index_levels(params, span) if regulate else {}
     out: list[float] = []
     known_from: list[int] = []

@@ -87,9 +87,7 @@ def _parse_override(parameter: Parameter, raw: object, label: str) -> Parameter:
             metadata["description"] = str(raw["description"])[:500]
         raw = raw.get("values", raw.get("value"))
     if isinstance(raw, Mapping):
-        changes = {
-            as_day(day, parameter.name): check_value(parameter.name, v, parameter.name) for day, v in raw.items()
-        }
+        changes = {as_day(day, ""): check_value(parameter.name, v, parameter.name) for day, v in raw.items()}
         if not changes:
             raise ParameterError("no values given")
         fresh = False
@@ -109,7 +107,7 @@ def _check_kind(parameter: Parameter, value):
     '2019-08-01', or from the explorer) becomes a date."""
     kind = "date" if isinstance(value, dt.date) else "text" if isinstance(value, str) else "number"
     if kind == "text" and parameter.kind == "date":
-        value = as_day(value, parameter.name).astype(object)
+        value = as_day(value, "").astype(object)
     elif kind != parameter.kind:
         example = {"number": "a number such as 0.5", "date": "a date such as 2020-01-01", "text": "a word"}
         raise ParameterError(f"{echo(value)} is {kind_name(kind)}; {parameter.name} takes {example[parameter.kind]}")

@@ -15,7 +15,7 @@ from IPython.display import HTML, Markdown, display
 from ..analysis.budget import build_date
 from ..data import datasets
 from ..data.population import first_year, last_observed_year
-from ..engine import KNOWN_PRICES, has_price_index
+from ..engine import KNOWN_PRICES, carried_with_index
 from ..errors import counted
 from ..parameters import STATUSES, Parameter, ParameterSet, wave_of
 from ..scenarios import Scenario
@@ -116,8 +116,7 @@ def carried_forward(scenario: Scenario, table: pd.DataFrame) -> list[str]:
     fremskrevet med P/L, 2021-2030'), then every other value used past its last known one ('…: 2026-værdien,
     fremskrevet uændret'), from a compute() table's attrs."""
     params = scenario.params
-    regulated = params.value("prices.carry_forward") == "with_index" and has_price_index(params)
-    how = "fremskrevet med P/L" if regulated else "fremskrevet uændret"
+    how = "fremskrevet med P/L" if carried_with_index(params) else "fremskrevet uændret"
     names = datasets.municipalities()["kommune"]
     texts, prices = [], set()
     for key, years in table.attrs.get("carried", {}).items():
