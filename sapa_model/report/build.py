@@ -233,12 +233,11 @@ def _cell_seconds(notebook) -> list[tuple[str, float]]:
 
 
 @cache
-def _library(scratch: Path | None, wait: float = 60) -> str:
+def _library(scratch: Path | None) -> str:
     """The chart library as the pages carry it inline: made once by the build, which leaves it in the scratch
-    folder (LIBRARY) while the workers start; made here if it is not there within `wait` seconds."""
+    folder (LIBRARY) while the workers start; made here if the build is not making it (any more)."""
     shared = scratch / LIBRARY if scratch else None
-    until = time.monotonic() + wait
-    while shared and not shared.exists() and time.monotonic() < until:
+    while shared and not shared.exists() and shared.with_suffix(".making").exists():
         time.sleep(0.05)
     return (
         f"<script>{shared.read_text(encoding='utf-8')}</script>"
@@ -511,10 +510,15 @@ def build(
                 scenario, table = _tables(settings)
                 _share_results(jobs, scenario, settings, Path(scratch))
             national_files: list[str] = []
+            library = Path(scratch) / LIBRARY
+            library.with_suffix(".making").touch()  # the workers wait for it while this is there
 
             def meanwhile() -> None:  # while the workers start their kernels
                 with clock("chart library and national exports"):
-                    write_text(Path(scratch) / LIBRARY, render.bundle_code())
+                    try:
+                        write_text(library, render.bundle_code())
+                    finally:  # done, or interrupted: either way no worker waits any longer
+                        library.with_suffix(".making").unlink(missing_ok=True)
                     if settings.shared_assets:
                         for name, content in page.assets().items():
                             write_text(out / name, content)
