@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import components
 from .data import datasets
@@ -456,6 +458,115 @@ def _spread(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values.mean(axis=0)[None], np.quantile(values, list(QUANTILES.values()), axis=0)])
 
 
+def _quantiles_counted(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """np.quantile(draws, QUANTILES, axis=0) of draws that take the row values[u] counts[u] times, without
+    writing the draws out: values (U, M), counts (U,) -> (3, M). Interpolates as np.quantile's 'linear' method
+    (Hyndman and Fan's 7th) does, between the same two draws, so the result is the same to the bit."""
+    n = int(counts.sum())
+    order = np.argsort(values, axis=0)
+    ranked = np.take_along_axis(values, order, axis=0)
+    below = np.cumsum(counts[order], axis=0)  # (U, M): the draws at or below each ranked value
+
+    def nth(k: int) -> np.ndarray:  # the k-th smallest draw (from 0)
+        return np.take_along_axis(ranked, (below <= k).sum(axis=0, keepdims=True), axis=0)[0]
+
+    quantiles = []
+    for q in QUANTILES.values():
+        virtual = (n - 1) * q  # where np.quantile places q among n sorted draws
+        low = math.floor(virtual)
+        gamma = virtual - low
+        a, b = nth(low), nth(min(low + 1, n - 1))
+        quantiles.append(b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma)
+    return np.stack(quantiles)
+
+
+def _lines(old_sapa, kmd, new_sapa, infrastructure, buffet) -> dict[tuple[str, str], np.ndarray]:
+    """Every line of the whole bill from its parts: each model's components and total, and the difference of
+    the totals (new - old). A line that is the same object as another (KMD Sag under both models, ...) is one."""
+    shared = infrastructure + buffet + kmd
+    lines = {
+        ("old", "sapa"): old_sapa,
+        ("new", "sapa"): new_sapa,
+        ("old", "kmd_sag"): kmd,
+        ("new", "kmd_sag"): kmd,
+        ("old", "total"): old_sapa + shared,
+        ("new", "total"): new_sapa + shared,
+        ("difference", "total"): new_sapa - old_sapa,
+    }
+    for model in MODELS:
+        lines[(model, "infrastructure")], lines[(model, "buffet")] = infrastructure, buffet
+    return lines
+
+
+# How a draw-by-draw computation lays out each line's (draws, M) array: KMD Sag, and the new total built on it,
+# come municipality by municipality (from per-wave columns). A mean or a sum adds in the order of the layout,
+# so risk() keeps it: the same figures to the last bit.
+BY_MUNICIPALITY = {("old", "kmd_sag"), ("new", "kmd_sag"), ("new", "total")}
+
+
+@dataclass(frozen=True)
+class _Cases:
+    """The draws of one year as cases: a wave's bill depends on a draw only through the month of the year each
+    event reaches the wave (0: before the year, 12: after it), so draws alike in that are one case."""
+
+    first: np.ndarray  # (C,) one draw of each case, wave after wave
+    rows: np.ndarray  # (waves + 1,) wave w's cases are rows[w]:rows[w + 1]
+    which: list[np.ndarray]  # per wave, (N,): each draw's case, from 0
+    counts: list[np.ndarray]  # per wave, (cases,): how many draws each case stands for
+    place: np.ndarray  # (J, M): for each distinct combination of the waves' cases, each municipality's case row x M
+    joint: np.ndarray  # (N,): each draw's combination
+
+    @classmethod
+    def of(cls, effective: np.ndarray, month: int, wave_index: np.ndarray) -> _Cases:
+        """The cases of the year starting in `month` (months since 1970-01) for draws' `effective` months."""
+        within = np.clip(effective - month, 0, 12)  # (N, events, waves)
+        case = np.ravel_multi_index(tuple(np.moveaxis(within, 1, 0)), (13,) * within.shape[1])  # (N, waves)
+        alike = [np.unique(c, return_index=True, return_inverse=True, return_counts=True)[1:] for c in case.T]
+        rows = np.cumsum([0, *(len(counts) for _, _, counts in alike)])
+        joint = np.zeros(len(effective), dtype=np.int64)
+        for _, which, counts in alike:  # numbered afresh after each wave, so the numbers stay below N
+            joint = np.unique(joint * len(counts) + which, return_inverse=True)[1]
+        first_of_joint = np.unique(joint, return_index=True)[1]
+        in_table = np.stack([which[first_of_joint] for _, which, _ in alike], axis=1) + rows[:-1]  # (J, waves)
+        return cls(
+            first=np.concatenate([first for first, _, _ in alike]),
+            rows=rows,
+            which=[which for _, which, _ in alike],
+            counts=[counts for _, _, counts in alike],
+            place=in_table[:, wave_index] * len(wave_index) + np.arange(len(wave_index)),
+            joint=joint,
+        )
+
+    def old_sapa_and_kmd(
+        self, grid: Grid, effective: np.ndarray, full: np.ndarray, start: np.ndarray, y: int, by_wave: list
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The old model's SAPA bill and the KMD Sag bill in year y (kr.) per case, for its wave's members: (C, M)
+        each (another wave's columns 0)."""
+        months = slice(12 * y, 12 * (y + 1))
+        share = staircase(grid.params, effective[self.first], grid.months[months])  # (C, waves, 12)
+        kmd_share = per_krone(grid, effective[self.first], grid.months[months]).sum(axis=-1)  # (C, waves)
+        old_sapa, kmd = np.zeros((len(self.first), len(grid.codes))), np.zeros((len(self.first), len(grid.codes)))
+        for w, (members, which) in enumerate(zip(by_wave, self.which)):
+            mine = slice(self.rows[w], self.rows[w + 1])
+            # np.matmul's last bit depends on how many rows it is given: over every draw, as a draw's own bill
+            drawn = share[mine, w][which] @ full[members, months].T
+            old_sapa[mine, members] = drawn[self.first[mine]]
+            kmd[mine, members] = kmd_share[mine, w][:, None] * start[members]
+        return old_sapa, kmd
+
+    def drawn(self, per_case: np.ndarray, by_municipality: bool) -> np.ndarray:
+        """A line's (cases, M) table written out draw by draw, (N, M), laid out as BY_MUNICIPALITY says."""
+        values = per_case.ravel()[self.place][self.joint]
+        return np.asfortranarray(values) if by_municipality else values
+
+    def quantiles(self, per_case: np.ndarray, by_wave: list[np.ndarray]) -> np.ndarray:
+        """The line's 5/50/95 % quantiles over the draws per municipality, each wave's from its cases: (3, M)."""
+        result = np.empty((len(QUANTILES), per_case.shape[1]))
+        for w, (members, counts) in enumerate(zip(by_wave, self.counts)):
+            result[:, members] = _quantiles_counted(per_case[self.rows[w] : self.rows[w + 1], members], counts)
+        return result
+
+
 def risk(
     scenario: ScenarioLike = None,
     draws: int | None = None,
@@ -470,7 +581,7 @@ def risk(
     other); the new model's SAPA price is fixed, so its SAPA line has no spread, but its KMD Sag does.
     `attrs['national']` holds the same for all 98 together per year, `attrs['national_period']` summed over all
     the years, and `attrs['unsourced']` the Monte Carlo's inputs that are not documented sources.
-    Reproducible for a given seed; the draws are processed a year at a time, so memory stays bounded.
+    Reproducible for a given seed; the draws are processed a year at a time, each wave's alike draws once.
     """
     bills = run(scenario, years)
     grid, params = bills.grid, bills.grid.params
@@ -481,69 +592,54 @@ def risk(
     effective = effective_months(params, delays)
     full, start = full_price_bill(grid), starting_payment(grid)
     on_plan = _timeline(bills)  # every line on the scenario's own timeline; the delays leave some alone
-    fixed = {c: on_plan[("new", c)] for c in ("infrastructure", "buffet")}
-    new_sapa = on_plan[("new", "sapa")]
+    n_m = len(grid.codes)
     by_wave = [np.flatnonzero(grid.wave_index == w) for w in range(len(WAVES))]
-    blocks: list[pd.DataFrame] = []
+    stats = STATS
+    blocks: list[dict[str, np.ndarray]] = []
     national: list[dict] = []
     period: dict[tuple[str, str], tuple] = {}
-    for y, year in enumerate(grid.years):
-        months = slice(12 * y, 12 * (y + 1))
-        share = staircase(params, effective, grid.months[months])  # (N, waves, 12)
-        old_sapa = np.zeros((draws, len(grid.codes)))
-        for w, members in enumerate(by_wave):
-            old_sapa[:, members] = share[:, w, :] @ full[members, months].T
-        kmd = per_krone(grid, effective, grid.months[months]).sum(axis=-1)[:, grid.wave_index] * start  # (N, M)
-        shared = fixed["infrastructure"][:, y] + fixed["buffet"][:, y] + kmd
-        lines = {
-            ("old", "sapa"): old_sapa,
-            ("new", "sapa"): np.broadcast_to(new_sapa[:, y], old_sapa.shape),
-            ("old", "kmd_sag"): kmd,
-            ("new", "kmd_sag"): kmd,
-            ("old", "total"): old_sapa + shared,
-            ("new", "total"): new_sapa[:, y] + shared,
-            ("difference", "total"): new_sapa[:, y] - old_sapa,
-        }
-        for model in MODELS:
-            for c in ("infrastructure", "buffet"):
-                lines[(model, c)] = np.broadcast_to(fixed[c][:, y], old_sapa.shape)
-        timeline = {key: line[:, y] for key, line in on_plan.items()}
-        for (model, component), values in lines.items():
-            stats = _spread(values)
-            blocks.append(
-                pd.DataFrame(
+    with threadpool_limits(1, user_api="blas"):  # small products: BLAS threads would only wait on each other
+        for y, year in enumerate(grid.years):
+            cases = _Cases.of(effective, int(grid.months[12 * y].astype(int)), grid.wave_index)
+            old_sapa, kmd = cases.old_sapa_and_kmd(grid, effective, full, start, y, by_wave)
+            lines = _lines(old_sapa, kmd, *(on_plan[("new", c)][:, y] for c in ("sapa", "infrastructure", "buffet")))
+            done: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per line object: its spread and national draws
+            for (model, component), per_case in lines.items():
+                if id(per_case) not in done:
+                    if per_case.ndim == 1:  # a line the delays leave alone: every draw alike
+                        values = np.broadcast_to(per_case, (draws, n_m))
+                        spread = np.vstack([values.mean(axis=0), *[per_case] * len(QUANTILES)])
+                    else:
+                        values = cases.drawn(per_case, (model, component) in BY_MUNICIPALITY)
+                        spread = np.vstack([values.mean(axis=0), cases.quantiles(per_case, by_wave)])
+                    done[id(per_case)] = spread, values.sum(axis=1)
+                spread, summed = done[id(per_case)]
+                timeline = on_plan[(model, component)][:, y]
+                blocks.append(
                     {
                         "kommunekode": grid.codes,
+                        "year": np.full(n_m, int(year)),
+                        "model": np.full(n_m, model, dtype=object),
+                        "component": np.full(n_m, component, dtype=object),
+                        "timeline": timeline,
+                        **dict(zip(stats, spread)),
+                    }
+                )
+                national.append(
+                    {
                         "year": int(year),
                         "model": model,
                         "component": component,
-                        "timeline": timeline[(model, component)],
-                        **dict(zip(STATS, stats)),
+                        "timeline": timeline.sum(),
+                        **dict(zip(stats, _spread(summed))),
                     }
                 )
-            )
-            summed = values.sum(axis=1)
-            national.append(
-                {
-                    "year": int(year),
-                    "model": model,
-                    "component": component,
-                    "timeline": timeline[(model, component)].sum(),
-                    **dict(zip(STATS, _spread(summed))),
-                }
-            )
-            total, planned = period.get((model, component), (0.0, 0.0))
-            period[(model, component)] = (total + summed, planned + timeline[(model, component)].sum())
-    table = pd.concat(blocks, ignore_index=True)
-    table["kommune"] = datasets.municipalities()["kommune"].reindex(table["kommunekode"]).to_numpy()
-    table = table[RISK_COLUMNS]
+                total, planned = period.get((model, component), (0.0, 0.0))
+                period[(model, component)] = (total + summed, planned + timeline.sum())
+    table = pd.DataFrame({column: np.concatenate([b[column] for b in blocks]) for column in blocks[0]})
+    table.insert(1, "kommune", datasets.municipalities()["kommune"].reindex(table["kommunekode"]).to_numpy())
     whole = [
-        {
-            "model": m,
-            "component": c,
-            "timeline": planned,
-            **dict(zip(STATS, _spread(np.asarray(summed)))),
-        }
+        {"model": m, "component": c, "timeline": planned, **dict(zip(stats, _spread(np.asarray(summed))))}
         for (m, c), (summed, planned) in period.items()
     ]
     table.attrs.update(
@@ -554,7 +650,7 @@ def risk(
         scenario=bills.scenario.name,
         unsourced=sorted(n for n, p in inputs.items() if p.status not in ("sourced", "seed")),
     )
-    return table
+    return table[RISK_COLUMNS]
 
 
 def _timeline(bills: Bills) -> dict[tuple[str, str], np.ndarray]:

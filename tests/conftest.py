@@ -1,6 +1,7 @@
 """Shared test set-up: Jupyter and Chromium write into a temporary home, never the user's."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _home = Path(tempfile.mkdtemp(prefix="sapa-test-home-"))
 for variable in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR"):
     os.environ.setdefault(variable, str(_home / variable.lower()))
+# Every build, notebook and kernel of the session makes the chart library once, not once each (seconds apiece).
+os.environ.setdefault("SAPA_CHART_LIBRARY_CACHE", str(_home / "chart-library"))
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +34,20 @@ def built_reports(tmp_path_factory):
     result = build_subset(out)
     assert result.returncode == 0, result.stderr
     return out
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session (each test opens its own context)."""
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which("chromium"), "the browser test needs Chromium: apt-get install chromium (.ci/run does this)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

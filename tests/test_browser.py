@@ -1,24 +1,12 @@
 """A real browser: headless Chromium opens the reports from disk with the network cut off."""
 
-import shutil
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+from conftest import CHROMIUM, FLAGS  # noqa: F401  (the browser itself is conftest's session fixture)
+
 MARKS = ".sapa-chart svg .mark-rect path, .sapa-chart svg .mark-line path, .sapa-chart svg .mark-symbol path"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert shutil.which("chromium"), "the browser test needs Chromium: apt-get install chromium (.ci/run does this)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def until(page, expression: str, timeout: float = 20_000):

@@ -234,30 +234,24 @@ def served(folder):
     server.wait(timeout=30)
 
 
-def test_the_served_explorer_works_with_no_network(served):
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM, FLAGS
-
+def test_the_served_explorer_works_with_no_network(served, browser):
     server, port = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context()
-        outside, errors = [], []
+    context = browser.new_context()
+    outside, errors = [], []
 
-        def route(r):
-            local = r.request.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"))
-            (r.continue_() if local else (outside.append(r.request.url), r.abort()))
+    def route(r):
+        local = r.request.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"))
+        (r.continue_() if local else (outside.append(r.request.url), r.abort()))
 
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-        page.wait_for_selector("text=Hele landet pr. år", timeout=90_000)
-        assert page.locator("text=SAPA: knækgrænse").count() == 1 and errors == []
-        # Only Voilà's optional icon stylesheets are asked for outside; the app works without them.
-        assert all("fontawesome" in url for url in outside), outside
-        browser.close()
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+    page.wait_for_selector("text=Hele landet pr. år", timeout=90_000)
+    assert page.locator("text=SAPA: knækgrænse").count() == 1 and errors == []
+    # Only Voilà's optional icon stylesheets are asked for outside; the app works without them.
+    assert all("fontawesome" in url for url in outside), outside
+    context.close()
 
 
 def test_serving_checks_the_host_caps_kernels_and_culls_idle_ones(served):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from test_browser import browser, open_offline, until  # noqa: F401  (browser is a fixture)
+from test_browser import open_offline, until
 
 A4_WIDTH = round((210 - 2 * 12) / 25.4 * 96)  # A4 less the side margins of style.css's @page, in CSS px
 VIEWS = {"laptop": (1280, 800, "screen"), "phone": (390, 844, "screen"), "A4": (A4_WIDTH, 1000, "print")}

@@ -15,7 +15,7 @@ from .memo import per_scenario
 
 @per_scenario
 def risk_table(scenario: Scenario | None, years: Iterable[int], draws: int | None = None) -> pd.DataFrame:
-    """engine.risk() for a scenario and years, computed once per process."""
+    """engine.risk() for a scenario and years, computed once per process (or once per build: memo.save_results)."""
     return risk(scenario, draws=draws, years=list(years))
 
 

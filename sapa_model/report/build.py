@@ -8,6 +8,7 @@ interrupted build leaves no half-written report.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
 import html
 import json
 import multiprocessing
@@ -15,6 +16,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,19 +27,22 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..analysis.budget import Basis, build_date, default_budget_year, express, horizon
 from ..analysis.lines import monthly_basis
+from ..analysis.memo import save_results
+from ..analysis.outlook import outlook_table
+from ..analysis.risk import risk_table
 from ..data import datasets
 from ..data.names import LETTERS, plain_key, spellings, standard_key
-from ..engine import compute
+from ..engine import compute, model_years
 from ..errors import ReportError
 from ..files import remove_partials, slug, write_text
 from ..parameters import read_yaml
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
-from ..views import fmt
+from ..views import fmt, render
 from ..views.labels import WAVE
 from ..views.presentation import data_vintage, notice
 from . import exports, page
-from .kernels import ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
+from .kernels import SHARED, ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -91,6 +96,15 @@ class Outcome:
     job: Job
     error: str = ""
     files: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # where the report's time went, by stage (STAGES)
+    cells: list[tuple[str, float]] = field(default_factory=list)  # each code cell's first line and seconds
+
+
+# A report's stages (seconds): its exports; the notebook on the kernel (of which its cells, and of those the
+# charts' Altair-to-HTML; the rest is the kernel's round trips and its reset); nbconvert's template; the page around
+# it (header, style, CSP); writing the file. And the CPU seconds the kernel and the worker spent on it.
+STAGES = ("exports", "kernel", "cells", "charts", "nbconvert", "page", "write", "kernel cpu", "worker cpu")
+TIMINGS = "SAPA_BUILD_TIMINGS"  # environment: a file to write each report's stages to, as JSON (benchmarks)
 
 
 CATALOGUE = Path(__file__).with_name("reports.yaml")  # which reports there are: declared as data
@@ -180,7 +194,7 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
         note.write_text(job.output, encoding="utf-8")
     try:
         with time_limit(timeout):
-            return _build_one(job, Path(out), settings)
+            return _build_one(job, Path(out), settings, Path(scratch) if scratch else None)
     except (ReportTimeout, CellTimeoutError):
         return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
     except DeadKernelError:
@@ -193,9 +207,75 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
             note.unlink(missing_ok=True)
 
 
-def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
+class _Clock(dict):
+    """Seconds per stage: `with clock("kernel"): ...`."""
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[stage] = self.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _cell_seconds(notebook) -> list[tuple[str, float]]:
+    """Each code cell's first line and how long the kernel took to run it (nbclient's timestamps)."""
+    from datetime import datetime
+
+    cells = []
+    for cell in notebook.cells:
+        stamps = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            begun, ended = (datetime.fromisoformat(stamps[k]) for k in ("iopub.execute_input", "shell.execute_reply"))
+            cells.append((cell.source.partition("\n")[0][:70], (ended - begun).total_seconds()))
+    return cells
+
+
+@cache
+def _library(scratch: Path | None) -> str:
+    """The chart library as the pages carry it inline: made once by the build, which leaves it in the scratch
+    folder (LIBRARY) while the workers start; made here if the build is not making it (any more)."""
+    shared = scratch / LIBRARY if scratch else None
+    while shared and not shared.exists() and shared.with_suffix(".making").exists():
+        time.sleep(0.05)
+    return (
+        f"<script>{shared.read_text(encoding='utf-8')}</script>"
+        if shared and shared.exists()
+        else render.bundle_script()
+    )
+
+
+def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = None) -> Outcome:
+    started = time.process_time()
     scenario, table = _tables(settings)
-    files = []
+    clock = _Clock()
+    timed = bool(os.environ.get(TIMINGS))
+    with clock("exports"):
+        files = _exports(job, out, settings, scenario, table)
+    parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
+    charts_before, kernel_cpu = (worker().chart_seconds(), worker().cpu_seconds()) if timed else (0.0, 0.0)
+    with clock("kernel"):
+        notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
+    cells = _cell_seconds(notebook)
+    clock["cells"] = sum(seconds for _, seconds in cells)
+    if timed:
+        clock["charts"] = worker().chart_seconds() - charts_before
+        clock["kernel cpu"] = worker().cpu_seconds() - kernel_cpu
+    assets = "../" * job.output.count("/") if settings.shared_assets else None
+    with clock("nbconvert"):
+        body = page.notebook_html(notebook, page.library_tag(assets) if assets is not None else _library(scratch))
+    with clock("page"):
+        text = page.document(job.title, f"{_top(job, scenario, files)}<main>\n{body}\n</main>\n", assets=assets)
+    with clock("write"):
+        write_text(out / job.output, text)
+    clock["worker cpu"] = time.process_time() - started
+    return Outcome(job, files=files, seconds=dict(clock), cells=cells)
+
+
+def _exports(job: Job, out: Path, settings: Settings, scenario: Scenario, table: pd.DataFrame) -> list[str]:
+    """A municipal report's CSV and XLSX files (none for a national report), relative to `out`."""
+    files: list[str] = []
     if job.code is not None:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
@@ -210,11 +290,7 @@ def _build_one(job: Job, out: Path, settings: Settings) -> Outcome:
             settings.basis,
         )
         files = [str(p.relative_to(out)) for p in paths]
-    parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
-    notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
-    assets = "../" * job.output.count("/") if settings.shared_assets else None
-    write_text(out / job.output, page.render(notebook, job.title, top=_top(job, scenario, files), assets=assets))
-    return Outcome(job, files=files)
+    return files
 
 
 INDEX_SCRIPT = """
@@ -429,27 +505,69 @@ def build(
     out = writable_folder(out)
     with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
         try:
-            scenario, table = _tables(settings)
-            if settings.shared_assets:
-                for name, content in page.assets().items():
-                    write_text(out / name, content)
-            national_files = [
-                str(p.relative_to(out))
-                for p in exports.national(table, scenario, out / "exports", settings.budget_year, settings.basis)
-            ]
-            outcomes = _run_jobs(out, jobs, settings, workers, timeout, progress, Path(scratch))
-            produced = {o.job.output for o in outcomes if not o.error} | {f for o in outcomes for f in o.files}
-            stale = _stale_files(out, produced | set(national_files), prune)
-            write_text(
-                out / "index.html",
-                index_page(
-                    outcomes, scenario, table.attrs["illustrative"], national_files, stale, settings.shared_assets
-                ),
-            )
+            clock = _Clock()
+            with clock("tables, risk and outlook"):
+                scenario, table = _tables(settings)
+                _share_results(jobs, scenario, settings, Path(scratch))
+            national_files: list[str] = []
+            library = Path(scratch) / LIBRARY
+            library.with_suffix(".making").touch()  # the workers wait for it while this is there
+
+            def meanwhile() -> None:  # while the workers start their kernels
+                with clock("chart library and national exports"):
+                    try:
+                        write_text(library, render.bundle_code())
+                    finally:  # done, or interrupted: either way no worker waits any longer
+                        library.with_suffix(".making").unlink(missing_ok=True)
+                    if settings.shared_assets:
+                        for name, content in page.assets().items():
+                            write_text(out / name, content)
+                    national_files.extend(
+                        str(p.relative_to(out))
+                        for p in exports.national(
+                            table, scenario, out / "exports", settings.budget_year, settings.basis
+                        )
+                    )
+
+            with clock("reports"):
+                outcomes = _run_jobs(out, jobs, settings, workers, timeout, progress, Path(scratch), meanwhile)
+            with clock("index"):
+                produced = {o.job.output for o in outcomes if not o.error} | {f for o in outcomes for f in o.files}
+                stale = _stale_files(out, produced | set(national_files), prune)
+                write_text(
+                    out / "index.html",
+                    index_page(
+                        outcomes, scenario, table.attrs["illustrative"], national_files, stale, settings.shared_assets
+                    ),
+                )
+            if os.environ.get(TIMINGS):
+                _write_timings(Path(os.environ[TIMINGS]), clock, outcomes)
         finally:
             kill_kernels_of(Path(scratch))
             remove_partials(out)
     return outcomes
+
+
+LIBRARY = "vega.js"  # in the build's scratch folder: the chart library, made once, put in every page
+
+
+def _share_results(jobs: list[Job], scenario: Scenario, settings: Settings, scratch: Path) -> None:
+    """The risk table and the budget years' outlook the reports read (the same draws for every municipality),
+    computed once here and left in the scratch folder, where each kernel loads them as it starts (SHARED)."""
+    if any(job.notebook in ("kommune_budget", "old_vs_new") for job in jobs):
+        risk_table(scenario, model_years(horizon(settings.budget_year, scenario.params), scenario.params))
+        outlook_table(scenario, settings.budget_year)
+        save_results(scratch / SHARED, [risk_table, outlook_table])
+
+
+def _write_timings(path: Path, clock: _Clock, outcomes: list[Outcome]) -> None:
+    """Where the build's time went (TIMINGS), as JSON: the build's phases and each report's stages and cells."""
+    reports = [
+        {"output": o.job.output, "notebook": o.job.notebook, "seconds": o.seconds, "cells": o.cells}
+        for o in outcomes
+        if not o.error
+    ]
+    write_text(path, json.dumps({"phases": dict(clock), "reports": reports}, ensure_ascii=False, indent=1))
 
 
 def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
@@ -471,18 +589,28 @@ def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
 
 
 def _run_jobs(
-    out: Path, jobs: list[Job], settings: Settings, workers: int, timeout: float, progress: bool, scratch: Path
+    out: Path,
+    jobs: list[Job],
+    settings: Settings,
+    workers: int,
+    timeout: float,
+    progress: bool,
+    scratch: Path,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Outcome]:
-    """Run the jobs on a pool of warm-kernel workers; replace workers that die (their report fails)."""
+    """Run the jobs on a pool of warm-kernel workers; replace workers that die (their report fails). `meanwhile`:
+    the build's own work, done once the jobs are handed out."""
     from tqdm import tqdm
 
     outcomes: dict[str, Outcome] = {}  # by the job's output, which is unique
     todo = list(jobs)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # workers start with this module (nbclient, pandas, ...) imported
     with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
         for _ in range(MAX_RESTARTS + 1):
             executor = futures.ProcessPoolExecutor(
                 max_workers=max(1, min(workers, len(todo))),
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=context,
                 initializer=start_worker,
                 initargs=(str(ROOT), timeout, str(scratch)),
             )
@@ -490,6 +618,9 @@ def _run_jobs(
                 pending = {
                     executor.submit(build_one, job, str(out), settings, timeout, str(scratch)): job for job in todo
                 }
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 for done in futures.as_completed(pending):
                     outcome = done.result()
                     outcomes[outcome.job.output] = outcome

@@ -28,8 +28,15 @@ from papermill.parameterize import parameterize_notebook
 
 from ..errors import ReportError
 
-RESET = "%reset -f"
-WARM_UP = "import pandas, altair, sapa_model.views.notebook, sapa_model.views.tables, sapa_model.analysis.risk"
+RESET = "get_ipython().reset(new_session=False)"  # what %reset -f does, without its full garbage collection
+WARM_UP = (
+    "import pandas, altair, sapa_model.views.notebook, sapa_model.views.tables, sapa_model.analysis.risk\n"
+    "import sapa_model.views.render, sapa_model.analysis.memo\nsapa_model.views.render.for_report_build()"
+)
+SHARED = "shared.pickle"  # in the build's scratch folder: results every report reads, computed once (memo)
+# The kernel keeps no input history (an SQLite write per cell) and no output cache (whose flush at each reset
+# runs a full garbage collection): a report needs neither, and each costs time in every cell.
+KERNEL_OPTIONS = ["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"]
 START_UP_TIMEOUT = 120  # seconds for the kernel's imports; not counted against a report's time limit
 _quiet = logging.getLogger("sapa_model.kernels")
 _quiet.addHandler(logging.NullHandler())
@@ -67,8 +74,10 @@ class WarmKernel:
             connection_file=str((folder or Path(os.environ.get("TMPDIR", "/tmp"))) / name),
         )
         env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-        run_sync(self.manager.start_kernel)(cwd=str(self.cwd), env=env)
-        self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), START_UP_TIMEOUT)
+        run_sync(self.manager.start_kernel)(cwd=str(self.cwd), env=env, extra_arguments=KERNEL_OPTIONS)
+        shared = folder / SHARED if folder else None
+        load = f"\nsapa_model.analysis.memo.load_results({str(shared)!r})" if shared and shared.exists() else ""
+        self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP + load)]), START_UP_TIMEOUT)
 
     @property
     def pid(self) -> int | None:
@@ -103,6 +112,20 @@ class WarmKernel:
         result = client.execute()
         self.client = client.kc
         return result
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the kernel process has used so far (0 where /proc does not tell)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def chart_seconds(self) -> float:
+        """Seconds the kernel has spent turning charts into HTML since it started (views.render.chart_seconds)."""
+        code = "from sapa_model.views.render import chart_seconds\nprint(chart_seconds())"
+        cell = self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])).cells[0]
+        return float("".join(o.get("text", "") for o in cell.outputs) or 0)
 
     def execute(self, path: Path, parameters: dict) -> nbformat.NotebookNode:
         """Run a notebook with papermill's parameter injection on a clean namespace; a failure restarts the kernel."""

@@ -64,13 +64,19 @@ def digest(code: str) -> str:
     return f"sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}"
 
 
+def library_tag(prefix: str) -> str:
+    """The reference to the site's one copy of the chart library (ASSET, under `prefix`)."""
+    return f'<script src="{prefix}{ASSET}"></script>'
+
+
 def shared_bundle(body: str, prefix: str) -> str:
     """A page body whose inline chart library is replaced by a reference to the site's one copy (ASSET, under
     `prefix`; the page's CSP then allows scripts from its own site)."""
-    from ..views.render import bundle_code
+    from ..views.render import BUNDLE_START, bundle_code
 
-    code = bundle_code()
-    return body.replace(f"<script>{code}</script>", f'<script src="{prefix}{ASSET}"></script>')
+    if f"<script>{BUNDLE_START}" not in body:  # no inline copy (or already a reference): nothing to replace
+        return body
+    return body.replace(f"<script>{bundle_code()}</script>", library_tag(prefix))
 
 
 def content_security_policy(page_body: str, shared: bool = False) -> str:
@@ -108,7 +114,16 @@ def render(
 ) -> str:
     """The page: our header, the notebook's outputs and Markdown, our footer; CSS inline, no scripts from outside.
     `assets`: the relative path to the site's folder when the chart library is shared (else it is inline)."""
-    notebook = _without_machine_outputs(notebook)
-    body, _ = _exporter().from_notebook_node(notebook)
-    body = f"{top}<main>\n{body}\n{bottom}</main>\n"
-    return document(title, body, assets=assets)
+    from ..views.render import bundle_script
+
+    body = notebook_html(notebook, bundle_script() if assets is None else library_tag(assets))
+    return document(title, f"{top}<main>\n{body}\n{bottom}</main>\n", assets=assets)
+
+
+def notebook_html(notebook: nbformat.NotebookNode, library: str) -> str:
+    """The notebook's outputs and Markdown as HTML (nbconvert's basic template, no code); where a build's
+    kernel left its stand-in for the chart library, `library` (the script, or library_tag())."""
+    from ..views.render import BUNDLE_STAND_IN
+
+    body, _ = _exporter().from_notebook_node(_without_machine_outputs(notebook))
+    return body.replace(BUNDLE_STAND_IN, library, 1)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import time
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 
+from ..files import write_text
 from . import fmt
 
 EMBED_OPTIONS = {
@@ -31,10 +36,26 @@ _session = {"count": 0, "bundle_sent": False}
 def bundle_code() -> str:
     """Vega, Vega-Lite and vega-embed as one script (from vl-convert: no network), guarded so that a second
     copy on a page does nothing; a block keeps its top-level names local."""
+    return BUNDLE_START + _vega_bundle().replace("</script", "<\\/script") + "\n}\n" + _draw_code()
+
+
+BUNDLE_START = "if (!window.vegaEmbed) {\n"  # how bundle_code() begins
+LIBRARY_CACHE = "SAPA_CHART_LIBRARY_CACHE"  # environment: a folder that keeps vl-convert's bundle between runs
+
+
+def _vega_bundle() -> str:
+    """vl-convert's JavaScript bundle (seconds to make); kept in the folder LIBRARY_CACHE names, if it names one."""
     import vl_convert
 
+    folder = os.environ.get(LIBRARY_CACHE)
+    kept = Path(folder) / f"vl-convert-{version('vl-convert-python')}.js" if folder else None
+    if kept is not None and kept.is_file():
+        return kept.read_text(encoding="utf-8")
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
-    return "if (!window.vegaEmbed) {\n" + bundle.replace("</script", "<\\/script") + "\n}\n" + _draw_code()
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_text(kept, bundle)
+    return bundle
 
 
 def _draw_code() -> str:
@@ -71,14 +92,48 @@ def _columns(rows: list[dict]) -> dict:
     return {"n": len(rows), "c": columns}
 
 
-def _bundle_script() -> str:
+def bundle_script() -> str:
+    """The chart library as a page carries it inline."""
     return f"<script>{bundle_code()}</script>"
+
+
+# In a report build the first chart carries this stand-in for the bundle; the page puts the bundle back
+# (report.page), so the megabyte of JavaScript is not made, sent, parsed and templated once per report.
+BUNDLE_STAND_IN = "<script>/* sapa: chart library */</script>"
+_build = {"stand_in": False, "seconds": 0.0}  # see for_report_build()
+
+
+def for_report_build() -> None:
+    """Make this process (a report build's kernel) draw charts for the build: the first chart carries
+    BUNDLE_STAND_IN instead of the bundle, and a chart's Vega-Lite spec is not validated again as it is
+    displayed (the same charts are validated by the test suite; the output is the same either way). The time
+    spent turning charts into HTML adds up in chart_seconds()."""
+    from altair.utils import schemapi
+
+    schemapi.DEBUG_MODE = False  # no validation of each part as a chart is put together
+    alt.TopLevelMixin._repr_mimebundle_ = _unchecked_mimebundle  # type: ignore[method-assign, assignment]
+    _build["stand_in"] = True
+
+
+def _unchecked_mimebundle(chart: alt.TopLevelMixin, *_, **__) -> Any:
+    started = time.perf_counter()
+    try:
+        renderer = alt.renderers.get()
+        return renderer(chart.to_dict(context={"pre_transform": False}, validate=False)) if renderer else None
+    finally:
+        _build["seconds"] += time.perf_counter() - started
+
+
+def chart_seconds() -> float:
+    """Seconds this build kernel has spent turning charts into HTML (Altair to Vega-Lite JSON, and the page's
+    markup), since it started."""
+    return _build["seconds"]
 
 
 def _render(spec: dict, **_) -> dict:
     _session["count"] += 1
     chart_id = f"sapa-chart-{_session['count']}"
-    bundle = "" if _session["bundle_sent"] else _bundle_script()
+    bundle = "" if _session["bundle_sent"] else BUNDLE_STAND_IN if _build["stand_in"] else bundle_script()
     _session["bundle_sent"] = True
     title = spec.get("title", {})
     title = title.get("text", "") if isinstance(title, dict) else str(title)
