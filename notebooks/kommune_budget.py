@@ -56,10 +56,8 @@ people = f"{fmt.num(top['population'])} indbyggere 1. januar{' (fremskrevet)' if
 show.heading(
     f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
     "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger efter den nye afregningsmodel, "
-    f"som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den gamle (trappemodellen). "
-    f"Beløbene er i {ctx.terms} og bygger på "
-    f"{'et fremskrevet' if top['projected'] else 'Danmarks Statistiks'} indbyggertal 1. januar {ctx.year}: "
-    f"{fmt.num(top['population'])}.",
+    f"som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den gamle (trappemodellen), i "
+    f"{ctx.terms}.",
     ctx.scenario, mine,
     figures=[(f"I alt i {ctx.year}, ny model", fmt.kr(top["total_new"]), "SAPA, infrastruktur, buffetpris, KMD Sag"),
              ("Pr. indbygger", fmt.kr_per_inhabitant(top["per_inhabitant"]), people),
@@ -96,12 +94,16 @@ show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years
 ahead = express(outlook_table(ctx.scenario, ctx.year, ctx.draws), ctx.basis, ctx.params, ("central", *STATS))
 total = ahead[(ahead["kommunekode"] == place.code) & (ahead["component"] == "total")].set_index("year")
 total["central"] = in_kroner.loc[total.index, "total_new"]  # the budget table's own total, to the krone
-display(Markdown("\n\n".join([prose.outlook_sentence(name, total, ctx.year),
-                                *prose.outlook_sources(ahead, ctx.params)])))
+display(Markdown(prose.outlook_sentence(name, total, ctx.year)))
+display(show.folded_text("Hvad usikkerheden bygger på", prose.outlook_sources(ahead, ctx.params)))
+
+# %% tags=["remove_input", "repeats_table"]
 display(charts.outlook_band(total.reset_index(), f"{place.name}: budgetårene og deres usikkerhed",
                             f"Diagram over {whose} samlede betaling i budgetåret og overslagsårene: linjen er det "
                             "budgetterede beløb, skyggen hvor betalingen lander i 90 % af forløbene",
                             f"kr. pr. år ({ctx.terms})"))
+
+# %% tags=["remove_input"]
 shown = round_to(total[["central", "p05", "p95"]].rename(columns={"central": "Budgetteret", **QUANTILE}), 1)
 display(show.budget_table(shown, f"{name}: hele betalingen i budgetårene, {ctx.kroner_caption}",
                           [f"Ny model. {QUANTILE['p05']} og {QUANTILE['p95']} er grænserne for de midterste 90 % af "
@@ -192,10 +194,14 @@ display(Markdown(
     f"stadig. Mod den forventede gamle regning er forskellen (ny minus gammel) "
     f"{fmt.signed_kr(diff[('mean', 'difference')])}, ikke {fmt.signed_kr(diff[('timeline', 'difference')])} som "
     "mod den planlagte tidsplan. Forsinkelsernes fordelinger er antagelser (se rammen øverst)."))
+
+# %% tags=["remove_input", "repeats_table"]
 display(charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
                  f"Diagram over {whose} samlede betaling pr. år efter gammel og ny model: skyggen er 5-95 % af de "
                  "simulerede forsinkelser, linjen den forventede regning og den prikkede linje den planlagte tidsplan",
                  ctx.axis(), ctx.terms))
+
+# %% tags=["remove_input"]
 shown = pd.DataFrame({
     "Ny model, forventet": in_band[("mean", "new")], "Ny, 5 %": in_band[("p05", "new")],
     "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],

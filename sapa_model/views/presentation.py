@@ -306,6 +306,16 @@ def folded(summary: str, inner_html: str) -> str:
     return f'<details class="sapa-fold" open><summary>{html.escape(summary)}</summary>{inner_html}</details>'
 
 
+def folded_text(summary: str, paragraphs: Iterable[str]) -> HTML:
+    """Paragraphs (Markdown with **bold** at most, escaped here) in a fold (see folded): the details behind a
+    sentence, open on a screen and on paper, shut on a phone."""
+    shown = "".join(
+        "<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(p, quote=False)) + "</p>"
+        for p in paragraphs
+    )
+    return HTML(folded(summary, shown))
+
+
 def table(
     frame: pd.DataFrame,
     formats: Mapping[str, Callable] | None = None,
