@@ -66,7 +66,7 @@ show.heading(
     answer=f"**I {ctx.year} betaler {name} {fmt.kr(top['sapa_new'])} for SAPA** efter den nye model, "
     f"{fmt.kr_per_inhabitant(top['sapa_new'] / top['population'])} pr. indbygger. Med "
     f"{fmt.kr(top['infrastructure'])} for den fælleskommunale infrastruktur, {fmt.kr(top['buffet'])} i buffetpris og "
-    f"{fmt.kr(top['kmd_sag'])} til KMD Sag er det **i alt {fmt.kr(top['total_new'])}**. Efter den gamle model "
+    f"{fmt.kr(top['kmd_sag'])} til KMD Sag er det **i alt {fmt.kr(top['total_new'])}**; efter den gamle model "
     f"ville kommunen have betalt {fmt.kr(top['total_old'])} i alt på den planlagte tidsplan for monopolbruddet.")
 show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
                  sapa_new=wide.loc[ctx.year, ("new", "sapa")], sapa_old=wide.loc[ctx.year, ("old", "sapa")],

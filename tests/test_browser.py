@@ -40,7 +40,7 @@ def open_offline(browser, path, viewport: dict | None = None):
     return page, requests, errors
 
 
-@pytest.mark.parametrize("name,charts", [("kommuner/101-koebenhavn.html", 5), ("kommuner/825-laesoe.html", 5),
+@pytest.mark.parametrize("name,charts", [("kommuner/101-koebenhavn.html", 6), ("kommuner/825-laesoe.html", 6),
                                          ("national/gammel-mod-ny-model.html", 3), ("national/knaekrabatten.html", 2),
                                          ("national/udgifter-hele-landet.html", 2)])
 def test_every_chart_draws_with_no_network(browser, built_reports, name, charts):
@@ -79,7 +79,7 @@ def test_index_filters_by_name_code_region_and_wave(browser, built_reports):
     page.select_option("#region", "")
     assert visible() == 3  # København, Læsø and Høje-Taastrup are all in wave 4
     page.click("text=Læsø")
-    until(page, "document.querySelectorAll('.sapa-chart svg').length === 5")
+    until(page, "document.querySelectorAll('.sapa-chart svg').length === 6")
     assert requests == [] and errors == []
 
 

@@ -62,12 +62,13 @@ def _vega_bundle() -> str:
 # (Vega's autosize fit-x, axes and legends included); one with a height per row (bars) and small multiples are
 # drawn once and narrowed by what they overflow (small multiples go one per row on a narrow screen); titles
 # wrapped into lines and legends one entry per row on a narrow screen. Text keeps its size (11 px and up): nothing is
-# scaled down. A chart is drawn again when its width changes (a phone turned, a window resized).
+# scaled down. A chart is drawn again when its width changes (a phone turned, a window resized); a chart that is not
+# shown (width 0: left off a phone) is drawn as designed.
 _FIT = (
     "function sapaWrap(t,n){if(typeof t!=='string'||t.length<=n)return t;var out=[],line='';"
     "t.split(' ').forEach(function(word){if(line&&(line+' '+word).length>n){out.push(line);line=word;}"
     "else{line=line?line+' '+word:word;}});if(line)out.push(line);return out;}"
-    "function sapaFit(spec,w,room){var s=Object.assign({},spec),narrow=w<560;"
+    "function sapaFit(spec,w,room){if(!w)return spec;var s=Object.assign({},spec),narrow=w<560;"
     "if(s.facet&&s.spec&&typeof s.spec.width==='number'){var cols=narrow?1:(s.columns||1);s.columns=cols;"
     "s.spec=Object.assign({},s.spec,{width:Math.max(100,Math.min(s.spec.width,Math.floor((w-room)/cols)-12))});}"
     "else if(typeof s.width==='number'&&w<s.width+room){if(typeof s.height==='object')s.width=w-room;"
@@ -83,7 +84,8 @@ _READOUT = (
     "var input=el.querySelector('input[name=\"'+name+'\"]'),span=input&&input.nextElementSibling;"
     "if(!span)return;var show=function(v){span.textContent=kinds[name]==='pct'?"
     "Math.round(100*v)+' %':String(Math.round(v)).replace(/\\B(?=(\\d{3})+(?!\\d))/g,'.');};"
-    "show(view.signal(name));view.addSignalListener(name,function(n,v){show(v);});});}"
+    "show(view.signal(name));view.addSignalListener(name,function(n,v){show(v);});"
+    "['input','change'].forEach(function(e){input.addEventListener(e,function(){show(+input.value);});});});}"
 )
 
 
