@@ -266,7 +266,7 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
     with clock("nbconvert"):
         body = page.notebook_html(notebook, page.library_tag(assets) if assets is not None else _library(scratch))
     with clock("page"):
-        text = page.document(job.title, f"{_top(job, scenario, files)}<main>\n{body}\n</main>\n", assets=assets)
+        text = page.document(job.title, f"{_top(job, scenario, files)}{page.MAIN}\n{body}\n</main>\n", assets=assets)
     with clock("write"):
         write_text(out / job.output, text)
     clock["worker cpu"] = time.process_time() - started
