@@ -43,21 +43,28 @@ ctx = setup(scenario=scenario, region=region, budget_year=budget_year, unit=unit
 table = ctx.table[ctx.table["region"] == ctx.region] if ctx.region else ctx.table
 area = f"Region {ctx.region}" if ctx.region else "hele landet"
 caption = ctx.caption
-show.heading(f"Kommunernes udgifter til SAPA, {area}: budget {ctx.year} og overslagsår",
-             "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
-             "buffetpris og KMD Sag) efter den nye afregningsmodel, i budgetåret og overslagsårene og tilbage til "
-             "SAPAs første år, med den gamle model til sammenligning.", ctx.scenario, table)
-
-# %% tags=["remove_input"]
 guide = tables.guide_table(lines.budget_guide(table, ctx.budget_years, ctx.basis.unit))
 total = guide.iloc[-1]
 in_kroner = {y: total[str(y)] * ctx.basis.unit for y in ctx.budget_years}  # the table's rounded totals, in kr.
-display(Markdown(
-    f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.mio_kr(in_kroner[ctx.year])}** for "
-    f"SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og {fmt.mio_kr(sum(in_kroner.values()))} over "
-    f"budgetperioden {ctx.budget_years[0]}-{ctx.budget_years[-1]} ({terms.terms(ctx.basis, ctx.params)})."))
+spread = compare.per_inhabitant_spread(table, ctx.year)
+low, high = fmt.kr_per_inhabitant(spread["min"]), fmt.kr_per_inhabitant(spread["max"])
+period = f"{ctx.budget_years[0]}-{ctx.budget_years[-1]}"
+show.heading(
+    f"Kommunernes udgifter til SAPA, {area}: budget {ctx.year} og overslagsår",
+    "Hvad hver kommune betaler pr. år for SAPA og de tilknyttede betalinger (fælleskommunal infrastruktur, "
+    "buffetpris og KMD Sag) efter den nye afregningsmodel, i budgetåret og overslagsårene og tilbage til "
+    "SAPAs første år, med den gamle model til sammenligning.", ctx.scenario, table,
+    figures=[(f"I alt i {ctx.year}, {len(guide) - 1} kommuner", fmt.mio_kr(in_kroner[ctx.year]), "ny model, alle betalinger"),
+             (f"Budgetperioden {period}", fmt.mio_kr(sum(in_kroner.values())), terms.terms(ctx.basis, ctx.params)),
+             (f"Pr. indbygger i {ctx.year}", low if low == high else f"{low} til {high}", "laveste til højeste")],
+    answer=f"**I {ctx.year} betaler de {len(guide) - 1} kommuner i {area} i alt {fmt.mio_kr(in_kroner[ctx.year])}** "
+    f"for SAPA, infrastruktur, buffetpris og KMD Sag efter den nye model, og {fmt.mio_kr(sum(in_kroner.values()))} "
+    f"over budgetperioden {period} ({terms.terms(ctx.basis, ctx.params)}).")
+
+# %% tags=["remove_input"]
 carried = show.carried_forward(ctx.scenario, table)
-display(show.table(guide, {str(y): fmt.num for y in ctx.budget_years} | {"Kommunekode": show.code},
+display(show.table(guide.assign(Kommunekode=guide["Kommunekode"].map(show.code)),  # the total row: no code
+                   {str(y): fmt.num for y in ctx.budget_years},
                    caption=f"Ny model, alle betalinger pr. kommune, {caption}"))
 display(Markdown("\n\n".join([terms.rounding_note(ctx.basis.unit),
                                 terms.price_basis_text(ctx.basis, ctx.params, carried)])))
@@ -74,7 +81,7 @@ show.key_figures(area=area, municipalities=int(table["kommunekode"].nunique()), 
 by_component = compare.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
 display(charts.stacked_components(by_component, f"Betalinger pr. år, {area}",
                                   f"Søjlediagram over de samlede betalinger pr. år i {area}, fordelt på komponenter, "
-                                  "et panel for hver model", axis_title=f"kr. ({ctx.terms})"))
+                                  "et panel for hver model", axis_title=ctx.axis(), subtitle=ctx.terms))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -89,8 +96,6 @@ new = per_inhabitant[per_inhabitant["model"] == "new"]
 display(charts.municipal_lines(new, "Samlet betaling pr. kommune og år, ny model",
                                "Små linjediagrammer, et pr. region, med en linje pr. kommune for den samlede betaling "
                                "pr. år; hule punkter markerer fremskrevne indbyggertal"))
-spread = compare.per_inhabitant_spread(table, ctx.year)
-low, high = fmt.kr_per_inhabitant(spread["min"]), fmt.kr_per_inhabitant(spread["max"])
 display(Markdown((f"Pr. indbygger betaler kommunerne i {ctx.year} mellem {low} og {high} efter den nye model. "
                   if low != high else f"Pr. indbygger betaler alle kommunerne {low} i {ctx.year} efter den nye "
                   "model. ") + prose.spread_explanation(table, ctx.year, ctx.scenario)))
@@ -134,4 +139,4 @@ display(show.table(shown[["Kommune", "Region", "I alt, ny model", "I alt, gammel
                    caption=f"Betalinger i {ctx.year}, alle komponenter ({ctx.kroner_caption})"))
 
 # %% tags=["remove_input"]
-display(show.provenance(ctx.scenario))
+display(show.provenance(ctx.scenario, table))

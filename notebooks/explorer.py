@@ -30,7 +30,10 @@
 scenario = ""  # str: scenario YAML file to start from; empty means the shipped baseline
 
 # %% tags=["remove_input"]
+import os
+
 from sapa_model.app.explorer import Explorer
 
-explorer = Explorer(scenario or None)
+# Served by `sapa explore`, the page's address may carry settings (a link made with "Link til dette scenarie").
+explorer = Explorer(scenario or None, link=os.environ.get("QUERY_STRING", ""))
 explorer

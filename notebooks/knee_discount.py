@@ -37,13 +37,23 @@ ctx = setup(scenario=scenario, budget_year=budget_year)
 params = ctx.params
 day = f"{ctx.year}-01-01"
 threshold, rate = ctx.knee()
+summary = knee.knee_summary(ctx.scenario, ctx.table, ctx.year)  # amounts in whole kroner, sums of those shown
+big, rest_population = summary["above"], summary["rest_population"]
 show.heading(
     f"Knækrabatten i {ctx.year}",
     f"Den nye afregningsmodel giver knækrabat: for hver indbygger ud over {fmt.num(threshold)} betaler kommunen "
-    f"{fmt.pct(rate, 0)} af SAPA-prisen{show.status_note(params, 'sapa.knee.rate')}. Kun indbyggerne over knækket får rabat, så prisen for en kommune stiger "
-    "jævnt med indbyggertallet, blot langsommere over knækket. Den fælleskommunale infrastruktur har sit eget "
-    "knæk. Her vises, hvem rabatten hjælper, og hvad den koster de øvrige kommuner, når SAPAs samlede pris ikke "
-    "stiger.", ctx.scenario, ctx.table)
+    f"{fmt.pct(rate, 0)} af SAPA-prisen{show.status_note(params, 'sapa.knee.rate')}. Kun indbyggerne over knækket "
+    "får rabat, så prisen for en kommune stiger jævnt med indbyggertallet, blot langsommere over knækket. Den "
+    "fælleskommunale infrastruktur har sit eget knæk. Her vises, hvem rabatten hjælper, og hvad den koster de "
+    "øvrige kommuner, når SAPAs samlede pris ikke stiger.", ctx.scenario, ctx.table,
+    figures=[(f"Kommuner over knækket ({fmt.num(threshold)})", str(len(big)), fmt.join(big["kommune"])),
+             (f"Deres besparelse i {ctx.year}", fmt.kr(summary["saving"]), "SAPA, ny model"),
+             (f"Merbetaling for de øvrige {summary['rest_count']}",
+              fmt.kr_per_inhabitant(summary["rest_per_inhabitant"]), "pr. indbygger i gennemsnit")],
+    answer=f"**{len(big)} kommuner** har over {fmt.num(threshold)} indbyggere: {fmt.join(big['kommune'])}. Knækket "
+    f"sparer dem tilsammen **{fmt.kr(summary['saving'])}** i {ctx.year}. Fordi den samlede pris ikke stiger, "
+    f"betaler de øvrige {summary['rest_count']} kommuner det samme beløb mere: i gennemsnit "
+    f"**{fmt.kr_per_inhabitant(summary['rest_per_inhabitant'])} pr. indbygger**.")
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -65,23 +75,15 @@ charts.effective_price(curve, points, f"Pris pr. indbygger efter kommunens stør
 # udledt, så kommunerne tilsammen betaler det samme.
 
 # %% tags=["remove_input"]
-effect = knee.knee_effect(ctx.scenario, [ctx.year])
-big, rest = effect[effect["above_threshold"]], effect[~effect["above_threshold"]]
-rest_population = ctx.table[~ctx.table["kommunekode"].isin(big["kommunekode"])].drop_duplicates("kommunekode")[
-    "population"].sum()
-display(Markdown(
-    f"**{len(big)} kommuner** har over {fmt.num(threshold)} indbyggere: {fmt.join(big['kommune'])}. Knækket sparer "
-    f"dem tilsammen **{fmt.kr(-big['effect'].sum())}** i {ctx.year}. Fordi den samlede pris ikke stiger, betaler de "
-    f"øvrige {len(rest)} kommuner det samme beløb mere: i gennemsnit "
-    f"**{fmt.kr_per_inhabitant(rest['effect'].sum() / rest_population)} pr. indbygger**."))
 shown = big[["kommune", "with_knee", "without_knee", "effect", "effect_per_inhabitant"]].rename(columns={
     "kommune": "Kommune", "with_knee": "SAPA med knæk", "without_knee": "SAPA uden knæk", "effect": "Forskel",
     "effect_per_inhabitant": "Forskel pr. indbygger"})
 display(show.table(shown, {"SAPA med knæk": fmt.kr, "SAPA uden knæk": fmt.kr, "Forskel": fmt.kr,
                            "Forskel pr. indbygger": fmt.kr_per_inhabitant},
                    caption=f"Kommunerne over knækket, SAPA i {ctx.year} (ny model), {ctx.kroner_caption}"))
-show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving=-big["effect"].sum(),
-                 rest_extra=rest["effect"].sum(), rest_per_inhabitant=rest["effect"].sum() / rest_population)
+show.key_figures(year=ctx.year, above_threshold=list(big["kommune"]), big_saving=summary["saving"],
+                 rest_extra=summary["extra"], rest_per_inhabitant=summary["rest_per_inhabitant"],
+                 shown_effects=[float(v) for v in big["effect"]])
 
 # %% [markdown]
 # ## Infrastrukturens knæk
@@ -106,18 +108,18 @@ else:
     display(Markdown(f"Infrastrukturen faktureres først særskilt fra {ctx.infrastructure_from}, så der er intet knæk "
                      f"i {ctx.year}."))
 
-# %% [markdown]
+# %% [markdown] tags=["screen_only"]
 # ## Prøv selv: flyt knækket
 #
 # Skyderne under diagrammet ændrer knækgrænsen og knæksatsen direkte i browseren. Prisen genberegnes
 # for hver indstilling, så kommunerne tilsammen betaler det samme som i dette scenarie; punkterne viser
 # hver kommunes ændring pr. indbygger i forhold til scenariet. Over nul betaler kommunen mere.
 
-# %% tags=["remove_input"]
+# %% tags=["remove_input", "screen_only"]
 explorer_data, revenue = knee.knee_explorer_data(ctx.table, ctx.year, ctx.scenario)
 charts.knee_explorer(explorer_data, revenue, threshold, rate, f"Knækket flyttet: ændring pr. indbygger, {ctx.year}",
                      "Punktdiagram med en kommune pr. punkt: indbyggertal mod ændring i SAPA-betaling pr. "
                      "indbygger, styret af to skydere for knækgrænse og knæksats")
 
 # %% tags=["remove_input"]
-display(show.provenance(ctx.scenario))
+display(show.provenance(ctx.scenario, ctx.table))

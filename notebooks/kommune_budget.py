@@ -51,28 +51,27 @@ mine = ctx.table[ctx.table["kommunekode"] == place.code]
 wide = lines.budget_lines(ctx.table, place.code)
 in_kroner = lines.lines(wide)  # each line rounded to whole kroner; totals are their sums
 caption = ctx.caption
-show.heading(f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
-             "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger efter den nye "
-             f"afregningsmodel, som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den "
-             "gamle (trappemodellen).", ctx.scenario, mine)
-
-# %% tags=["remove_input"]
-year = in_kroner.loc[ctx.year]
-population_now = int(mine.loc[mine["year"] == ctx.year, "population"].iloc[0])
-projected_now = bool(mine.loc[mine["year"] == ctx.year, "population_projected"].any())
-display(Markdown(
-    f"**I {ctx.year} betaler {name} {fmt.kr(year['sapa_new'])} for SAPA** efter den nye model, "
-    f"{fmt.kr_per_inhabitant(year['sapa_new'] / population_now)} pr. indbygger. Med "
-    f"{fmt.kr(year['infrastructure'])} for den fælleskommunale infrastruktur, "
-    f"{fmt.kr(year['buffet'])} i buffetpris og {fmt.kr(year['kmd_sag'])} til KMD Sag er det "
-    f"**i alt {fmt.kr(year['total_new'])}**\n\n"
-    f"Beløbene er i {terms.terms(ctx.basis, ctx.params)} og bygger på "
-    f"{'et fremskrevet' if projected_now else 'Danmarks Statistiks'} indbyggertal 1. januar {ctx.year}: "
-    f"{fmt.num(population_now)}. Efter den gamle model ville kommunen have betalt "
-    f"{fmt.kr(year['total_old'])} i alt på den planlagte tidsplan for monopolbruddet."))
+top = lines.headline(ctx.table, place.code, ctx.year)  # the budget year's lines as the budget table shows them
+people = f"{fmt.num(top['population'])} indbyggere 1. januar{' (fremskrevet)' if top['projected'] else ''}"
+show.heading(
+    f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
+    "Kommunens betalinger til SAPA og de tilknyttede fælleskommunale betalinger efter den nye afregningsmodel, "
+    f"som SAPAs kommunestyregruppe godkendte {APPROVED}, og til sammenligning efter den gamle (trappemodellen), i "
+    f"{ctx.terms}.",
+    ctx.scenario, mine,
+    figures=[(f"I alt i {ctx.year}, ny model", fmt.kr(top["total_new"]), "SAPA, infrastruktur, buffetpris, KMD Sag"),
+             ("Pr. indbygger", fmt.kr_per_inhabitant(top["per_inhabitant"]), people),
+             ("Ny minus gammel model", fmt.signed_kr(top["difference"]),
+              f"gammel model: {fmt.kr(top['total_old'])}")],
+    answer=f"**I {ctx.year} betaler {name} {fmt.kr(top['sapa_new'])} for SAPA** efter den nye model, "
+    f"{fmt.kr_per_inhabitant(top['sapa_new'] / top['population'])} pr. indbygger. Med "
+    f"{fmt.kr(top['infrastructure'])} for den fælleskommunale infrastruktur, {fmt.kr(top['buffet'])} i buffetpris og "
+    f"{fmt.kr(top['kmd_sag'])} til KMD Sag er det **i alt {fmt.kr(top['total_new'])}**; efter den gamle model "
+    f"ville kommunen have betalt {fmt.kr(top['total_old'])} i alt på den planlagte tidsplan for monopolbruddet.")
 show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
                  sapa_new=wide.loc[ctx.year, ("new", "sapa")], sapa_old=wide.loc[ctx.year, ("old", "sapa")],
-                 total_new=wide.loc[ctx.year, ("new", "total")], total_old=wide.loc[ctx.year, ("old", "total")])
+                 total_new=wide.loc[ctx.year, ("new", "total")], total_old=wide.loc[ctx.year, ("old", "total")],
+                 shown_total_new=top["total_new"], shown_difference=top["difference"])
 
 # %% [markdown]
 # ## Budgetåret og overslagsårene
@@ -95,12 +94,16 @@ show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years
 ahead = express(outlook_table(ctx.scenario, ctx.year, ctx.draws), ctx.basis, ctx.params, ("central", *STATS))
 total = ahead[(ahead["kommunekode"] == place.code) & (ahead["component"] == "total")].set_index("year")
 total["central"] = in_kroner.loc[total.index, "total_new"]  # the budget table's own total, to the krone
-display(Markdown("\n\n".join([prose.outlook_sentence(name, total, ctx.year),
-                                *prose.outlook_sources(ahead, ctx.params)])))
+display(Markdown(prose.outlook_sentence(name, total, ctx.year)))
+display(show.folded_text("Hvad usikkerheden bygger på", prose.outlook_sources(ahead, ctx.params)))
+
+# %% tags=["remove_input", "repeats_table"]
 display(charts.outlook_band(total.reset_index(), f"{place.name}: budgetårene og deres usikkerhed",
                             f"Diagram over {whose} samlede betaling i budgetåret og overslagsårene: linjen er det "
                             "budgetterede beløb, skyggen hvor betalingen lander i 90 % af forløbene",
                             f"kr. pr. år ({ctx.terms})"))
+
+# %% tags=["remove_input"]
 shown = round_to(total[["central", "p05", "p95"]].rename(columns={"central": "Budgetteret", **QUANTILE}), 1)
 display(show.budget_table(shown, f"{name}: hele betalingen i budgetårene, {ctx.kroner_caption}",
                           [f"Ny model. {QUANTILE['p05']} og {QUANTILE['p95']} er grænserne for de midterste 90 % af "
@@ -114,12 +117,13 @@ show.key_figures(outlook_central=total["central"].tolist(), outlook_p05=total["p
 # SAPA faktureres månedligt; under den nye model er månedsbeløbet fast i hele kalenderåret.
 
 # %% tags=["remove_input"]
-months = tables.invoices(place.code, ctx.year, ctx.scenario, ctx.basis)
+months = tables.invoices(place.code, ctx.year, ctx.scenario, ctx.basis, fold=True)
 display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {ctx.kroner_caption}",
-                          [terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
+                          ["Måneder med samme beløb står i én række; beløbene er for hver af dem. "
+                           + terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
                            "årets beløb i tabellen ovenfor."], index="Måned"))
 
-# %% tags=["remove_input"]
+# %% tags=["remove_input", "repeats_table"]
 monthly_rows = tables.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
 charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.year}",
                     f"Søjlediagram over {whose} månedlige fakturaer i {ctx.year} fordelt på komponenter, "
@@ -149,21 +153,21 @@ display(show.scenario_box(ctx.scenario))
 # %% tags=["remove_input"]
 display(show.budget_table(tables.lines_table(wide, ctx.basis.unit),
                           f"{name}: budgetlinjer {ctx.years[0]}-{ctx.years[-1]}, {caption}",
-                          [terms.rounding_note(ctx.basis.unit)]))
+                          [terms.rounding_note(ctx.basis.unit)], fold=f"Tabel: alle år {ctx.years[0]}-{ctx.years[-1]}"))
 
 # %% tags=["remove_input"]
 totals_by_year = compare.totals(mine)
 charts.model_lines(
     totals_by_year, "amount_dkk", f"{place.name}: samlede betalinger pr. år",
-    f"Linjediagram over {whose} samlede betalinger pr. år efter gammel og ny model", f"kr. pr. år ({ctx.terms})",
-    subtitle="SAPA, infrastruktur, buffetpris og KMD Sag tilsammen")
+    f"Linjediagram over {whose} samlede betalinger pr. år efter ny og gammel model", ctx.axis(),
+    subtitle=f"SAPA, infrastruktur, buffetpris og KMD Sag tilsammen; {ctx.terms}")
 
-# %% tags=["remove_input"]
+# %% tags=["remove_input", "repeats_table"]
 stacked = mine.assign(Komponent=mine["component"].map(COMPONENT))
 charts.stacked_components(
     stacked, f"{place.name}: betalingerne fordelt på komponenter",
     f"Søjlediagram over {whose} betalinger pr. år fordelt på SAPA, infrastruktur, buffetpris og KMD Sag, "
-    "et panel for hver model", axis_title=f"kr. ({ctx.terms})")
+    "et panel for hver model", axis_title=ctx.axis(), subtitle=ctx.terms)
 
 # %% [markdown]
 # ## Historik: monopolbruddets forsinkelser
@@ -175,7 +179,7 @@ charts.stacked_components(
 
 # %% tags=["remove_input"]
 history = express(risk.risk_table(ctx.scenario, ctx.years, ctx.draws), ctx.basis, ctx.params, ("timeline", *STATS))
-band = risk.municipal_band(history, place.code)
+band = risk.as_budgeted(risk.municipal_band(history, place.code), in_kroner)  # the planned bills: the table's lines
 wide_band = band.pivot(index="year", columns="model")
 spread = {m: wide_band[("p95", m)] - wide_band[("p05", m)] for m in ("old", "new")}
 uncertain = wide_band.index[compare.more(spread["old"]) | compare.more(spread["new"])]  # years the delays move
@@ -190,10 +194,14 @@ display(Markdown(
     f"stadig. Mod den forventede gamle regning er forskellen (ny minus gammel) "
     f"{fmt.signed_kr(diff[('mean', 'difference')])}, ikke {fmt.signed_kr(diff[('timeline', 'difference')])} som "
     "mod den planlagte tidsplan. Forsinkelsernes fordelinger er antagelser (se rammen øverst)."))
+
+# %% tags=["remove_input", "repeats_table"]
 display(charts.risk_band(band, f"{place.name}: hele regningen under forsinkelser",
                  f"Diagram over {whose} samlede betaling pr. år efter gammel og ny model: skyggen er 5-95 % af de "
                  "simulerede forsinkelser, linjen den forventede regning og den prikkede linje den planlagte tidsplan",
-                 f"kr. pr. år ({ctx.terms})"))
+                 ctx.axis(), ctx.terms))
+
+# %% tags=["remove_input"]
 shown = pd.DataFrame({
     "Ny model, forventet": in_band[("mean", "new")], "Ny, 5 %": in_band[("p05", "new")],
     "Ny, 95 %": in_band[("p95", "new")], "Gammel model, forventet": in_band[("mean", "old")],
@@ -204,7 +212,7 @@ display(show.budget_table(round_to(shown, 1), f"{place.name}: hele regningen und
                            "de midterste 90 %. Forskellen er ny minus gammel model, gennemsnit over forløbene.",
                            *([f"Fra {in_band.index[-1] + 1} er hele regningen den samme i alle forløb under begge "
                               "modeller, så tabellen viser kun årene før."] if in_band.index[-1] < ctx.years[-1]
-                             else [])]))
+                             else [])], fold="Tabel: hele regningen under forsinkelser"))
 show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], risk_old_p95=diff[("p95", "old")],
                  risk_difference_expected=diff[("mean", "difference")], risk_years=[int(y) for y in in_band.index])
 
@@ -216,7 +224,7 @@ effect = knee.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc
 threshold, rate = ctx.knee()
 rate_status = show.status_note(ctx.params, "sapa.knee.rate")
 if effect["above_threshold"]:
-    text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(population_now - threshold)} "
+    text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(top['population'] - threshold)} "
             f"indbyggere ud over knækket betaler {fmt.pct(rate, 0)} af SAPA-prisen{rate_status}. I {ctx.year} sparer knækket "
             f"kommunen **{fmt.kr(-effect['effect'])}** ({fmt.kr_per_inhabitant(-effect['effect_per_inhabitant'])} pr. "
             f"indbygger) i forhold til en model uden knæk med samme samlede betaling.")
@@ -246,4 +254,4 @@ charts.population_path(people, f"{place.name}: indbyggertal 1. januar",
                        show.last_observed_year())
 
 # %% tags=["remove_input"]
-display(show.provenance(ctx.scenario))
+display(show.provenance(ctx.scenario, mine))

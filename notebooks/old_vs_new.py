@@ -41,22 +41,30 @@ ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, l
 table = ctx.table
 threshold, rate = ctx.knee()
 bands = risk.risk_table(ctx.scenario, ctx.years, ctx.draws)
-show.heading(f"Gammel og ny afregningsmodel for SAPA, {ctx.years[0]}-{ctx.years[-1]}",
-             f"Hvad de {MUNICIPALITIES} kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
-             f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: "
-             "en fast pris pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over "
-             f"{fmt.num(threshold)}: de betaler {fmt.pct(rate, 0)} af prisen"
-             f"{show.status_note(ctx.params, 'sapa.knee.rate')}.", ctx.scenario, show.resting_on(table, bands))
-in_year = compare.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
 check = compare.total_check(table)
 differing = check.index[compare.more(check["difference"].abs())]
-display(Markdown(
-    f"**I budgetåret {ctx.year} betaler de {MUNICIPALITIES} kommuner tilsammen {fmt.mio_kr(in_year['new'])} for SAPA** efter den "
-    f"nye model ({terms.terms(ctx.basis, ctx.params)}); efter den gamle model på den planlagte tidsplan ville det have "
+in_year = compare.national(table).query("year == @ctx.year and component == 'sapa'").set_index("model")["amount_dkk"]
+difference = compare.municipal_difference(table)
+more = difference[compare.more(difference["difference"])]
+less = difference[compare.less(difference["difference"])]
+span = f"{ctx.years[0]}-{ctx.years[-1]}"
+show.heading(
+    f"Gammel og ny afregningsmodel for SAPA, {span}",
+    f"Hvad de {MUNICIPALITIES} kommuner betaler for SAPA efter den gamle afregningsmodel (trappemodellen, koblet til "
+    f"udfasningen af KMD Sag) og efter den nye model, som SAPAs kommunestyregruppe godkendte {APPROVED}: en fast pris "
+    f"pr. kalenderår pr. indbygger 1. januar, med knækrabat for indbyggere ud over {fmt.num(threshold)}: de betaler "
+    f"{fmt.pct(rate, 0)} af prisen{show.status_note(ctx.params, 'sapa.knee.rate')}.",
+    ctx.scenario, show.resting_on(table, bands),
+    figures=[(f"SAPA i {ctx.year}, alle {MUNICIPALITIES} kommuner", fmt.mio_kr(in_year["new"]), "ny model"),
+             ("Ny minus gammel model", fmt.mio_kr(in_year["new"] - in_year["old"]),
+              f"i {ctx.year}, planlagt tidsplan"),
+             (f"Betaler mere / mindre, {span}", f"{len(more)} / {len(less)}", "kommuner, SAPA efter den nye model")],
+    answer=f"**I budgetåret {ctx.year} betaler de {MUNICIPALITIES} kommuner tilsammen {fmt.mio_kr(in_year['new'])} for "
+    f"SAPA** efter den nye model ({ctx.terms}); efter den gamle model på den planlagte tidsplan ville det have "
     f"været {fmt.mio_kr(in_year['old'])} "
     + (f"Samlet set betaler kommunerne forskelligt efter de to modeller i {fmt.years(differing)}."
        if len(differing) else "Samlet set betaler kommunerne det samme for SAPA hvert år efter de to modeller; "
-       "forskellen ligger i, hvordan betalingen fordeles mellem kommunerne.")))
+       "forskellen ligger i, hvordan betalingen fordeles mellem kommunerne."))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -69,7 +77,6 @@ display(show.scenario_box(ctx.scenario))
 largest = check["difference"].abs().max()
 rise = risk.total_rise(bands)
 derived = ctx.params.value("sapa.price.method") == "derived" and not ctx.params["sapa.price.calibrated"].values
-span = f"{ctx.years[0]}-{ctx.years[-1]}"
 if compare.more(largest) or not derived:
     plan = (f"**Mod planen: {'mere' if rise['plan'] > 0 else 'mindre'}, {fmt.kr(abs(rise['plan']))}** over {span}: i "
             "dette scenarie betaler kommunerne tilsammen ikke det samme efter de to modeller på den planlagte "
@@ -108,7 +115,7 @@ show.key_figures(sapa_old_total=check["old"].sum(), sapa_new_total=check["new"].
 # %% tags=["remove_input"]
 national = compare.national(table).assign(Komponent=lambda f: f["component"].map(COMPONENT))
 charts.model_lines(national, "amount_dkk", f"Betalinger pr. år for alle {MUNICIPALITIES} kommuner",
-                   "Fire små linjediagrammer, et for hver betaling, med gammel og ny model pr. år",
+                   "Fire små linjediagrammer, et for hver betaling, med ny og gammel model pr. år",
                    "kr. pr. år", facet="Komponent")
 
 # %% [markdown]
@@ -120,9 +127,6 @@ charts.model_lines(national, "amount_dkk", f"Betalinger pr. år for alle {MUNICI
 # hypotesen om dens formel, som ikke er offentlig.
 
 # %% tags=["remove_input"]
-difference = compare.municipal_difference(table)
-more = difference[compare.more(difference["difference"])]
-less = difference[compare.less(difference["difference"])]
 display(Markdown(
     f"**{len(more)} kommuner betaler mere** for SAPA efter den nye model, i alt {fmt.kr(more['difference'].sum())} "
     f"over {ctx.years[0]}-{ctx.years[-1]}; **{len(less)} betaler mindre**, i alt "
@@ -172,19 +176,19 @@ display(Markdown(
 charts.diverging_bars(
     spread, "change_per_inhabitant", "kommune", "Ændring i hele regningens usikkerhed, ny minus gammel model",
     "Vandret søjlediagram med en søjle pr. kommune: til højre blev regningen mindre forudsigelig med den nye model, "
-    "til venstre mere", "kr. pr. indbygger (spænd 5-95 % i det mest usikre år)",
-    labels=("Mindre forudsigelig", "Mere forudsigelig"),
-    tooltip_extra=[charts.alt.Tooltip("old:Q", title="Spænd, gammel model", format=fmt.d3("kr")),
-                   charts.alt.Tooltip("new:Q", title="Spænd, ny model", format=fmt.d3("kr"))])
+    "til venstre mere", "kr. pr. indbygger", labels=("Mindre forudsigelig", "Mere forudsigelig"),
+    subtitle="Spændet mellem 5 % og 95 % af forløbene i kommunens mest usikre år",
+    tooltip_extra=[charts.alt.Tooltip("new:Q", title="Spænd, ny model", format=fmt.d3("kr")),
+                   charts.alt.Tooltip("old:Q", title="Spænd, gammel model", format=fmt.d3("kr"))])
 
 # %% tags=["remove_input"]
 ends = prose.ends(spread.head(5)["change"], spread.tail(5)["change"])
 shown = pd.concat([spread.head(5), spread.tail(5)]).rename(columns={
     "kommune": "Kommune", "old": "Spænd, gammel model", "new": "Spænd, ny model", "change": "Ændring (ny - gammel)"})
-display(show.table(shown[["Kommune", "Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)"]],
+display(show.table(shown[["Kommune", "Spænd, ny model", "Spænd, gammel model", "Ændring (ny - gammel)"]],
                    {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)")},
                    caption=f"Hele regningens spænd ({BAND}) i det mest usikre år: {ends}, {ctx.kroner_caption}"))
 show.key_figures(draws=bands.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
 
 # %% tags=["remove_input"]
-display(show.provenance(ctx.scenario))
+display(show.provenance(ctx.scenario, show.resting_on(table, bands)))

@@ -123,3 +123,44 @@ def test_the_knee_effect_holds_when_invoices_fix_the_knee_rate():
     people = compute(scenario, [2021]).drop_duplicates("kommunekode").set_index("kommune")["population"]
     # Læsø (wave 4) is billed all 12 months of 2021 like everyone: its flat share is its share of the inhabitants
     assert effect.loc["Læsø", "without_knee"] == pytest.approx(effect["with_knee"].sum() * people["Læsø"] / people.sum())
+
+
+def test_repeated_months_fold_into_one_row_with_each_month_s_amounts():
+    """Læsø starts billing on 1 October 2019: nine months at 0, then three alike; 2026 is twelve alike."""
+    months = tables.invoices("Læsø", 2019)
+    folded = tables.invoices("Læsø", 2019, fold=True)
+    assert list(folded.index) == ["januar-september 2019", "oktober-december 2019"]
+    assert (folded.iloc[0] == months.iloc[0]).all() and (folded.iloc[1] == months.iloc[11]).all()
+    assert (months.iloc[9:] == folded.iloc[1]).all().all()  # every folded month had these amounts
+    assert list(tables.invoices("Aarhus", 2026, fold=True).index) == ["januar-december 2026"]
+
+
+def test_the_headline_is_the_budget_table_s_line_to_the_krone(table):
+    """The figures a municipal report opens with are the rounded budget lines, the total per inhabitant
+    from the rounded total."""
+    top = budget_lines_of.headline(table, 101, 2026)
+    shown = tables.lines_table(budget_lines_of.budget_lines(table, 101)).loc[2026]
+    assert top["total_new"] == shown["I alt, ny model"] and top["difference"] == shown["Forskel (ny - gammel)"]
+    assert top["sapa_new"] == shown["SAPA, ny model"] and top["population"] == 671_714  # DST, 1 January 2026
+    assert top["per_inhabitant"] == pytest.approx(top["total_new"] / 671_714) and not top["projected"]
+    assert budget_lines_of.headline(table, 101, 2028)["projected"]
+
+
+def test_the_risk_band_as_budgeted_quotes_the_budget_table_and_adds_up(table):
+    from sapa_model.analysis import risk
+
+    bands = risk.risk_table(None, range(2019, 2031), 200)
+    shown = budget_lines_of.lines(budget_lines_of.budget_lines(table, 101))
+    band = risk.as_budgeted(risk.municipal_band(bands, 101), shown).pivot(index="year", columns="model")
+    assert (band[("timeline", "old")] == shown["total_old"]).all()  # the planned bill is the table's line
+    assert (band[("mean", "difference")] == band[("mean", "new")] - band[("mean", "old")]).all()
+    assert (band == band.round()).all().all()  # whole kroner
+
+
+def test_the_knee_summary_says_the_sum_of_the_rows_it_shows(table):
+    summary = knee.knee_summary(None, table, 2026)
+    above = summary["above"]
+    assert set(above["kommune"]) == BIG4 and summary["rest_count"] == 94
+    assert (above["effect"] == above["effect"].round()).all() and summary["saving"] == -above["effect"].sum()
+    people = table[table["year"] == 2026].drop_duplicates("kommunekode")
+    assert summary["rest_population"] == people[~people["kommune"].isin(BIG4)]["population"].sum()

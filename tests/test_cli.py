@@ -26,7 +26,7 @@ def test_every_total_in_the_terminal_is_the_sum_of_the_lines_shown(unit):
     result = sapa("budget", "Aarhus", "--years", "2019-2031", "--unit", unit)
     assert result.returncode == 0, result.stderr
     for year, cells in _table(result.stdout).items():
-        sapa_new, sapa_old, infra, buffet, kmd, new, old, difference = (int(c.replace(".", "")) for c in cells[:8])
+        sapa_new, sapa_old, infra, buffet, kmd, new, old, difference = (int(c.replace(".", "").replace("\u2212", "-")) for c in cells[:8])
         assert new == sapa_new + infra + buffet + kmd and old == sapa_old + infra + buffet + kmd, year
         assert difference == new - old, year
 

@@ -8,7 +8,7 @@ from sapa_model.views import fmt
 from sapa_model.views.labels import official_name
 
 
-@pytest.mark.parametrize("value,text", [(1234567, "1.234.567 kr."), (0, "0 kr."), (-1234.4, "-1.234 kr."),
+@pytest.mark.parametrize("value,text", [(1234567, "1.234.567 kr."), (0, "0 kr."), (-1234.4, "\u22121.234 kr."),
                                         (999.5, "1.000 kr."), (-0.4, "0 kr.")])
 def test_kroner(value, text):
     assert fmt.kr(value) == text
@@ -19,7 +19,7 @@ def test_other_formats():
     assert fmt.kr_per_inhabitant(13.2751) == "13,28 kr."
     assert fmt.pct(0.125) == "12,5 %" and fmt.pct(1) == "100,0 %" and fmt.pct(0.5, 0) == "50 %"
     assert fmt.mio_kr(12_345_678) == "12,3 mio. kr."
-    assert fmt.signed_kr(1234) == "+1.234 kr." and fmt.signed_kr(-56) == "-56 kr." and fmt.signed_kr(0) == "0 kr."
+    assert fmt.signed_kr(1234) == "+1.234 kr." and fmt.signed_kr(-56) == "\u221256 kr." and fmt.signed_kr(0) == "0 kr."
     assert fmt.num(float("nan")) == "–"
     assert fmt.date(dt.date(2019, 10, 1)) == "1. oktober 2019" and fmt.date("2019-07-01") == "1. juli 2019"
     assert fmt.month("2019-12-01") == "december 2019"

@@ -10,6 +10,7 @@ import pandas as pd
 from ..data import datasets
 from ..engine import compute, months_billed, price_per_inhabitant
 from ..scenarios import Scenario, load_scenario
+from .budget import round_to
 from .compare import person_years
 
 KNEES = {"sapa": "sapa.knee", "infrastructure": "infrastructure.knee"}  # the payments with a knee, and its parameters
@@ -105,3 +106,24 @@ def knee_explorer_data(table: pd.DataFrame, year: int, scenario: Scenario | None
     months = months_billed(year, scenario).reindex(rows["kommunekode"]).to_numpy()
     data = rows[["kommune", "population"]].assign(months=months, baseline=rows["amount_dkk"].to_numpy())
     return data.reset_index(drop=True), float(rows["amount_dkk"].sum())
+
+
+def knee_summary(scenario: Scenario | None, table: pd.DataFrame, year: int) -> dict:
+    """Who the knee helps in a year and what it costs the others, as a report shows it: `above` (knee_effect's
+    rows for the municipalities above the knee, amounts in whole kroner), their `saving` and the others'
+    `extra` (kr., sums of the rounded amounts, so a sentence agrees with the table to the krone), the others'
+    `rest_population` (inhabitants) and `rest_per_inhabitant` (kr.)."""
+    effect = knee_effect(scenario, [year])
+    amounts = ["with_knee", "without_knee", "effect"]
+    effect[amounts] = round_to(effect[amounts], 1)
+    above, rest = effect[effect["above_threshold"]], effect[~effect["above_threshold"]]
+    people = table[table["year"] == year].drop_duplicates("kommunekode").set_index("kommunekode")["population"]
+    rest_population = int(people.drop(above["kommunekode"]).sum())
+    return {
+        "above": above.reset_index(drop=True),
+        "rest_count": len(rest),
+        "saving": float(-above["effect"].sum()),
+        "extra": float(rest["effect"].sum()),
+        "rest_population": rest_population,
+        "rest_per_inhabitant": float(rest["effect"].sum()) / rest_population,
+    }

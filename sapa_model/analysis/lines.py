@@ -40,6 +40,21 @@ def lines(wide: pd.DataFrame, unit: int | None = 1) -> pd.DataFrame:
     return parts.assign(total_new=new, total_old=old, difference=new - old)
 
 
+def headline(table: pd.DataFrame, code: int, year: int) -> dict:
+    """What a municipal report opens with, for one year: its budget lines as the budget table shows them (kr.,
+    each line rounded to whole kroner, the totals and the difference their sums), the total per inhabitant
+    (kr., from the rounded total), the population on 1 January and whether it is projected."""
+    shown = lines(budget_lines(table, code).loc[[year]]).iloc[0]
+    rows = table[(table["kommunekode"] == code) & (table["year"] == year)]
+    population = int(rows["population"].iloc[0])
+    return {
+        **{line: float(shown[line]) for line in LINES},
+        "per_inhabitant": float(shown["total_new"]) / population,
+        "population": population,
+        "projected": bool(rows["population_projected"].any()),
+    }
+
+
 def monthly_basis(
     kommune: int | str, year: int | Iterable[int], scenario: Scenario | None = None, basis: Basis = KRONER
 ) -> pd.DataFrame:

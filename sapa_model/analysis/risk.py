@@ -10,6 +10,7 @@ import pandas as pd
 from ..data import datasets
 from ..engine import risk
 from ..scenarios import Scenario
+from .budget import round_to
 from .memo import per_scenario
 
 
@@ -54,3 +55,21 @@ def municipal_band(risk_frame: pd.DataFrame, code: int) -> pd.DataFrame:
     the drawn delays, and the 5-95 % band (kr.); and the difference new - old with its band."""
     rows = risk_frame[(risk_frame["kommunekode"] == code) & (risk_frame["component"] == "total")]
     return rows[["year", "model", "timeline", "mean", "p05", "p95"]].reset_index(drop=True)
+
+
+def as_budgeted(band: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """A municipal band (municipal_band) in whole kroner as a report shows it: the bills on the scenario's own
+    timeline are the budget lines of the budget table (`shown`: analysis.lines.lines in kroner, by year), and
+    the expected difference is the expected new bill less the expected old one, as shown; so that every figure
+    a report quotes agrees with its tables to the krone."""
+    planned = {"old": shown["total_old"], "new": shown["total_new"], "difference": shown["difference"]}
+    result = band.copy()
+    for model, line in planned.items():
+        rows = (result["model"] == model) & result["year"].isin(line.index)
+        result.loc[rows, "timeline"] = result.loc[rows, "year"].map(line).to_numpy()
+    amounts = ["timeline", "mean", "p05", "p95"]
+    result[amounts] = round_to(result[amounts], 1)
+    mean = result.pivot(index="year", columns="model", values="mean")  # the expected difference as shown: new - old
+    rows = result["model"] == "difference"
+    result.loc[rows, "mean"] = result.loc[rows, "year"].map(mean["new"] - mean["old"]).to_numpy()
+    return result

@@ -9,6 +9,8 @@ Displayed where no kernel runs (a static HTML export), it shows the baseline res
 from __future__ import annotations
 
 import html
+import re
+import urllib.parse
 from pathlib import Path
 
 import ipywidgets as w
@@ -21,7 +23,7 @@ from ..analysis.knee import effective_price_curve
 from ..data import datasets
 from ..data.tables import MAX_BYTES
 from ..engine import compute, default_years, infrastructure_first_year, last_model_year
-from ..errors import SapaError, ScenarioError
+from ..errors import SapaError, ScenarioError, echo
 from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
 from ..parameters import baseline
 from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
@@ -45,8 +47,11 @@ DELAY_RANGE = (0, 36, 1)  # months an event can be delayed with its slider
 FORECASTS = "prognoser"  # the forecasts' subfolder of the scenarios folder
 SCENARIO_FILES = ("", (".yaml", ".yml"))  # (subfolder of the scenarios folder, suffixes) the dropdowns list
 FORECAST_FILES = (FORECASTS, (".csv", ".xlsx"))
-STYLE = {"description_width": "230px"}
-LAYOUT = w.Layout(width="520px")
+STYLE = {"description_width": "initial"}  # labels whole (the page wraps them above their control)
+LAYOUT = w.Layout(width="100%", max_width="520px")
+TABS = ("Vindere og tabere", "Valgte kommuner", "Hele landet", "Pris pr. indbygger")  # the first opens
+LINK_LIMIT = 4000  # characters a link to a scenario may have
+NUMBER = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,6})?")  # how a number is written in a link: 100000, 0.35
 
 
 def _latest_value(name: str):
@@ -75,8 +80,9 @@ def _slider(label: str, value, low, high, step) -> w.Widget:
 def with_readout(slider: w.Widget, show) -> w.HBox:
     """A slider with its value written beside it in Danish formats (ipywidgets' own readout is English)."""
     readout = w.HTML(show(slider.value))
+    readout.add_class("sapa-readout")
     slider.observe(lambda change: setattr(readout, "value", show(change["new"])), names="value")
-    return w.HBox([slider, readout])
+    return w.HBox([slider, readout], layout=w.Layout(width="100%", align_items="center"))
 
 
 def readout(name: str):
@@ -88,7 +94,7 @@ def readout(name: str):
 class Explorer:
     """Controls, outputs and the scenario they make."""
 
-    def __init__(self, scenario: Scenario | str | Path | None = None):
+    def __init__(self, scenario: Scenario | str | Path | None = None, link: str = ""):
         self.sliders = {name: _slider(label, _latest_value(name), *steps) for name, (label, steps) in SLIDERS.items()}
         self.share = _slider(
             f"Infrastrukturandel taget ud af SAPA-prisen fra {infrastructure_first_year(baseline())} (kr.)",
@@ -158,7 +164,11 @@ class Explorer:
             w.Button(description="Indlæs scenarie"),
         )
         self.status, self.banner, self.provenance = w.HTML(), w.HTML(), w.HTML()
+        self.summary, self.share_link = w.HTML(), w.HTML()
         self.totals, self.selected, self.changes, self.curve = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        self._stale: set[str] = set()  # the outputs not drawn since the last change (drawn when their tab opens)
+        self._scenario: Scenario = BASELINE
+        self._change = pd.DataFrame()
         self.table: pd.DataFrame | None = None
         self.calibration: tuple = ()  # invoices of a loaded scenario; the values they fix are not controls
         self.extra: dict = {}  # a loaded scenario's overrides that no control shows (kept as they are)
@@ -173,9 +183,13 @@ class Explorer:
         self.save_button.on_click(lambda _: self._save_clicked())
         self.load_button.on_click(lambda _: self._load_clicked())
         self.root = self._layout()
+        self.tabs.observe(lambda _: self._draw_stale(), names="selected_index")
+        self.name.observe(lambda _: self._show_link(), names="value")
         if scenario is not None:
             self.load(scenario)
-        else:
+        if link:
+            self.open_link(link)
+        elif scenario is None:
             self.update()
 
     # -- the controls and the scenario they make -------------------------------------------------------
@@ -358,9 +372,9 @@ class Explorer:
             self.status.value = self._error(exc)
 
     @staticmethod
-    def _error(exc: Exception) -> str:
+    def _error(exc: Exception | str) -> str:
         return (
-            f'<pre style="color:#9b1c1c;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+            f'<p style="color:#9b1c1c;white-space:pre-wrap">{html.escape(str(exc))}</p>'
             "<p>De viste tal er fra sidste gyldige indstilling.</p>"
         )
 
@@ -380,22 +394,156 @@ class Explorer:
         except SapaError as exc:
             self.status.value = self._error(exc)
             return
-        self.table, self.status.value = table, ""
+        self.table, self.status.value, self._scenario = table, "", scenario
         self.banner.value = banner(scenario, table).data
         shown = scenario if scenario.parameters or scenario.calibration else BASELINE  # unchanged: the baseline
         self.provenance.value = f"<p><em>{html.escape(provenance_text(shown))}</em></p>"
-        base = self._baseline(years)
-        self.totals.value = self._totals_html(table)
-        self.selected.value = self._selection_html(table)
-        self.changes.value = self._changes_html(table, base)
-        self.curve.value = self._curve_html(table, scenario)
+        self._change = change_against(bare(table), bare(self._baseline(years)))
+        self.summary.value = self._summary_html(self._change)
+        self._show_link()
+        self._stale = set(TABS)
+        self._draw_stale()
 
-    def _totals_html(self, table: pd.DataFrame) -> str:
+    def _show_link(self) -> None:
+        """The link that reopens the current settings (see link())."""
+        query = html.escape(self.link(), quote=True)
+        self.share_link.value = (
+            f'<p><a href="?{query}" target="_blank" rel="noopener">Link til dette scenarie</a>: åbner '
+            "udforskeren med de samme indstillinger (kopier det for at dele det).</p>"
+        )
+
+    def _draw_stale(self) -> None:
+        """Draw the open tab's output if it is not drawn for the current figures (the others wait for their tab:
+        a slider move redraws only what is seen)."""
+        if self.table is None:
+            return
+        tab = TABS[self.tabs.selected_index or 0]
+        if tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        table = bare(self.table)
+        if tab == "Hele landet":
+            self.totals.value = self._totals_html(table, self._scenario)
+        elif tab == "Valgte kommuner":
+            self.selected.value = self._selection_html(table)
+        elif tab == "Vindere og tabere":
+            self.changes.value = self._changes_html(self._change)
+        else:
+            self.curve.value = self._curve_html(self.table, self._scenario)
+
+    def draw_all(self) -> None:
+        """Draw every output now (as a page without a kernel shows them all)."""
+        for index in range(len(TABS)):
+            self.tabs.selected_index = index
+        self.tabs.selected_index = 0
+
+    @staticmethod
+    def _summary_html(change: pd.DataFrame) -> str:
+        """One line that answers what the settings change: who pays more and who less than in the baseline."""
+        up, down = change[more(change["change"])], change[less(change["change"])]
+        if up.empty and down.empty:
+            return '<p class="sapa-summary"><strong>Som basis:</strong> ingen kommune betaler anderledes.</p>'
+        parts = [f"<strong>{len(up)} kommuner betaler mere, {len(down)} mindre</strong> end i basis"]
+        per = change.sort_values("per_inhabitant")  # most and least per inhabitant: what a municipality feels
+        for rows, word in (
+            (per[more(per["change"])].tail(1), "mest mere"),
+            (per[less(per["change"])].head(1), "mest mindre"),
+        ):
+            for row in rows.itertuples():
+                parts.append(
+                    f"{word}: {html.escape(row.kommune)} ({fmt.signed_kr(row.per_inhabitant, 2)} pr. indbygger pr. år)"
+                )
+        return f'<p class="sapa-summary">{"; ".join(parts)} (ny model, alle betalinger).</p>'
+
+    # -- a link that reopens the scenario -----------------------------------------------------------------
+
+    def link(self) -> str:
+        """The current settings as a link's query (what differs from the start, the years, the area)."""
+        given = [(name, _plain(value)) for name, value in self.overrides().items() if not isinstance(value, dict)]
+        if self.share.value != _latest_value(SHARE):
+            given.append((SHARE, _plain(self.share.value)))
+        if self.method.value == "given":
+            given += [(f"pris.{y}", _plain(box.value)) for y, box in self.prices.items()]
+        given.append(("aar", f"{self.years.value[0]}-{self.years.value[1]}"))
+        if self.region.value:
+            given.append(("region", self.region.value))
+        codes = datasets.municipalities().set_index("kommune")["kommunekode"]
+        given.append(("kommuner", ",".join(str(codes[n]) for n in self.selection.value)))
+        if self.name.value.strip() and self.name.value.strip() != "Mit scenarie":
+            given.append(("navn", self.name.value.strip()))
+        return urllib.parse.urlencode(given)
+
+    def open_link(self, query: str) -> None:
+        """Set the controls from a link made by link(), then recompute once. A link is typed text: anything
+        that is not a setting the explorer knows, in the form it writes it, is refused with a message (and the
+        controls keep their values); the scenario it makes is validated as any scenario is."""
+        try:
+            settings = _read_link(query)
+            self._quiet = True
+            for key, value in settings.items():
+                self._set_from_link(key, value)
+        except (ValueError, KeyError) as exc:
+            self._quiet = False
+            self.update()
+            self.status.value = self._error(f"Linket kunne ikke læses: {exc}")
+            return
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _set_from_link(self, key: str, value: str) -> None:
+        def put(control: w.Widget) -> None:  # a number within the control's range (a widget would clamp it)
+            number = _number(key, value)
+            if not control.min <= number <= control.max:
+                raise ValueError(f"{echo(key)} skal være mellem {_plain(control.min)} og {_plain(control.max)}")
+            control.value = int(number) if isinstance(control.value, int) else number
+
+        event = key.split(".")[2] if key.startswith("old_model.events.") and key.endswith(".delay") else ""
+        if key in self.sliders:
+            put(self.sliders[key])
+        elif key == SHARE:
+            put(self.share)
+        elif event in self.delays:
+            put(self.delays[event])
+        elif key == "sapa.price.method" and value in ("derived", "given"):
+            self.method.value = value
+        elif key.startswith("pris.") and key[5:].isdigit() and int(key[5:]) in self.prices:
+            put(self.prices[int(key[5:])])
+        elif key == "projection.method" and value in dict(self.projection.options).values():
+            self.projection.value = value
+        elif key == "aar" and re.fullmatch(r"[0-9]{4}-[0-9]{4}", value):
+            first, last = (int(v) for v in value.split("-"))
+            if not self.years.min <= first <= last <= self.years.max:
+                raise ValueError(f"årene {first}-{last} ligger uden for {self.years.min}-{self.years.max}")
+            self.years.value = (first, last)
+        elif key == "region" and value in datasets.REGIONS:
+            self.region.value = value
+        elif key == "kommuner" and re.fullmatch(r"[0-9]{1,3}(,[0-9]{1,3}){0,97}", value):
+            names = datasets.municipalities()["kommune"]
+            self.selection.value = tuple(names[int(c)] for c in value.split(",") if int(c) in names.index)
+        elif key == "navn" and len(value) <= 120:
+            self.name.value = value
+        else:
+            raise ValueError(f"ukendt indstilling {echo(key)}={echo(value)}")
+
+    @staticmethod
+    def _totals_html(table: pd.DataFrame, scenario: Scenario | None = None) -> str:
         wide = national(table).pivot_table(index="year", columns=["model", "component"], values="amount_dkk")
         lines = lines_table(wide).rename_axis("År").reset_index()
-        return html_table(
-            lines, {c: fmt.kr for c in lines.columns[1:]}, caption="Hele landet pr. år, kr. (ny og gammel model)"
-        ).data
+        derived = scenario is None or scenario.params.value("sapa.price.method") == "derived"
+        note = (
+            "<p><em>Den nye models SAPA-pris er udledt, så kommunerne tilsammen betaler det samme som efter den gamle "
+            "model: hele landets beløb ændrer sig ikke, når knækket flyttes. Det gør fordelingen mellem kommunerne "
+            "(se Vindere og tabere og Valgte kommuner).</em></p>"
+            if derived
+            else ""
+        )
+        return (
+            note
+            + html_table(
+                lines, {c: fmt.kr for c in lines.columns[1:]}, caption="Hele landet pr. år, kr. (ny og gammel model)"
+            ).data
+        )
 
     def _selection_html(self, table: pd.DataFrame) -> str:
         rows = (
@@ -415,8 +563,7 @@ class Explorer:
         ).data
 
     @staticmethod
-    def _changes_html(table: pd.DataFrame, base: pd.DataFrame) -> str:
-        change = change_against(table, base)
+    def _changes_html(change: pd.DataFrame) -> str:
         if not (more(change["change"]) | less(change["change"])).any():
             return "<p>Ingen kommune betaler anderledes end i basis efter den nye model.</p>"
         shown = pd.concat([change.head(5), change.tail(5)]).drop_duplicates("kommune")
@@ -472,14 +619,18 @@ class Explorer:
             ),
         )
         controls.selected_index = 0
-        outputs = w.Tab(
-            children=[self.totals, self.selected, self.changes, self.curve],
-            titles=("Hele landet", "Valgte kommuner", "Vindere og tabere", "Pris pr. indbygger"),
-        )
-        return w.VBox([self.banner, controls, self.status, outputs, self.provenance])
+        outputs = {"Hele landet": self.totals, "Valgte kommuner": self.selected, "Vindere og tabere": self.changes}
+        self.tabs = w.Tab(children=[outputs.get(t, self.curve) for t in TABS], titles=TABS)
+        results = w.VBox([self.status, self.summary, self.tabs, self.share_link], layout=w.Layout(width="100%"))
+        results.add_class("sapa-explorer-results")
+        controls.add_class("sapa-explorer-controls")
+        body = w.HBox([controls, results], layout=w.Layout(width="100%"))
+        body.add_class("sapa-explorer")
+        return w.VBox([self.banner, body, self.provenance])
 
     def static_html(self) -> str:
         """What a reader without a kernel sees: the current (baseline) results, no controls."""
+        self.draw_all()
         return (
             "<p><em>Statisk visning: tallene for basisscenariet. I den levende scenarieudforsker kan "
             "forudsætningerne ændres.</em></p>"
@@ -492,6 +643,38 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs) -> dict:
         bundle = self.root._repr_mimebundle_(**kwargs) or {}
         return {**bundle, "text/html": self.static_html()}
+
+
+def bare(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without its attrs (what each row rests on), which pandas would copy at every step: the
+    explorer's tables need only the amounts."""
+    view = table.copy(deep=False)
+    view.attrs = {}
+    return view
+
+
+def _plain(value) -> str:
+    """A number as a link writes it: 100000, 0.35."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _number(key: str, text: str) -> float:
+    """A number from a link, written as link() writes it; ValueError names the setting otherwise."""
+    if not NUMBER.fullmatch(text):
+        raise ValueError(f"{echo(key)} skal være et tal, ikke {echo(text)}")
+    return float(text)
+
+
+def _read_link(query: str) -> dict[str, str]:
+    """The settings in a link's query, each once; ValueError if it is too long or not a query."""
+    query = query.lstrip("?")
+    if len(query) > LINK_LIMIT:
+        raise ValueError(f"linket er over {LINK_LIMIT} tegn")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=80)
+    settings = dict(pairs)
+    if len(settings) != len(pairs):
+        raise ValueError("en indstilling står flere gange")
+    return settings
 
 
 def change_against(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:

@@ -9,12 +9,18 @@ and name the proxy's host name with --allow-host (see README, Security).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import SapaError
 from ..files import project_folder
+from ..views import STYLE_SHEET
 
 NOTEBOOK = "notebooks/explorer.ipynb"
+TEMPLATES = Path(__file__).with_name("jupyter")  # Voilà's page for the explorer: templates/sapa
+# JupyterLab extensions installed beside Voilà that its page must not load: jupytext's fails there (the page has
+# no notebook editor to extend) and fills the console with errors.
+NOT_IN_PAGE = ["jupyterlab-jupytext"]
 
 
 def kernel_cap(limit: int):
@@ -49,6 +55,11 @@ def voila_config(host: str, port: int, max_kernels: int, idle_seconds: int, allo
     config.MappingKernelManager.cull_connected = True  # an open but idle tab also gives its kernel back
     config.VoilaConfiguration.prelaunch_hook = kernel_cap(max_kernels)
     config.VoilaConfiguration.show_tracebacks = False
+    # The page: in Danish, in the reports' style, nothing fetched from another site, no extension that fails.
+    config.VoilaConfiguration.template = "sapa"
+    config.VoilaConfiguration.resources = {"sapa_style": STYLE_SHEET.read_text(encoding="utf-8")}
+    config.VoilaConfiguration.extension_denylist = NOT_IN_PAGE
+    config.HTMLExporter.language_code = "da"
     return config
 
 
@@ -67,6 +78,7 @@ def serve(
     notebook = project_folder() / NOTEBOOK
     if not Path(notebook).is_file():
         raise SapaError(f"{NOTEBOOK} is missing; run sapa explore from the project")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))
     app = Voila(config=voila_config(host, port, max_kernels, int(idle_minutes * 60), allow_hosts or []))
     app.initialize([str(notebook)])
     app.start()

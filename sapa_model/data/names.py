@@ -47,8 +47,9 @@ def standard_key(text: str) -> str:
     return "".join(LETTERS.get(c, (c,))[0] for c in plain_key(text))
 
 
-def _variants(text: str) -> set[str]:
-    """Every common ASCII spelling of an official name: 'Køge' -> koege, koge."""
+def variants(text: str) -> set[str]:
+    """Every common spelling of a name in the normal form, with and without Danish letters: 'Køge' -> køge,
+    koege, koge; 'Bølge 3' -> bølge3, boelge3, bolge3."""
     options = [LETTERS.get(c, (c,)) for c in plain_key(text)]
     return {"".join(p) for p in itertools.product(*options)} | {plain_key(text)}
 
@@ -62,7 +63,7 @@ def _index() -> tuple[dict[str, int], dict[str, str]]:
     shown: dict[str, str] = {}
     # Official names accept every transliteration; aliases only their own spelling, so that a
     # near miss ('Arhus') is not silently taken for an alias ('Århus' -> 'arhus').
-    entries = [(key, code) for code, name in names.items() for key in _variants(name)]
+    entries = [(key, code) for code, name in names.items() for key in variants(name)]
     entries += [
         (key, int(code))
         for alias, code in zip(datasets.aliases()["alias"], datasets.aliases()["kommunekode"])

@@ -31,7 +31,7 @@ from ..analysis.memo import save_results
 from ..analysis.outlook import outlook_table
 from ..analysis.risk import risk_table
 from ..data import datasets
-from ..data.names import LETTERS, plain_key, spellings, standard_key
+from ..data.names import LETTERS, spellings, variants
 from ..engine import compute, model_years
 from ..errors import ReportError
 from ..files import remove_partials, slug, write_text
@@ -266,7 +266,7 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
     with clock("nbconvert"):
         body = page.notebook_html(notebook, page.library_tag(assets) if assets is not None else _library(scratch))
     with clock("page"):
-        text = page.document(job.title, f"{_top(job, scenario, files)}<main>\n{body}\n</main>\n", assets=assets)
+        text = page.document(job.title, f"{_top(job, scenario, files)}{page.MAIN}\n{body}\n</main>\n", assets=assets)
     with clock("write"):
         write_text(out / job.output, text)
     clock["worker cpu"] = time.process_time() - started
@@ -299,7 +299,7 @@ const plain = t => t.trim().toLowerCase().replace(/\\bkommune\\b/g, '').replace(
 const standard = t => [...plain(t)].map(c => (LETTERS[c] || [c])[0]).join('');
 const q = document.getElementById('q'), region = document.getElementById('region'),
       wave = document.getElementById('wave'), count = document.getElementById('count'),
-      empty = document.getElementById('empty');
+      empty = document.getElementById('empty'), rows = [...document.querySelectorAll('#kommuner tbody tr')];
 function matches(row, text) {
   if (!text) return true;
   const digits = text.trim().replace(/^0+(?=[0-9])/, '');
@@ -307,28 +307,50 @@ function matches(row, text) {
   const keys = row.dataset.keys.split(' '), p = plain(text), s = standard(text);
   return keys.some(k => k.includes(p) || k.includes(s));
 }
-function filter() {
-  let shown = 0;
-  for (const row of document.querySelectorAll('#kommuner tbody tr')) {
+function filter() {  // shows the rows that match; returns the one row shown, if only one is
+  let shown = 0, last = null;
+  for (const row of rows) {
     const show = matches(row, q.value) && (!region.value || row.dataset.region === region.value)
       && (!wave.value || row.dataset.wave === wave.value);
-    row.hidden = !show; shown += show;
+    row.hidden = !show;
+    if (show) { shown++; last = row; }
   }
   count.textContent = shown === 1 ? '1 kommune vist' : shown + ' kommuner vist';
   empty.hidden = shown > 0;
+  return shown === 1 ? last : null;
 }
-const asked = new URLSearchParams(location.search).get('q');
-if (asked) q.value = asked;
-[q, region, wave].forEach(e => e.addEventListener('input', filter)); filter();
+function remember() {  // the address follows the search: a copied link, a bookmark and Back show the same rows
+  const asked = new URLSearchParams();
+  if (q.value.trim()) asked.set('q', q.value.trim());
+  if (region.value) asked.set('region', region.value);
+  if (wave.value) asked.set('wave', wave.value);
+  try { history.replaceState(null, '', asked.toString() ? '?' + asked : location.pathname); } catch (e) {}
+}
+function restore() {
+  const asked = new URLSearchParams(location.search);
+  if (asked.has('q')) q.value = asked.get('q');
+  for (const [box, key] of [[region, 'region'], [wave, 'wave']]) {
+    if ([...box.options].some(o => o.value === asked.get(key))) box.value = asked.get(key);
+  }
+  filter();
+}
+[q, region, wave].forEach(e => e.addEventListener('input', () => { filter(); remember(); }));
+q.addEventListener('keydown', e => {  // Enter opens the report when the search has found exactly one
+  const one = e.key === 'Enter' ? filter() : null, link = one && one.querySelector('a');
+  if (link) { e.preventDefault(); location.href = link.href; }
+});
+addEventListener('pageshow', restore);  // Back: the rows as the search left them
+restore();
 """
 
 
 def search_keys(code: int) -> str:
     """What the index's search box matches a municipality by: every spelling the package accepts for it (its
-    name tables), its region and its wave, in the package's own normal form."""
+    name tables), its region and its wave (with and without Danish letters: 'bolge 3'), in the package's own
+    normal form."""
     municipality = datasets.municipalities().loc[code]
     words = {f"Region {municipality['region']}", WAVE[municipality["wave"]]}  # 'Hovedstaden' is found too
-    keys = set(spellings(code)) | {f(w) for w in words for f in (plain_key, standard_key)}
+    keys = set(spellings(code)) | {key for word in words for key in variants(word)}
     return " ".join(sorted(keys))
 
 
@@ -375,7 +397,9 @@ def index_page(
     regions = "".join(f'<option value="{r}">{r}</option>' for r in datasets.REGIONS)
     waves = "".join(f'<option value="{w}">{label}</option>' for w, label in WAVE.items())
     failures = "".join(f"<li>{html.escape(o.job.title)}: {html.escape(o.error)}</li>" for o in outcomes if o.error)
-    exports_links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(Path(f).name)}</a>' for f in national_files)
+    exports_links = "".join(
+        f'<li><a href="{html.escape(f)}">{html.escape(Path(f).name)}</a></li>' for f in national_files
+    )
     banner = (
         notice(
             f"<p><strong>Illustrative tal.</strong> Beløbene bygger på {len(illustrative)} pladsholdere, ikke på "
@@ -386,11 +410,29 @@ def index_page(
     )
     stale_list = "".join(f"<li>{html.escape(f)}</li>" for f in stale or [])
     body = (
-        "<main>\n<h1>SAPA-budget: rapporter</h1>\n"
+        f"{page.MAIN}\n<h1>SAPA-budget: rapporter</h1>\n"
         f"<p>Hvad kommunerne betaler for KOMBITs SAPA efter den nye og den gamle afregningsmodel. Scenarie: "
         f"<strong>{html.escape(scenario.name)}</strong>. {html.escape(scenario.description)}</p>\n{banner}\n"
-        f'<h2>Nationale analyser</h2>\n<ul class="sapa-reports">{national}</ul>\n'
-        f"<p>Alle kommuner, år og betalinger som tabeller: {exports_links}</p>\n"
+        '<div class="sapa-index-controls" role="search">'
+        '<label class="sapa-search">Find en kommune: navn, kode, region eller bølge '
+        '<input id="q" type="search" name="q" autocomplete="off" placeholder="fx Århus, 0751 eller Hovedstaden"></label>'
+        f'<label>Region <select id="region" name="region"><option value="">Alle</option>{regions}</select></label>'
+        f'<label>Bølge <select id="wave" name="wave"><option value="">Alle</option>{waves}</select></label> '
+        '<span id="count" role="status" aria-live="polite"></span> '
+        '<a href="#nationale">Nationale analyser for KL</a></div>\n'
+        '<p id="empty" class="sapa-empty" hidden>Ingen kommune passer på søgningen. Prøv en anden stavemåde, '
+        "koden eller regionen.</p>\n"
+        '<h2 id="kommuner-titel">Kommunernes budgetrapporter</h2>\n'
+        '<div class="sapa-scroll"><table id="kommuner" class="sapa-table" aria-labelledby="kommuner-titel"><thead><tr>'
+        + "".join(
+            f'<th scope="col">{h}</th>'
+            for h in ("Kommune", "Kode", "Region", "Bølge", "Faktureringsstart", "Hent tallene")
+        )
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+        f'<h2 id="nationale">Nationale analyser</h2>\n<ul class="sapa-reports">{national}</ul>\n'
+        f'<p>Alle kommuner, år og betalinger som tabeller:</p><ul class="sapa-reports">{exports_links}</ul>\n'
         + (f'<h2>Fejlede rapporter</h2>\n<ul class="sapa-failures">{failures}</ul>\n' if failures else "")
         + (
             f"<h2>Ældre filer i mappen</h2>\n<p>Disse filer er ikke fra denne kørsel og kan bygge på et andet "
@@ -398,19 +440,7 @@ def index_page(
             if stale_list
             else ""
         )
-        + "<h2>Kommunernes budgetrapporter</h2>\n"
-        '<p class="sapa-index-controls"><label>Søg: navn, kode, region eller bølge '
-        '<input id="q" type="search" placeholder="fx Århus, 0751 eller Hovedstaden"></label>'
-        f'<label>Region <select id="region"><option value="">Alle</option>{regions}</select></label>'
-        f'<label>Bølge <select id="wave"><option value="">Alle</option>{waves}</select></label> '
-        '<span id="count" role="status" aria-live="polite"></span></p>\n'
-        '<p id="empty" class="sapa-empty" hidden>Ingen kommune passer på søgningen. Prøv en anden stavemåde, '
-        "koden eller regionen.</p>\n"
-        '<div class="sapa-scroll"><table id="kommuner" class="sapa-table"><thead><tr><th>Kommune</th><th>Kode</th>'
-        "<th>Region</th><th>Bølge</th><th>Faktureringsstart</th><th>Hent tallene</th></tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody></table></div>\n"
-        f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
+        + f'<footer class="sapa-foot">sapa-budget {__version__}, bygget {fmt.date(build_date())}. {data_vintage()}. '
         "CSV-filerne er i dansk Excel-format (semikolon, decimalkomma).</footer>\n</main>\n"
         f"<script>{INDEX_SCRIPT % json.dumps(LETTERS, ensure_ascii=False)}</script>\n"
     )

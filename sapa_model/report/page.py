@@ -7,13 +7,16 @@ import hashlib
 import html
 import re
 from functools import cache
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-STYLE = Path(__file__).with_name("style.css")
+from ..views import STYLE_SHEET
+
+STYLE = STYLE_SHEET
+MAIN = '<main id="main">'  # where every page's content starts: the skip link's target
+SKIP = '<a class="sapa-skip" href="#main">Gå til indholdet</a>\n'  # the first tab stop of every page
 
 
 @cache
@@ -44,8 +47,13 @@ def _without_machine_outputs(notebook: nbformat.NotebookNode) -> nbformat.Notebo
     return copy
 
 
-# On paper the folded details (the banner's list of values) are shown too.
-PRINT_OPEN = "addEventListener('beforeprint',()=>document.querySelectorAll('details').forEach(d=>d.open=true));"
+# On paper the folded details (the banner's list of values) are shown too; on a phone the long tables that a
+# chart also shows are folded (views.presentation.folded).
+PRINT_OPEN = (
+    "addEventListener('beforeprint',()=>document.querySelectorAll('details').forEach(d=>d.open=true));"
+    "if(matchMedia('(max-width: 700px)').matches)document.querySelectorAll('details.sapa-fold')"
+    ".forEach(d=>d.open=false);"
+)
 
 
 ASSET = "assets/vega.js"  # with --shared-assets: the chart library, once for the whole site
@@ -92,9 +100,16 @@ def content_security_policy(page_body: str, shared: bool = False) -> str:
     )
 
 
+def css_string(text: str) -> str:
+    """Text as a CSS string literal: letters, digits and spaces as they are, everything else escaped."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
 def document(title: str, body: str, extra_style: str = "", assets: str | None = None) -> str:
     """A whole page around a body: language, viewport, title, the house style and the CSP for its scripts.
     `assets`: the relative path to the site's folder when the style and chart library are shared (else inline)."""
+    # On paper: the report's title in the top margin of every page (the page number is in style.css).
+    extra_style += f"@page {{ @top-left {{ content: {css_string(title)}; font-size: 8pt; color: #5b6672; }} }}\n"
     if assets is not None:
         body = shared_bundle(body, assets)
         style = f'<link rel="stylesheet" href="{assets}{STYLE_ASSET}">\n<style>{extra_style}</style>'
@@ -105,7 +120,7 @@ def document(title: str, body: str, extra_style: str = "", assets: str | None = 
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(body, assets is not None)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n{style}\n"
-        f"</head>\n<body>\n{body}<script>{PRINT_OPEN}</script>\n</body>\n</html>\n"
+        f"</head>\n<body>\n{SKIP}{body}<script>{PRINT_OPEN}</script>\n</body>\n</html>\n"
     )
 
 
@@ -117,7 +132,7 @@ def render(
     from ..views.render import bundle_script
 
     body = notebook_html(notebook, bundle_script() if assets is None else library_tag(assets))
-    return document(title, f"{top}<main>\n{body}\n{bottom}</main>\n", assets=assets)
+    return document(title, f"{top}{MAIN}\n{body}\n{bottom}</main>\n", assets=assets)
 
 
 def notebook_html(notebook: nbformat.NotebookNode, library: str) -> str:

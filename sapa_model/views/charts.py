@@ -56,6 +56,9 @@ def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str
     return (
         chart.properties(title=title_params, description=description)
         .configure_axis(labelFontSize=11, titleFontSize=12)
+        .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=260)
+        .configure_header(labelFontSize=12, titleFontSize=12)
+        .configure_title(fontSize=14, subtitleFontSize=11)
         .configure_view(stroke=None)
     )
 
@@ -97,7 +100,7 @@ def model_lines(
     return finish(chart, title, description, subtitle)
 
 
-def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str) -> alt.Chart:
+def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str, terms: str = "") -> alt.Chart:
     """The whole bill per year under each model: the 5-95 % band over the drawn delays (shaded), the expected
     bill (line) and the bill on the planned timeline (dotted), old and new told apart as in model_lines.
     `frame` has year, model ('old'/'new'), timeline, mean, p05, p95."""
@@ -133,7 +136,7 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
         .encode(
             x=x,
             y="timeline:Q",
-            color=alt.Color("Model:N", legend=None, scale=MODEL_COLOURS),
+            color=MODEL_SCALE["color"],
             tooltip=tooltip,
         )
     )
@@ -142,7 +145,8 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
         chart,
         title,
         description,
-        subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan",
+        subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan"
+        + (f" ({terms})" if terms else ""),
     )
 
 
@@ -160,6 +164,7 @@ def stacked_components(
     value: str = "amount_dkk",
     axis_title: str = "kr.",
     column: str = "Model",
+    subtitle: str | None = None,
 ) -> alt.Chart:
     """Bars per year with the components stacked; one panel per model."""
     data = _stacked(frame, "year", value, column)
@@ -179,9 +184,9 @@ def stacked_components(
             ],
         )
         .properties(width=300, height=240)
-        .facet(column=alt.Column(f"{column}:N", title=None, sort=MODEL_ORDER))
+        .facet(facet=alt.Facet(f"{column}:N", title=None, sort=MODEL_ORDER), columns=2)
     )
-    return finish(chart, title, description)
+    return finish(chart, title, description, subtitle)
 
 
 def diverging_bars(
@@ -194,6 +199,7 @@ def diverging_bars(
     kind: str = "kr2",
     tooltip_extra: list | None = None,
     labels: tuple[str, str] = ("Betaler mere", "Betaler mindre"),
+    subtitle: str | None = None,
 ) -> alt.Chart:
     """Horizontal bars right (labels[0]: above zero) or left (labels[1]) of zero, sorted; colour repeats the side."""
     extra = [tip.shorthand.split(":")[0] for tip in tooltip_extra or []]
@@ -207,7 +213,7 @@ def diverging_bars(
                 f"{label}:N",
                 sort=alt.EncodingSortField(value, order="descending"),
                 title=None,
-                axis=alt.Axis(labelFontSize=9),
+                axis=alt.Axis(labelFontSize=11),
             ),
             x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
             color=alt.Color(
@@ -218,9 +224,9 @@ def diverging_bars(
             tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", title=axis_title, format=fmt.d3(kind))]
             + (tooltip_extra or []),
         )
-        .properties(width=560, height=alt.Step(11))
+        .properties(width=560, height=alt.Step(13))
     )
-    return finish(chart, title, description)
+    return finish(chart, title, description, subtitle)
 
 
 def population_path(frame: pd.DataFrame, title: str, description: str, last_observed: int) -> alt.Chart:
@@ -241,18 +247,17 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
             alt.Tooltip("Status:N"),
         ],
     )
+    legend = alt.Legend(title=None, orient="top")  # one legend: line, point and fill of each status
     line = base.mark_line(color="#555").encode(
         strokeDash=alt.StrokeDash(
-            "Status:N",
-            scale=alt.Scale(domain=POPULATION_ORDER, range=[[1, 0], [4, 3]]),
-            legend=alt.Legend(title=None, orient="top"),
+            "Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=[[1, 0], [4, 3]]), legend=legend
         )
     )
     points = base.mark_point(size=40, color="#555").encode(
         shape=alt.Shape(
-            "Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["circle", "triangle"]), legend=None
+            "Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["circle", "triangle"]), legend=legend
         ),
-        fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=None),
+        fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=legend),
     )
     chart = (line + points).properties(width=620, height=220)
     return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
@@ -270,14 +275,19 @@ def effective_price(
     """Effective price per inhabitant against population, with the knee marked and the 98 as points; `curve` and
     `points` as analysis.knee.effective_price_curve returns them."""
     curve, points = labelled_payments(curve, points)
+    drawn = [c for c in COMPONENT_ORDER if c in set(curve["Betaling"])]  # the legend lists only what is drawn
+    colours = alt.Scale(domain=drawn, range=[COMPONENT_HEX[c] for c in drawn])
+    legend = alt.Legend(orient="top", title=None)
     lines = (
         alt.Chart(curve)
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("population:Q", title="Indbyggere", axis=alt.Axis(format=fmt.d3("num"), labelFlush=True)),
             y=alt.Y("price:Q", title="Pris pr. indbygger, kr.", axis=alt.Axis(format=fmt.d3("kr2"))),
-            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
-            strokeDash=alt.StrokeDash("Betaling:N", legend=alt.Legend(orient="top", title=None)),
+            color=alt.Color("Betaling:N", legend=legend, scale=colours),
+            strokeDash=alt.StrokeDash(
+                "Betaling:N", legend=legend, scale=alt.Scale(domain=drawn, range=[[1, 0], [6, 3]][: len(drawn)])
+            ),
         )
     )
     dots = (
@@ -286,7 +296,7 @@ def effective_price(
         .encode(
             x="population:Q",
             y="price:Q",
-            color=alt.Color("Betaling:N", legend=alt.Legend(orient="top", title=None), scale=COMPONENT_COLOURS),
+            color=alt.Color("Betaling:N", legend=legend, scale=colours),
             tooltip=[
                 alt.Tooltip("kommune:N", title="Kommune"),
                 alt.Tooltip("Betaling:N"),
@@ -362,20 +372,13 @@ def knee_explorer(
         )
         .properties(width=620, height=300)
     )
-    readout = (  # the sliders' values in Danish formats (their own readouts are hidden by the style sheet)
-        alt.Chart(pd.DataFrame({"x": [0]}))
-        .transform_calculate(
-            text="'Knæk ved ' + format(knaek, ',.0f') + ' indbyggere; over knækket betales ' + "
-            "format(sats, '.0%') + ' af prisen'"
-        )
-        .mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=12, fontWeight="bold")
-        .encode(x=alt.value(0), y=alt.value(0), text="text:N")
-    )
+    # The sliders' readouts in Danish formats (150.000; 50 %), written by views/render.py as they move.
+    chart = chart.properties(usermeta={"sapaReadout": {"knaek": "num", "sats": "pct"}})
     return finish(
-        alt.layer(chart, readout),
+        chart,
         title,
         description,
-        subtitle="Træk i skyderne under diagrammet; prisen genberegnes, så det samlede beløb er uændret",
+        subtitle="Prisen genberegnes for hver indstilling, så kommunerne tilsammen betaler det samme",
     )
 
 
@@ -398,7 +401,7 @@ def monthly_bars(frame: pd.DataFrame, title: str, description: str, basis: str =
             ],
         )
         .properties(width=300, height=220)
-        .facet(column=alt.Column("Model:N", title=None, sort=MODEL_ORDER))
+        .facet(facet=alt.Facet("Model:N", title=None, sort=MODEL_ORDER), columns=2)
     )
     return finish(chart, title, description, subtitle=basis or None)
 

@@ -22,15 +22,17 @@ MONTHS = [
     "december",
 ]
 
+# The minus sign of every negative number a reader sees (text, tables, charts): U+2212, as Danish typesetting
+# writes it. The exports (CSV, XLSX) hold numbers, not text, so a spreadsheet reads them as they are.
+MINUS = "\u2212"
 # d3-format and d3-time-format locales for Vega (da-DK), used by every chart.
-# One minus sign everywhere: the hyphen-minus, which Excel reads when a figure is copied from a report.
 D3_FORMAT_LOCALE = {
     "decimal": ",",
     "thousands": ".",
     "grouping": [3],
     "currency": ["", " kr."],
     "percent": " %",
-    "minus": "-",
+    "minus": MINUS,
 }
 D3_TIME_FORMAT_LOCALE = {
     "dateTime": "%A den %d. %B %Y %X",
@@ -45,12 +47,13 @@ D3_TIME_FORMAT_LOCALE = {
 
 
 def num(value: float, decimals: int = 0) -> str:
-    """A number with Danish separators: 1234567.8 -> '1.234.568'; decimals=1 -> '1.234.567,8'."""
+    """A number with Danish separators and the minus sign: 1234567.8 -> '1.234.568'; decimals=1 -> '1.234.567,8';
+    -56 -> '−56'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(round_half_away(value, decimals))  # halves away from zero, as every table rounds
     text = f"{abs(value):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return ("-" if value < 0 else "") + text
+    return (MINUS if value < 0 else "") + text
 
 
 def kr(value: float, decimals: int = 0) -> str:
@@ -74,7 +77,7 @@ def pct(share: float, decimals: int = 1) -> str:
 
 
 def signed_kr(value: float, decimals: int = 0) -> str:
-    """An amount with its sign always shown: '+1.234 kr.', '-56 kr.'."""
+    """An amount with its sign always shown: '+1.234 kr.', '−56 kr.'."""
     return ("+" if round(value, decimals) > 0 else "") + kr(value, decimals)
 
 

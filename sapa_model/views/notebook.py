@@ -61,6 +61,10 @@ class Context:
         """The unit, price level and moms the notebook's budget tables state: '1.000 kr., løbende priser, ekskl. moms'."""
         return terms.caption(self.basis, self.params)
 
+    def axis(self, per: str = "år") -> str:
+        """The title of a chart axis for amounts in kroner: 'kr. pr. år'."""
+        return terms.axis(per)
+
     @property
     def kroner_caption(self) -> str:
         """The same for a table or chart in kroner whatever the budget tables' unit: 'kr., løbende priser, …'."""

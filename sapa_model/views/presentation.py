@@ -150,42 +150,90 @@ def notice(inner_html: str) -> str:
     return f'<aside class="sapa-banner" role="note" style="{_BOX}">{inner_html}</aside>'
 
 
-def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
-    """A short box in plain Danish: what the figures rest on (placeholders, invoices, assumptions), with the
-    values themselves folded away (label, value, status, reference; no parameter ids)."""
-    listed = unsourced_values(scenario, table.attrs.get("unsourced", []))
-    counts = listed["Grundlag"].value_counts()
-    parts = []
-    if counts.get(STATUS["illustrative"], 0):
-        parts.append(
-            f"<strong>Illustrative tal.</strong> {counts[STATUS['illustrative']]} af de værdier, beløbene "
-            "bygger på, er pladsholdere, ikke KOMBITs rigtige priser. Brug beløbene til at forstå modellerne "
-            "og forskellen mellem dem, ikke som budgettal."
-        )
-    else:
-        parts.append(
-            "<strong>Tallenes grundlag.</strong> Ingen pladsholdere: beløbene bygger på kilder og på de "
-            "værdier, der er listet her."
-        )
-    if counts.get(STATUS["calibrated"], 0):
-        parts.append(
-            f"{counted(counts[STATUS['calibrated']], 'værdi', 'værdier')} er kalibreret fra kommunernes egne fakturaer."
-        )
-    forward = carried_forward(scenario, table)
+def _basis_table(listed: pd.DataFrame) -> str:
+    """The values that are not documented sources as an HTML table (every text escaped)."""
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in listed.itertuples(index=False)
     )
     headings = "".join(f"<th>{html.escape(c)}</th>" for c in listed.columns)
-    details = (
-        f"<details><summary>Se de {len(listed)} værdier, der ikke er dokumenterede kilder</summary>"
-        + label_cells(
-            f'<table class="sapa-table sapa-basis"><thead><tr>{headings}</tr></thead><tbody>{rows}</tbody></table>'
-        )
-        + (f"<p>Senere år bruger den sidst kendte værdi: {html.escape('; '.join(forward))}.</p>" if forward else "")
-        + "</details>"
+    return label_cells(
+        f'<table class="sapa-table sapa-basis"><thead><tr>{headings}</tr></thead><tbody>{rows}</tbody></table>'
     )
-    return HTML(notice(f"<p>{' '.join(parts)}</p>{details if len(listed) or forward else ''}"))
+
+
+def _forward_note(scenario: Scenario, table: pd.DataFrame) -> str:
+    forward = carried_forward(scenario, table)
+    return f"<p>Senere år bruger den sidst kendte værdi: {html.escape('; '.join(forward))}.</p>" if forward else ""
+
+
+def status_line(listed: pd.DataFrame) -> str:
+    """What the figures rest on, in one line of HTML: how many placeholders, invoices and other values that are
+    not documented sources (the counts add up to the values listed)."""
+    counts = listed["Grundlag"].value_counts()
+    placeholders, calibrated = counts.get(STATUS["illustrative"], 0), counts.get(STATUS["calibrated"], 0)
+    others = len(listed) - placeholders - calibrated
+    parts = [
+        f"{counted(placeholders, 'pladsholder', 'pladsholdere')}, ikke KOMBITs rigtige priser" if placeholders else "",
+        f"{counted(calibrated, 'værdi', 'værdier')} er kalibreret fra kommunernes egne fakturaer" if calibrated else "",
+        f"{counted(others, 'anden værdi', 'andre værdier')} er ikke dokumenterede kilder" if others else "",
+    ]
+    rests_on = "; ".join(p for p in parts if p)
+    if placeholders:
+        return f"<strong>Illustrative tal</strong> (brug dem til at forstå modellerne, ikke som budgettal): {rests_on}."
+    if rests_on:
+        return f"<strong>Tallenes grundlag.</strong> Ingen pladsholdere; {rests_on}."
+    return "<strong>Tallenes grundlag.</strong> Ingen pladsholdere: alle værdier er dokumenterede kilder."
+
+
+def banner(scenario: Scenario, table: pd.DataFrame) -> HTML:
+    """One line in plain Danish: what the figures rest on (placeholders, invoices, assumptions), with the values
+    themselves folded beneath it (label, value, status, reference; no parameter ids). On paper the fold stays
+    shut and the values are printed at the end instead (appendix)."""
+    listed = unsourced_values(scenario, table.attrs.get("unsourced", []))
+    forward = _forward_note(scenario, table)
+    if not len(listed) and not forward:
+        return HTML(notice(f"<p>{status_line(listed)}</p>"))
+    more = f"Vis de {len(listed)} værdier" if len(listed) else "Vis de fremskrevne værdier"
+    return HTML(
+        notice(
+            f'<details><summary>{status_line(listed)} <span class="sapa-more">{more}</span>'
+            '<span class="sapa-print-only">Værdierne står sidst i rapporten.</span></summary>'
+            f"{_basis_table(listed) if len(listed) else ''}{forward}</details>"
+        )
+    )
+
+
+def appendix(scenario: Scenario, table: pd.DataFrame) -> HTML:
+    """The values the figures rest on, as the banner folds them, printed at the end of a report on paper only (on
+    a screen they unfold under the banner)."""
+    listed = unsourced_values(scenario, table.attrs.get("unsourced", []))
+    forward = _forward_note(scenario, table)
+    if not len(listed) and not forward:
+        return HTML("")
+    items = "".join(
+        f"<li><strong>{html.escape(row.Værdi)}</strong>: {html.escape(row.Tal)} ({html.escape(row.Grundlag)})</li>"
+        for row in listed.itertuples(index=False)
+    )
+    return HTML(
+        '<section class="sapa-appendix"><h2>Bilag: værdier, der ikke er dokumenterede kilder</h2>'
+        f"<p>{status_line(listed)} Kilderne og begrundelserne står i rapportens skærmudgave.</p>"
+        f"<ul>{items}</ul>{forward}</section>"
+    )
+
+
+def key_figures_box(figures: Iterable[tuple[str, str, str]], scenario: Scenario, table: pd.DataFrame) -> HTML:
+    """The box a report opens with (GOV.UK / Our World in Data style): a few key figures, each (label, value,
+    note), already formatted in Danish, and beneath them what they rest on in one line (the banner)."""
+    items = "".join(
+        f"<div><dt>{html.escape(label)}</dt><dd>{html.escape(value)}"
+        + (f"<small>{html.escape(note)}</small>" if note else "")
+        + "</dd></div>"
+        for label, value, note in figures
+    )
+    return HTML(
+        f'<section class="sapa-key" aria-label="Nøgletal"><dl>{items}</dl>{banner(scenario, table).data}</section>'
+    )
 
 
 def resting_on(table: pd.DataFrame, *others: pd.DataFrame) -> pd.DataFrame:
@@ -201,10 +249,19 @@ def resting_on(table: pd.DataFrame, *others: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-def heading(title: str, introduction: str, scenario: Scenario, table: pd.DataFrame) -> None:
-    """Open a report: the title and introduction, then the banner of illustrative parameters."""
-    display(Markdown(f"# {title}\n\n{introduction}"))
-    display(banner(scenario, table))
+def heading(
+    title: str,
+    introduction: str,
+    scenario: Scenario,
+    table: pd.DataFrame,
+    figures: Iterable[tuple[str, str, str]] = (),
+    answer: str = "",
+) -> None:
+    """Open a report with the answer: the title, the key figures with what they rest on (the banner), the
+    answer in a sentence or two (Markdown), then the introduction."""
+    display(Markdown(f"# {title}"))
+    display(key_figures_box(figures, scenario, table))
+    display(Markdown("\n\n".join(t for t in (answer, introduction) if t)))
 
 
 def scenario_box(scenario: Scenario) -> HTML:
@@ -216,10 +273,11 @@ def scenario_box(scenario: Scenario) -> HTML:
         f"(grundlag: {html.escape(STATUS[scenario.params[n].status])})</li>"
         for n in changed
     )
-    body = f"<p><strong>Scenarie:</strong> {html.escape(scenario.name)}. {html.escape(scenario.description)}</p>" + (
-        f"<p><strong>Ændret i forhold til basis:</strong></p><ul>{items}</ul>"
+    named = f"<strong>Scenarie:</strong> {html.escape(scenario.name)}. {html.escape(scenario.description)}"
+    body = (
+        f"<p>{named}</p><p><strong>Ændret i forhold til basis:</strong></p><ul>{items}</ul>"
         if changed
-        else "<p>Ingen parametre er ændret i forhold til basis.</p>"
+        else f"<p>{named} Ingen parametre er ændret i forhold til basis.</p>"
     )
     return HTML(f'<div class="sapa-scenario">{body}</div>')
 
@@ -235,29 +293,55 @@ def provenance_text(scenario: Scenario) -> str:
     )
 
 
-def provenance(scenario: Scenario) -> HTML:
-    """The provenance line, in italics, for a notebook or report (escaped: it names the scenario)."""
-    return HTML(f'<p class="sapa-provenance"><em>{html.escape(provenance_text(scenario))}</em></p>')
+def provenance(scenario: Scenario, table: pd.DataFrame | None = None) -> HTML:
+    """The provenance line, in italics, for a notebook or report (escaped: it names the scenario); with the table
+    the figures came from, the printed appendix of the values they rest on before it."""
+    closing = appendix(scenario, table).data if table is not None else ""
+    return HTML(f'{closing}<p class="sapa-provenance"><em>{html.escape(provenance_text(scenario))}</em></p>')
 
 
-def table(frame: pd.DataFrame, formats: Mapping[str, Callable] | None = None, caption: str | None = None) -> HTML:
-    """A DataFrame as an HTML table with Danish number formats per column and no index."""
+def folded(summary: str, inner_html: str) -> str:
+    """HTML (already escaped) in a fold that is open on a screen and on paper and shut on a phone (the page's
+    script shuts it), for a long table whose figures a chart beside it also shows."""
+    return f'<details class="sapa-fold" open><summary>{html.escape(summary)}</summary>{inner_html}</details>'
+
+
+def folded_text(summary: str, paragraphs: Iterable[str]) -> HTML:
+    """Paragraphs (Markdown with **bold** at most, escaped here) in a fold (see folded): the details behind a
+    sentence, open on a screen and on paper, shut on a phone."""
+    shown = "".join(
+        "<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(p, quote=False)) + "</p>"
+        for p in paragraphs
+    )
+    return HTML(folded(summary, shown))
+
+
+def table(
+    frame: pd.DataFrame,
+    formats: Mapping[str, Callable] | None = None,
+    caption: str | None = None,
+    fold: str = "",
+) -> HTML:
+    """A DataFrame as an HTML table with Danish number formats per column and no index; with `fold`, in a fold
+    (see folded) with that summary."""
     formats = dict(formats or {})
     body = frame.to_html(
         index=False, formatters=formats, escape=True, border=0, classes="sapa-table", na_rep="–", justify="left"
     )
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
-    return HTML(f'<div class="sapa-scroll">{label_cells(body)}</div>')
+    shown = f'<div class="sapa-scroll">{label_cells(body)}</div>'
+    return HTML(folded(fold, shown) if fold else shown)
 
 
 def label_cells(table_html: str) -> str:
-    """Give every body cell its column heading (data-label), so a phone can show a wide table as one card per
-    row with each value labelled."""
-    headings = [
-        re.sub(r"<[^>]+>", "", h).strip()
-        for h in re.findall(r"<th[^>]*>(.*?)</th>", table_html.split("</thead>")[0], re.S)
-    ]
+    """Give every column heading its scope and every body cell its column heading (data-label), so a screen
+    reader names the column and a phone can show a wide table as one card per row with each value labelled."""
+    if "</thead>" not in table_html:
+        return table_html
+    head, rest = table_html.split("</thead>", 1)
+    head = re.sub(r"<th(?=[ >])(?![^>]*scope=)", '<th scope="col"', head)
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
 
     def row(match: re.Match) -> str:
         cells = iter(headings)
@@ -265,14 +349,14 @@ def label_cells(table_html: str) -> str:
             r"<td(?=[ >])", lambda _: f'<td data-label="{html.escape(next(cells, ""), quote=True)}"', match.group(0)
         )
 
-    return re.sub(r"<tr[^>]*>.*?</tr>", row, table_html, flags=re.S) if "</thead>" in table_html else table_html
+    return head + "</thead>" + re.sub(r"<tr[^>]*>.*?</tr>", row, rest, flags=re.S)
 
 
-def budget_table(lines: pd.DataFrame, caption: str, notes: list[str], index: str = "År") -> HTML:
+def budget_table(lines: pd.DataFrame, caption: str, notes: list[str], index: str = "År", fold: str = "") -> HTML:
     """A budget table (index: years or months; columns: rounded amounts in the caption's unit) with its notes
-    (the rounding rule, the price basis) beneath."""
+    (the rounding rule, the price basis) beneath; with `fold`, the table in a fold (see folded)."""
     frame = lines.rename_axis(index).reset_index()
-    body = table(frame, {c: fmt.num for c in lines.columns}, caption=caption).data
+    body = table(frame, {c: fmt.num for c in lines.columns}, caption=caption, fold=fold).data
     return HTML(body + "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in notes if n))
 
 

@@ -58,20 +58,66 @@ def _vega_bundle() -> str:
     return bundle
 
 
+# Drawing a chart for the width it gets (a phone: 360 px): a single or layered chart fills the width exactly
+# (Vega's autosize fit-x, axes and legends included); one with a height per row (bars) and small multiples are
+# drawn once and narrowed by what they overflow (small multiples go one per row on a narrow screen); titles
+# wrapped into lines and legends one entry per row on a narrow screen. Text keeps its size (11 px and up): nothing is
+# scaled down. A chart is drawn again when its width changes (a phone turned, a window resized); a chart that is not
+# shown (width 0: left off a phone) is drawn as designed.
+_FIT = (
+    "function sapaWrap(t,n){if(typeof t!=='string'||t.length<=n)return t;var out=[],line='';"
+    "t.split(' ').forEach(function(word){if(line&&(line+' '+word).length>n){out.push(line);line=word;}"
+    "else{line=line?line+' '+word:word;}});if(line)out.push(line);return out;}"
+    "function sapaFit(spec,w,room){if(!w)return spec;var s=Object.assign({},spec),narrow=w<560;"
+    "if(s.facet&&s.spec&&typeof s.spec.width==='number'){var cols=narrow?1:(s.columns||1);s.columns=cols;"
+    "s.spec=Object.assign({},s.spec,{width:Math.max(100,Math.min(s.spec.width,Math.floor((w-room)/cols)-12))});}"
+    "else if(typeof s.width==='number'&&w<s.width+room){if(typeof s.height==='object')s.width=w-room;"
+    "else{s.width=w;s.autosize={type:'fit-x',contains:'padding'};}}"
+    "if(narrow&&s.title&&typeof s.title==='object'){s.title=Object.assign({},s.title,"
+    "{text:sapaWrap(s.title.text,Math.floor(w/9)),subtitle:sapaWrap(s.title.subtitle,Math.floor(w/6.6))});}"
+    "if(narrow){s.config=Object.assign({},s.config);"
+    "s.config.legend=Object.assign({},s.config.legend,{columns:1});}return s;}"
+)
+# The sliders' readouts in Danish formats (150.000; 50 %), where a chart asks for them (usermeta.sapaReadout).
+_READOUT = (
+    "function sapaReadout(el,view,kinds){Object.keys(kinds||{}).forEach(function(name){"
+    "var input=el.querySelector('input[name=\"'+name+'\"]'),span=input&&input.nextElementSibling;"
+    "if(!span)return;var show=function(v){span.textContent=kinds[name]==='pct'?"
+    "Math.round(100*v)+' %':String(Math.round(v)).replace(/\\B(?=(\\d{3})+(?!\\d))/g,'.');};"
+    "show(view.signal(name));view.addSignalListener(name,function(n,v){show(v);});"
+    "['input','change'].forEach(function(e){input.addEventListener(e,function(){show(+input.value);});});});}"
+)
+
+
 def _draw_code() -> str:
     """`sapaDraw(id, spec, keep)`, once per page: turns each dataset back from columns into rows (see
-    `_columns`) and draws the chart; `keep` leaves its view in `window.sapaViews` (so a chart that recomputes
-    in the browser can be checked there)."""
+    `_columns`) and draws the chart for the width its figure has (see _FIT), with Danish slider readouts;
+    `keep` leaves its view in `window.sapaViews` (so a chart that recomputes in the browser can be checked
+    there)."""
     options = json.dumps(EMBED_OPTIONS, ensure_ascii=False)
     return (
-        "window.sapaDraw=window.sapaDraw||function(id,spec,keep){"
+        "window.sapaDraw=window.sapaDraw||(function(){"
+        + _FIT
+        + _READOUT
+        + "var timer;addEventListener('resize',function(){clearTimeout(timer);timer=setTimeout(function(){"
+        "document.querySelectorAll('.sapa-chart').forEach(function(e){"
+        "if(e.sapaRedraw&&Math.abs(e.clientWidth-e.sapaWidth)>24)e.sapaRedraw();});},250);});"
+        "return function(id,spec,keep){"
         "for(var k in spec.datasets){var d=spec.datasets[k],rows=[];"
         "for(var r=0;r<d.n;r++){var o={};"
         "for(var c in d.c){var v=d.c[c];o[c]=Array.isArray(v)?v[r]:v.v[v.i[r]];}rows.push(o);}"
         "spec.datasets[k]=rows;}"
-        f"return vegaEmbed('#'+id,spec,{options})"
-        ".then(function(r){if(keep){(window.sapaViews=window.sapaViews||{})[id]=r.view;}})"
-        ".catch(function(e){console.error(e);});};"
+        "var el=document.getElementById(id),shown=null;"
+        "function embed(s){if(shown)shown.finalize();"
+        f"return vegaEmbed('#'+id,s,{options}).then(function(r){{shown=r;"
+        "if(keep){(window.sapaViews=window.sapaViews||{})[id]=r.view;}"
+        "sapaReadout(el,r.view,(spec.usermeta||{}).sapaReadout);return r;});}"
+        "function draw(){var w=el.clientWidth;el.sapaWidth=w;"
+        "return embed(sapaFit(spec,w,110)).then(function(){var svg=el.querySelector('svg'),"
+        "over=svg?parseFloat(svg.getAttribute('width'))-w:0;"
+        "if(over>1&&(spec.facet||typeof spec.height==='object'))"
+        "return embed(sapaFit(spec,w,110+over*((spec.facet&&w>=560&&spec.columns)||1)));});}"
+        "el.sapaRedraw=draw;return draw().catch(function(e){console.error(e);});};})();"
     )
 
 

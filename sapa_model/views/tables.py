@@ -19,12 +19,37 @@ def lines_table(wide: pd.DataFrame, unit: int | None = 1) -> pd.DataFrame:
 
 
 def invoices(
-    kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER, unit: int | None = 1
+    kommune: int | str,
+    year: int,
+    scenario: Scenario | None = None,
+    basis: Basis = KRONER,
+    unit: int | None = 1,
+    fold: bool = False,
 ) -> pd.DataFrame:
-    """One municipality's invoices per month as budget lines headed in Danish, indexed by Danish month."""
+    """One municipality's invoices per month as budget lines headed in Danish, indexed by Danish month; with
+    `fold`, months in a row with the same amounts as one row ('januar-december 2027', the amount of each)."""
     table = budget.invoice_lines(kommune, year, scenario, basis, unit).rename(columns=LINE)
+    if fold:
+        return fold_months(table)
     table.index = pd.Index([fmt.month(m.date()) for m in table.index], name="Måned")
     return table
+
+
+def fold_months(months: pd.DataFrame) -> pd.DataFrame:
+    """Months in a row with the same amounts in every column as one row, 'januar-december 2027', keeping each
+    month's amounts (a table of invoices reads in a few lines, on a phone too). `months`: indexed by month
+    (Timestamps), as analysis.lines.invoice_lines gives them."""
+    run = (months != months.shift()).any(axis=1).cumsum().to_numpy()
+    spans = months.index.to_series().groupby(run).agg(["first", "last"])
+    folded = months.groupby(run).first()
+    folded.index = pd.Index(
+        [
+            fmt.month(a.date()) if a == b else f"{fmt.MONTHS[a.month - 1]}-{fmt.month(b.date())}"
+            for a, b in zip(spans["first"], spans["last"])
+        ],
+        name="Måned",
+    )
+    return folded
 
 
 def monthly_rows(kommune: int | str, year: int, scenario: Scenario | None = None, basis: Basis = KRONER):

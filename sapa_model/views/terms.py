@@ -29,6 +29,12 @@ def caption(basis: Basis, params: ParameterSet) -> str:
     return f"{UNIT[basis.unit]}, {terms(basis, params)}"
 
 
+def axis(per: str = "år") -> str:
+    """A chart axis's title for amounts: 'kr. pr. år' (per='' for 'kr.'). Charts draw kroner whatever unit the
+    tables use; the price level and moms go in the chart's subtitle (the axis has no room for them)."""
+    return f"kr.{f' pr. {per}' if per else ''}"
+
+
 def rounding_note(unit: int) -> str:
     """The rounding rule, as a table's footnote says it."""
     return (
