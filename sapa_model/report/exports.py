@@ -263,7 +263,6 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     guide_basis = Basis(1000, basis.prices)
     guide_caption = caption(guide_basis, params)
     guide = guide_table(budget.budget_guide(table, budget_years(budget_year), guide_basis.unit))
-    guide = guide.astype({"Kommunekode": "Int64", **{str(y): "int64" for y in budget_years(budget_year)}})
     tidy = danish(table, params, basis)
     paths = [
         folder / "sapa-alle-kommuner.csv",

@@ -67,4 +67,6 @@ def guide_table(guide: pd.DataFrame) -> pd.DataFrame:
     rounded.columns = [str(c) for c in rounded.columns]
     frame = rounded.reset_index().rename(columns=GUIDE_COLUMNS)
     total = pd.DataFrame([{"Kommunekode": None, "Kommune": TOTAL_ROW, **rounded.sum().to_dict()}])
-    return pd.concat([frame, total], ignore_index=True)
+    # codes and rounded amounts are whole numbers; the total row has no code
+    whole = {"Kommunekode": "Int64", **dict.fromkeys(rounded.columns, "int64")}
+    return pd.concat([frame, total], ignore_index=True).astype(whole)
