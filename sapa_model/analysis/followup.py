@@ -400,12 +400,12 @@ def _framed(
     return frame
 
 
-def _rest_on(code: int, *tables: pd.DataFrame) -> list[str]:
-    """The values (parameter names) a municipality's new-model figures in compute() tables rest on that are not
+def _rest_on(codes: int | list[int], *tables: pd.DataFrame) -> list[str]:
+    """The values (parameter names) municipalities' new-model figures in compute() tables rest on that are not
     documented sources."""
     names: set[str] = set()
     for table in tables:
-        rows = table[(table["kommunekode"] == code) & (table["model"] == "new")]
+        rows = table[table["kommunekode"].isin(np.atleast_1d(codes)) & (table["model"] == "new")]
         for column in FLAGGED:
             names |= {n for cell in rows[column].astype(str) for n in cell.split(", ") if n}
     return sorted(names)
@@ -498,7 +498,8 @@ def followup_all(
         "as_of": date,
         "budget": year_budget.scenario.name,
         "municipalities": {f.attrs["kommunekode"]: f.attrs for f in frames},
-        "unsourced": sorted(set().union(*(f.attrs["unsourced"] for f in frames))),
+        # what the budget rests on (each municipality's own invoices: in its own attrs)
+        "unsourced": _rest_on(list(rows), year_budget.table),
         "carried": year_budget.table.attrs["carried"],
     }
     return table

@@ -26,6 +26,7 @@ from .labels import (
     official_name,
 )
 from .presentation import label_cells, unsourced_values
+from .presentation import table as show_table
 from .prose import finding
 
 MAIN = ("budget", "budget_to_date", "paid", "rest", "year_end", "deviation", "deviation_pct")
@@ -151,8 +152,9 @@ def resting(result: pd.DataFrame) -> list[str]:
             )
             texts.append(f"{label}: ingen faktura endnu; hele året til {what}.{status}")
             continue
-        count = sum(1 for i in a["invoices"] if i["component"] == component)
-        references = "; ".join(i["reference"] for i in a["invoices"] if i["component"] == component)
+        listed = [i["reference"] for i in a["invoices"] if i["component"] == component]
+        count = len(listed)
+        references = "; ".join(listed[:3]) + (f" og {count - 3} flere" if count > 3 else "")
         text = f"{label}: betalt for {months_text(paid)} ({fmt.num(count)} {'faktura' if count == 1 else 'fakturaer'}: {references})"
         if not line["months_rest"]:
             text += "; hele året er faktureret."
@@ -218,10 +220,43 @@ def invoices(result: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def summary(result: pd.DataFrame) -> str:
+    """After the answer: what is paid, what the rest of the year costs, and the deviation's parts, in kroner."""
+    total = rounded(result, 1).loc["total"]
+    a = result.attrs
+    parts = [
+        f"{word} ({fmt.signed_kr(total[part])})"
+        for part, word in (("price", "prisen"), ("population", "indbyggertallet"), ("timing", "måneder"))
+        if total[part]
+    ]
+    why = f" Afvigelsen skyldes {fmt.join(parts)}." if parts and total["deviation"] else ""
+    return (
+        f"Betalt til dato ({fmt.date(a['as_of'])}): {fmt.kr(total['paid'])} af et budget på {fmt.kr(total['budget'])}. "
+        f"Resten af året forventes at koste {fmt.kr(total['rest'])}.{why}"
+    )
+
+
+def items(texts: list[str]) -> str:
+    """Sentences as an HTML list, every text escaped (they name invoice references a user typed)."""
+    return "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in texts) + "</ul>"
+
+
+def html_table(frame: pd.DataFrame, caption: str, notes: list[str]) -> str:
+    """A follow-up table (table() or explained()) as HTML with Danish formats, its caption and notes, escaped."""
+    shown = formatted(frame).rename_axis("Budgetlinje").reset_index()
+    body = show_table(shown, caption=caption).data
+    return body + "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in notes if n)
+
+
+def scenario_of(result: pd.DataFrame, budget: Scenario) -> Scenario:
+    """The budget scenario with the municipality's invoices of the year: what its year-end figures rest on."""
+    return joined_scenario(budget, result.attrs["observations"])
+
+
 def values(result: pd.DataFrame, budget: Scenario) -> pd.DataFrame:
     """Every value a municipality's follow-up rests on that is not a documented source (the budget's and the
     invoices'), least certain first: Værdi, Tal, Grundlag, Kilde."""
-    return unsourced_values(joined_scenario(budget, result.attrs["observations"]), result.attrs["unsourced"])
+    return unsourced_values(scenario_of(result, budget), result.attrs["unsourced"])
 
 
 def national_answer(table: pd.DataFrame) -> str:
