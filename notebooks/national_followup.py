@@ -55,7 +55,7 @@ show.key_figures(year=a["year"], as_of=a["as_of"].isoformat(), unit=unit, order=
 display(HTML(fu.sortable(national, f"Budgetopfølgning {a['year']} pr. {fmt.date(a['as_of'])}, "
                          f"{fu.caption(unit, budget.params)}", FOLLOWUP["deviation"])))
 display(HTML(fu.items([fu.rounding_note(unit) + " »I alt« er summen af kommunerne.", fu.parts_note(),
-                       "SAPA-pris, forventet: den pris pr. vægtet indbygger, kommunens egne fakturaer giver.",
+                       "SAPA-pris, forventet: den pris pr. vægtet indbygger, kommunens egne SAPA-fakturaer giver.",
                        f"Budget: scenariet »{budget.name}«. Hver kommunes egen opfølgning viser linjerne, "
                        "fakturaerne og hvad tallene bygger på."])))
 

@@ -421,7 +421,7 @@ def _followup(args: argparse.Namespace) -> int:
             f"Budget: scenariet {budget.name}. Sorteret efter afvigelsen, størst overskridelse først."
         )
         shown = show.national_table(table, args.unit)
-        print(show.formatted(shown.drop(columns="SAPA-pris, forventet")).to_string(index=False))
+        print(show.formatted(shown.drop(columns=show.PRICE)).to_string(index=False))
         print(f"\n{show.rounding_note(args.unit)} »I alt« er summen af kommunerne.")
         print(show.parts_note())
         return 0

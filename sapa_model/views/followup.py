@@ -207,11 +207,11 @@ def notes(result: pd.DataFrame, params: ParameterSet) -> list[str]:
 
 
 def invoices(result: pd.DataFrame) -> pd.DataFrame:
-    """The invoices the follow-up rests on: where, payment, months, amount (kr.) and reference."""
+    """The invoices the follow-up rests on: the file's row, payment, months, amount (kr.) and reference."""
     rows = result.attrs["invoices"]
     return pd.DataFrame(
         {
-            "Række": [i["where"] for i in rows],
+            "Række": [i["where"].rsplit("row ", 1)[-1] for i in rows],  # 'fakturaer.csv, row 4': its number
             "Betaling": [FOLLOWUP_LINE[i["component"]] for i in rows],
             "Måneder": [months_text(i["months"]) for i in rows],
             "Beløb (kr.)": [fmt.num(i["amount_dkk"], 2) for i in rows],
@@ -231,8 +231,8 @@ def summary(result: pd.DataFrame) -> str:
     ]
     why = f" Afvigelsen skyldes {fmt.join(parts)}." if parts and total["deviation"] else ""
     return (
-        f"Betalt til dato ({fmt.date(a['as_of'])}): {fmt.kr(total['paid'])} af et budget på {fmt.kr(total['budget'])}. "
-        f"Resten af året forventes at koste {fmt.kr(total['rest'])}.{why}"
+        f"Betalt til dato ({fmt.date(a['as_of'])}): {fmt.kr(total['paid'])} af et budget på {fmt.kr(total['budget'])} "
+        f"Resten af året forventes at koste {fmt.kr(total['rest'])}{why}"
     )
 
 
@@ -273,6 +273,7 @@ def national_answer(table: pd.DataFrame) -> str:
 
 
 NATIONAL = ("budget", "paid", "year_end", "deviation", "deviation_pct", "price", "population", "timing")
+PRICE = "SAPA-pris, forventet (kr. pr. vægtet indbygger)"  # the price a municipality's own SAPA invoices imply
 
 
 def national_table(table: pd.DataFrame, unit: int = 1) -> pd.DataFrame:
@@ -285,7 +286,7 @@ def national_table(table: pd.DataFrame, unit: int = 1) -> pd.DataFrame:
             "Kommune": ranked["kommune"],
             "Kode": ranked["kommunekode"].astype(str),
             **{FOLLOWUP[c]: ranked[c] for c in NATIONAL},
-            "SAPA-pris, forventet": ranked["sapa_price_expected"],
+            PRICE: ranked["sapa_price_expected"],
             "Fakturerede linjer": [f"{i} af {b}" for i, b in zip(ranked["lines_invoiced"], ranked["lines_billed"])],
         }
     )
@@ -296,7 +297,7 @@ def national_table(table: pd.DataFrame, unit: int = 1) -> pd.DataFrame:
         "Kode": "",
         **sums,
         FOLLOWUP["deviation_pct"]: exact["deviation"] / exact["budget"] if exact["budget"] else float("nan"),
-        "SAPA-pris, forventet": float("nan"),
+        PRICE: float("nan"),
         "Fakturerede linjer": "",
     }
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
@@ -338,11 +339,15 @@ def sortable(frame: pd.DataFrame, caption: str, sorted_by: str) -> str:
             return f'<td data-value="{html.escape(value)}">{html.escape(value)}</td>'
         if pd.isna(value):
             return '<td data-value="">–</td>'
-        text = fmt.pct(value) if column == pct else fmt.kr_per_inhabitant(value) if "pris" in column else fmt.num(value)
+        text = fmt.pct(value) if column == pct else fmt.num(value, 2) if column == PRICE else fmt.num(value)
         return f'<td data-value="{float(value)!r}">{html.escape(text)}</td>'
 
     sort = ' aria-sort="descending"'
-    heads = "".join(f'<th scope="col"{sort if c == sorted_by else ""}>{html.escape(c)}</th>' for c in frame.columns)
+    heads = "".join(
+        f'<th scope="col" title="Klik for at sortere" style="cursor:pointer"{sort if c == sorted_by else ""}>'
+        f"{html.escape(c)}</th>"
+        for c in frame.columns
+    )
     last = len(frame) - 1
     rows = [
         ('<tr class="sapa-total">' if i == last else "<tr>") + "".join(cell(c, v) for c, v in row.items()) + "</tr>"
