@@ -103,7 +103,13 @@ def _year(observations: list[Observation], codes: set[int], year: object, as_of:
     """The year followed up: as given, else the latest year the rows of these municipalities cover (up to the as-of
     date's year); FollowupError when there is none."""
     if year is None:
-        years = [o.year for o in observations if o.kommunekode in codes and (as_of is None or o.year <= as_of.year)]
+        held = sorted({o.year for o in observations if o.kommunekode in codes})
+        years = [y for y in held if as_of is None or y <= as_of.year]
+        if held and not years:
+            raise FollowupError(
+                f"the as-of date {as_of} is before {held[0]}, the first year {name} has rows for; give a date in the "
+                "year followed up"
+            )
         if not years:
             raise _no_rows(observations, codes, None, name)
         return max(years)
@@ -139,13 +145,18 @@ class Budget:
     vat: float  # 1.25 when amounts are stated with moms (vat.basis), else 1
 
 
+def _has_budget(year: int, budget: Scenario) -> None:
+    """FollowupError unless the model computes the year (it has a budget)."""
+    first, last = first_billing_year(budget.params), last_model_year(budget.params)
+    if not first <= year <= last:
+        raise FollowupError(f"{year} has no budget: the model covers {first}-{last}")
+
+
 def budget_for(budget: Scenario, year: int) -> Budget:
     """The budget scenario's year, for all municipalities: its monthly bills on the observed population and the
     population it rested on when adopted; FollowupError for a year the model has no budget for."""
     params = budget.params
-    first, last = first_billing_year(params), last_model_year(params)
-    if not first <= year <= last:
-        raise FollowupError(f"{year} has no budget: the model covers {first}-{last}")
+    _has_budget(year, budget)
     bills = run(budget, [year])
     row = 0  # the year's column in the grid
     observed = bills.grid.population[:, row]
@@ -162,7 +173,12 @@ def budget_for(budget: Scenario, year: int) -> Budget:
         year=year,
         codes=bills.grid.codes,
         monthly={c: bills.invoices[("new", c)] for c in COMPONENTS},
-        factor={c: population_factor(c, observed, budgeted, params, year) for c in COMPONENTS},
+        factor={  # a payment not billed in the year (the infrastructure before it starts) has no knee to weigh with
+            c: population_factor(c, observed, budgeted, params, year)
+            if bills.invoices[("new", c)].any()
+            else np.ones_like(observed)
+            for c in COMPONENTS
+        },
         observed=observed,
         budgeted=budgeted,
         known=known,
@@ -309,10 +325,14 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
         )
         figures["price"] = figures["deviation"] - figures["population"] - figures["timing"]
         months[component] = {"paid": _numbers(paid_months), "rest": _numbers(rest_months)}
-        if rest_months[:to_date].any():
+        if mine and rest_months[:to_date].any():  # invoiced, but not every month up to the as-of date yet
             outstanding[component] = _numbers(rest_months[:to_date])
-        inhabitants = float(billed_inhabitants(component, budget.observed[row], budget.scenario.params, year))
-        per_inhabitant = component != "kmd_sag" and inhabitants > 0
+        per_inhabitant = component != "kmd_sag" and (months_budget > 0 or (expected > 0).any())
+        inhabitants = (
+            float(billed_inhabitants(component, budget.observed[row], budget.scenario.params, year))
+            if per_inhabitant
+            else 0.0
+        )
         records.append(
             {
                 "line": component,
@@ -323,10 +343,10 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
                 "outstanding": len(outstanding.get(component, [])),
                 "basis": "invoiced" if mine else "budget_price" if months_end or months_budget else "not_billed",
                 "price_budget": observed.sum() * 12 / inhabitants / months_budget
-                if per_inhabitant and months_budget
+                if inhabitants and months_budget
                 else np.nan,
                 "price_expected": expected.sum() * 12 / inhabitants / int((expected > 0).sum())
-                if per_inhabitant and (expected > 0).any()
+                if inhabitants and (expected > 0).any()
                 else np.nan,
                 "budget_status": str(status["budget"][component]),
                 "year_end_status": str(status["year_end"][component]),
@@ -424,15 +444,16 @@ def _as_of(given: object, year: int, masks: Iterable[np.ndarray]) -> dt.date:
 
 def _prepared(invoices: InvoicesLike, codes: set[int] | None, year, as_of, budget):
     """The rows of the year per municipality (all in the file when codes is None), their budget and as-of date."""
+    scenario = load_scenario(budget)
     observations, name = read_invoices(invoices)
     given = None if as_of is None or as_of == "" else as_of_date(as_of)
     codes = {o.kommunekode for o in observations} if codes is None else codes
     chosen = _year(observations, codes, year, given, name)
+    _has_budget(chosen, scenario)
     rows = {c: [o for o in observations if o.kommunekode == c and o.year == chosen] for c in sorted(codes)}
     rows = {c: r for c, r in rows.items() if r}
     if not rows:
         raise _no_rows(observations, codes, chosen, name)
-    scenario = load_scenario(budget)
     year_budget = budget_for(scenario, chosen)
     masks = [
         m
@@ -452,8 +473,8 @@ def followup(
 ) -> pd.DataFrame:
     """A municipality's budget follow-up for a year (kr.): per line (LINES) the budget, budget_to_date, paid,
     rest, year_end, deviation (kr.) and deviation_pct (a share), the deviation's parts price, population and timing,
-    the months budgeted, paid, still to come and outstanding (months up to the as-of date not invoiced yet,
-    expected with the rest), what each line rests on (`basis`, one of BASES; the least certain status of the budget
+    the months budgeted, paid, still to come and outstanding (months up to the as-of date a line with invoices has
+    no invoice for yet, expected with the rest), what each line rests on (`basis`, one of BASES; the least certain status of the budget
     and of the year-end), and the prices per (knee-weighted) inhabitant a year of the budget and of the year-end.
 
     `invoices`: a CSV/XLSX file as `sapa calibrate` reads it (kommune, year, component, amount_dkk, months, month,

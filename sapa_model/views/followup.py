@@ -197,11 +197,10 @@ def notes(result: pd.DataFrame, params: ParameterSet) -> list[str]:
     """Outstanding months of invoiced lines and invoices used despite a warning, in Danish."""
     a, texts = result.attrs, []
     for component, months in a["outstanding"].items():
-        if result.loc[component, "basis"] == "invoiced":
-            texts.append(
-                f"{FOLLOWUP_LINE[component]}: {months_text(months)} er ikke faktureret pr. {fmt.date(a['as_of'])}; "
-                f"{'måneden' if len(months) == 1 else 'månederne'} er regnet med i resten af året."
-            )
+        texts.append(
+            f"{FOLLOWUP_LINE[component]}: {months_text(months)} er ikke faktureret pr. {fmt.date(a['as_of'])}; "
+            f"{'måneden' if len(months) == 1 else 'månederne'} er regnet med i resten af året."
+        )
     texts += [f"Advarsel, brugt alligevel: {finding(f, params)}" for f in a["accepted_warnings"]]
     return texts
 
