@@ -12,6 +12,8 @@ from sapa_model import followup, load_scenario
 from sapa_model.analysis.followup import rounded
 from sapa_model.report import page
 from sapa_model.views import followup as show
+from test_browser import browser  # noqa: F401  (a fixture)
+from test_layout import CLIPPED, OUTSIDE, SUMMARY, VIEWS, view
 
 HOSTILE = '<script>alert(1)</script>'
 ROWS = [
@@ -155,3 +157,34 @@ def test_a_bad_notebook_parameter_stops_with_a_clear_message(tmp_path):
     with pytest.raises(PapermillExecutionError) as caught:
         run("national_followup", tmp_path, invoices="")
     assert "invoices: give the invoice file" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["laptop", "phone", "A4"])
+def test_the_follow_up_pages_show_every_column_on_laptop_phone_and_paper(browser, followed, name):  # noqa: F811
+    """No column hidden behind a scrollbar or past the edge, no request to the network, no script error; on a
+    laptop the answer is on the first screen."""
+    out, _ = followed
+    for path in [*(out / "kommuner").glob("*opfoelgning*"), out / "national/budgetopfoelgning-2026.html"]:
+        page, requests, errors = view(browser, path, name)
+        assert page.evaluate(CLIPPED) == [] and page.evaluate(OUTSIDE) == [], path.name
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWS[name][0], path.name
+        assert requests == [] and errors == [], path.name
+        if name == "laptop":
+            assert (page.evaluate(SUMMARY) or 10_000) < 800, path.name
+        page.context.close()
+
+
+def test_the_national_table_sorts_when_a_heading_is_clicked(browser, followed):  # noqa: F811
+    out, _ = followed
+    page, _, errors = view(browser, out / "national/budgetopfoelgning-2026.html", "laptop")
+    names = "() => [...document.querySelectorAll('table.sapa-sortable tbody tr')].map(r => r.cells[0].textContent)"
+    before = page.evaluate(names)
+    assert before[-1] == "I alt"
+    page.locator("table.sapa-sortable th", has_text="Kommune").click()
+    descending = page.evaluate(names)
+    page.locator("table.sapa-sortable th", has_text="Kommune").click()
+    ascending = page.evaluate(names)
+    assert descending[:-1] == sorted(before[:-1], reverse=True) and ascending[:-1] == sorted(before[:-1])
+    assert descending[-1] == ascending[-1] == "I alt"  # the total stays last
+    assert errors == []
+    page.context.close()
