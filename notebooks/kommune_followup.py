@@ -75,7 +75,8 @@ display(HTML(fu.html_table(fu.explained(result, unit), f"{a['kommune']}: afvigel
 display(HTML(fu.items([*fu.resting(result), fu.population_note(result), *fu.notes(result, budget.params)])))
 
 # %% tags=["remove_input"]
-display(show.table(fu.invoices(result), caption=f"Fakturaerne {a['year']}, som opfølgningen bygger på (kr.)"))
+display(show.table(fu.invoices(result), caption=f"Fakturaerne {a['year']}, som opfølgningen bygger på, "
+                                                 f"{fu.caption(1, budget.params)}"))
 
 # %% tags=["remove_input"]
 display(show.scenario_box(budget))

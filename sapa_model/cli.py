@@ -255,6 +255,8 @@ def _reports(args: argparse.Namespace) -> int:
     budget_year, _ = _basis(args, load_scenario(scenario or None))
     settings = Settings(scenario, budget_year, args.unit, args.prices, args.shared_assets)
     followed: list[int] = []
+    if (args.as_of or args.accept_warnings) and not args.followup:
+        raise SapaError("--as-of and --accept-warnings belong to a follow-up: give the invoice file with --followup")
     if args.followup:  # every invoice is checked now: a bad file stops the build before any work
         from .analysis.followup import followup_all
 

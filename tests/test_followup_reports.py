@@ -130,6 +130,12 @@ def test_the_workbook_has_the_follow_up_sheet_and_it_adds_up(followed):
     assert any(c.value == '=HYPERLINK("http://x"); E-2' for row in aeroe.iter_rows() for c in row)  # but text
 
 
+def test_follow_up_options_without_a_follow_up_are_refused(tmp_path):
+    result = sapa("reports", "--as-of", "2026-06-30", "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 2 and "give the invoice file with --followup" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_bad_follow_up_file_stops_the_build_before_any_work(tmp_path):
     invoices = tmp_path / "fakturaer.csv"
     invoices.write_text("\n".join(ROWS[:3]) + "\nLæsø;2026;sapa;2103,75;1;2;S-dup\n", encoding="utf-8")

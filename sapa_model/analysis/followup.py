@@ -141,7 +141,8 @@ class Budget:
     observed: np.ndarray  # (M,) population on 1 January (projected while it is not observed yet)
     budgeted: np.ndarray  # (M,) the population the budget rested on
     known: bool  # the population on 1 January of the year is observed
-    table: pd.DataFrame  # compute(budget, [year]): statuses and what the figures rest on
+    table: pd.DataFrame  # compute(budget, [year]) without its attrs: statuses and what the figures rest on
+    carried: dict  # compute()'s attrs['carried']: the prices carried forward, from which year
     vat: float  # 1.25 when amounts are stated with moms (vat.basis), else 1
 
 
@@ -157,7 +158,8 @@ def budget_for(budget: Scenario, year: int) -> Budget:
     population it rested on when adopted; FollowupError for a year the model has no budget for."""
     params = budget.params
     _has_budget(year, budget)
-    bills = run(budget, [year])
+    bills, table = run(budget, [year]), compute(budget, [year])
+    carried = table.attrs["carried"]
     row = 0  # the year's column in the grid
     observed = bills.grid.population[:, row]
     known = year <= people.last_observed_year()
@@ -182,9 +184,16 @@ def budget_for(budget: Scenario, year: int) -> Budget:
         observed=observed,
         budgeted=budgeted,
         known=known,
-        table=compute(budget, [year]),
+        carried=carried,
+        table=_plain(table),
         vat=1 + float(params.value("vat.rate")) if vat_included(params) else 1.0,
     )
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """A compute() table without its attrs (pandas copies them into every slice taken of it)."""
+    table.attrs = {}
+    return table
 
 
 def _periods(budget: Budget, row: int, rows: list[Observation]) -> dict[int, np.ndarray]:
@@ -293,7 +302,7 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
             ],
         )
     scenario, findings = _with_invoices(budget, code, rows, strict)
-    bills, table = run(scenario, [year]), compute(scenario, [year])
+    bills, table = run(scenario, [year]), _plain(compute(scenario, [year]))
     status = {
         name: frame[(frame["kommunekode"] == code) & (frame["model"] == "new")].set_index("component")["status"]
         for name, frame in (("budget", budget.table), ("year_end", table))
@@ -414,7 +423,7 @@ def _framed(
         "outstanding": outstanding,
         "months": months,
         "unsourced": _rest_on(code, budget.table, table),
-        "carried": budget.table.attrs["carried"],
+        "carried": budget.carried,
         "vat_included": budget.vat != 1,
     }
     return frame
@@ -521,7 +530,7 @@ def followup_all(
         "municipalities": {f.attrs["kommunekode"]: f.attrs for f in frames},
         # what the budget rests on (each municipality's own invoices: in its own attrs)
         "unsourced": _rest_on(list(rows), year_budget.table),
-        "carried": year_budget.table.attrs["carried"],
+        "carried": year_budget.carried,
     }
     return table
 
