@@ -38,7 +38,7 @@ from sapa_model.views import followup as fu
 from sapa_model.views import presentation as show
 from sapa_model.views.labels import FOLLOWUP
 
-budget, table = fu.setup(None, invoices, year, as_of, scenario, unit, accept_warnings)
+budget, table = fu.setup_all(invoices, year, as_of, scenario, unit, accept_warnings)
 a = table.attrs
 show.heading(f"Budgetopfølgning {a['year']} pr. {fmt.date(a['as_of'])}: kommunerne i fakturafilen",
              "For hver kommune i fakturafilen: budgettet, hvad den har betalt indtil nu, det forventede regnskab og "

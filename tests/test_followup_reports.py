@@ -194,3 +194,12 @@ def test_the_national_table_sorts_when_a_heading_is_clicked(browser, followed): 
     assert descending[-1] == ascending[-1] == "I alt"  # the total stays last
     assert errors == []
     page.context.close()
+
+
+def test_the_municipal_notebook_needs_a_municipality():
+    from sapa_model.errors import NotebookParameterError
+
+    with pytest.raises(NotebookParameterError, match="kommune: give the municipality"):
+        show.setup("", str(ROOT / "scenarios/fakturaer_opfoelgning_eksempel.csv"), None, "", "", 1, 0)
+    with pytest.raises(NotebookParameterError, match="unit must be 1"):
+        show.setup("Læsø", str(ROOT / "scenarios/fakturaer_opfoelgning_eksempel.csv"), None, "", "", 100, 0)

@@ -364,17 +364,8 @@ def caption(unit: int, params: ParameterSet) -> str:
     return terms.caption(Basis(unit), params)
 
 
-def setup(
-    kommune: str | int | None,
-    invoices: str,
-    year: int | None,
-    as_of: str,
-    scenario: str,
-    unit: int,
-    accept_warnings: int,
-) -> tuple[Scenario, pd.DataFrame]:
-    """A follow-up notebook's parameters checked and its follow-up computed (kommune None or '': every municipality
-    in the file); NotebookParameterError or the follow-up's own error says what is wrong."""
+def _checked(invoices: str, unit: int, accept_warnings: int) -> None:
+    """NotebookParameterError for a follow-up notebook's parameters that cannot be right."""
     if not str(invoices or "").strip():
         raise NotebookParameterError("invoices: give the invoice file (CSV or XLSX, the columns of sapa calibrate)")
     if unit not in (1, 1000):
@@ -382,8 +373,30 @@ def setup(
     if accept_warnings not in (0, 1):
         raise NotebookParameterError(f"accept_warnings must be 0 or 1, not {echo(accept_warnings)}")
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # the banner lists them instead
-    budget = load_scenario(scenario or None)
-    strict = not accept_warnings
+
+
+def setup(
+    kommune: str | int,
+    invoices: str,
+    year: int | None,
+    as_of: str,
+    scenario: str,
+    unit: int,
+    accept_warnings: int,
+) -> tuple[Scenario, pd.DataFrame]:
+    """A municipal follow-up notebook's parameters checked and its follow-up computed; NotebookParameterError or
+    the follow-up's own error says what is wrong."""
     if kommune in (None, ""):
-        return budget, followup_all(invoices, year, as_of or None, budget, strict)
-    return budget, followup(kommune, invoices, year, as_of or None, budget, strict)
+        raise NotebookParameterError("kommune: give the municipality, by name or code")
+    _checked(invoices, unit, accept_warnings)
+    budget = load_scenario(scenario or None)
+    return budget, followup(kommune, invoices, year, as_of or None, budget, not accept_warnings)
+
+
+def setup_all(
+    invoices: str, year: int | None, as_of: str, scenario: str, unit: int, accept_warnings: int
+) -> tuple[Scenario, pd.DataFrame]:
+    """The national follow-up notebook's parameters checked and every municipality in the file followed up."""
+    _checked(invoices, unit, accept_warnings)
+    budget = load_scenario(scenario or None)
+    return budget, followup_all(invoices, year, as_of or None, budget, not accept_warnings)
