@@ -197,6 +197,9 @@ BAD = [
      "the as-of date 2025-12-31 is before 2026, the first year fakturaer.csv has rows for"),
     ("an as-of date that is no date", _laesoe(), {"as_of": "30.06.2026"}, "is not a date; give YYYY-MM-DD"),
     ("a month not billed", ["Læsø;2019;sapa;500;1;2;S"], {}, "Læsø is not billed sapa in 2019-02 in this model"),
+    ("a documented price contradicted", ["Læsø;2021;buffet;1000;1;1;B1"], {},
+     "the invoices for Læsø 2021 cannot be used: the invoices do not agree with one another or with the documented "
+     "prices"),
     ("month past December", ["Læsø;2026;sapa;6311,25;3;11;Q"], {}, "month 11 and months 3 run past December"),
     ("month on some rows only", ["Læsø;2026;sapa;2103,75;1;1;A", "Læsø;2026;sapa;2103,75;1;;B"], {},
      "give month on every row or on none"),

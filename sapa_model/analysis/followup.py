@@ -271,9 +271,11 @@ def _with_invoices(budget: Budget, code: int, rows: list[Observation], strict: b
     joined = joined_scenario(scenario, rows)
     try:
         solved = joined.calibrated
-    except ScenarioError as exc:
-        problems = [line.strip() for line in str(exc).splitlines()[1:]] or [str(exc)]
-        raise _refuse(f"the invoices for {kommune} {budget.year} cannot be used", problems) from None
+    except ScenarioError as exc:  # the calibration's own message: its first line says why, the rest names the rows
+        why, *problems = str(exc).removeprefix("the invoices cannot be used:").strip().splitlines()
+        head = f"the invoices for {kommune} {budget.year} cannot be used"
+        problems = [p.strip() for p in problems]
+        raise _refuse(f"{head}: {why.rstrip(':')}" if problems else head, problems or [why]) from None
     assert solved is not None
     findings = tuple(f for f in solved.findings if _about_year(f, budget.year))
     implausible = [f for f in findings if f.kind in REFUSED]
