@@ -197,7 +197,7 @@ def _accept_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--accept-warnings",
         action="store_true",
-        help="follow up with invoices the calibration finds implausible (a price jump, moms, a missing months); "
+        help="follow up with invoices the calibration finds implausible (a price jump, moms, months missing); "
         "by default they are refused",
     )
 

@@ -309,7 +309,9 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
         name: frame[(frame["kommunekode"] == code) & (frame["model"] == "new")].set_index("component")["status"]
         for name, frame in (("budget", budget.table), ("year_end", table))
     }
-    records, outstanding, months = [], {}, {}
+    records: list[dict] = []
+    outstanding: dict[str, list[int]] = {}
+    months: dict[str, dict[str, list[int]]] = {}
     for component in COMPONENTS:
         observed = budget.monthly[component][row] * budget.vat  # the budget's prices, observed population
         budgeted = observed * budget.factor[component][row]  # and the population the budget rested on
@@ -373,7 +375,18 @@ def _numbers(mask: np.ndarray) -> list[int]:
 
 
 def _framed(
-    records, budget, code, rows, masks, as_of, to_date, findings, outstanding, months, table, strict
+    records: list[dict],
+    budget: Budget,
+    code: int,
+    rows: list[Observation],
+    masks: dict[int, np.ndarray],
+    as_of: dt.date,
+    to_date: int,
+    findings: tuple[Finding, ...],
+    outstanding: dict[str, list[int]],
+    months: dict[str, dict[str, list[int]]],
+    table: pd.DataFrame,
+    strict: bool,
 ) -> pd.DataFrame:
     """The lines and their total as a table in kroner, with what they rest on in attrs."""
     frame = pd.DataFrame(records).set_index("line")
@@ -391,7 +404,8 @@ def _framed(
         frame[column] = frame[column].astype("Int64")
     frame[list(AMOUNTS)] = frame[list(AMOUNTS)].astype("int64") / 100
     frame["deviation_pct"] = frame["deviation"] / frame["budget"].where(frame["budget"] != 0)
-    frame = frame.rename_axis("line")
+    first = [*AMOUNTS[:6], "deviation_pct", *PARTS]
+    frame = frame[[*first, *(c for c in frame.columns if c not in first)]].rename_axis("line")
     row = int(np.searchsorted(budget.codes, code))
     params = budget.scenario.params
     frame.attrs = {

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..analysis import lines as budget
 from ..analysis.budget import Basis, budget_years, build_date, round_half_away
+from ..analysis.followup import LINES
 from ..components import NAMES as EVERY_COMPONENT
 from ..engine import FLAGGED
 from ..errors import ReportError
@@ -31,7 +32,7 @@ from ..scenarios import Scenario
 from ..version import __version__
 from ..views import followup as followup_view
 from ..views.fmt import join as fmt_join
-from ..views.labels import COLUMNS, COMPONENT, FOLLOWUP, FOLLOWUP_LINE, MODEL, MODEL_SHORT, STATUS
+from ..views.labels import COLUMNS, COMPONENT, FOLLOWUP, MODEL, MODEL_SHORT, STATUS
 from ..views.presentation import carried_forward, data_vintage, unsourced_values
 from ..views.tables import guide_table, lines_table
 from ..views.terms import caption, level, price_basis_text, rounding_note, terms, vat
@@ -196,7 +197,7 @@ def followup_sheet(result: pd.DataFrame, unit: int, params: ParameterSet) -> She
     up, each line labelled by what it rests on; the answer, the date and the terms above it."""
     main = followup_view.table(result, unit)
     parts = followup_view.explained(result, unit).drop(columns=FOLLOWUP["deviation"])
-    lines = result.loc[list(main.index.map({v: k for k, v in FOLLOWUP_LINE.items()}))]
+    lines = result.loc[list(LINES)]  # the rows of main and parts, in their order
     frame = pd.concat([main.drop(columns="Grundlag"), parts], axis=1).rename_axis("Budgetlinje").reset_index()
     frame = frame.assign(
         **{
