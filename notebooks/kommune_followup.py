@@ -61,6 +61,9 @@ display(HTML(fu.html_table(fu.table(result, unit), f"{fu.title(result)}, {captio
                            [fu.rounding_note(unit), f"Budget: scenariet »{budget.name}«. Afvigelse (%) er af "
                             "budgettet. Grundlag: hvad resten af året bygger på (se nedenfor)."])))
 
+# %% tags=["remove_input"]
+fu.chart(result, budget.params)
+
 # %% [markdown]
 # ## Afvigelsen forklaret
 

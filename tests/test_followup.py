@@ -94,6 +94,16 @@ def test_without_invoices_for_a_line_the_year_end_is_the_budget_on_the_observed_
     assert result.loc["infrastructure", "price"] == 0 and result.loc["infrastructure", "basis"] == "budget_price"
 
 
+def test_the_months_of_the_year_add_up_to_the_lines():
+    """The chart's months: every line together, the budget spread over its months, each invoice evenly over the
+    months it covers, the rest in the months still to come."""
+    result = followup("Læsø", CASES["cases"][1]["invoices"], budget=BUDGET)  # one invoice for January-March
+    by_month, total = result.attrs["by_month"], result.loc["total"]
+    for key, column in (("budget", "budget"), ("paid", "paid"), ("rest", "rest")):
+        assert sum(by_month[key]) == pytest.approx(total[column], abs=0.01), key
+    assert by_month["paid"][:3] == pytest.approx([2103.75] * 3) and by_month["paid"][3:] == [0.0] * 9
+
+
 def _laesoe_rows():
     return CASES["cases"][0]["invoices"]
 

@@ -79,6 +79,7 @@ def test_the_municipal_page_answers_first_and_its_table_is_the_follow_up(followe
                                                                   "year_end", "deviation"]].tolist()
     assert [r[-1] for r in rows] == ["faktureret", "ingen faktura endnu", "faktureret", "faktureres ikke",
                                      "delvis faktureret"]
+    assert html_page.count('class="sapa-chart"') == 1 and "Læsø: betalt og forventet 2026 mod budgettet" in html_page
     parts = _cells(html_page, "Læsø: afvigelsen fra budgettet 2026, kr., løbende priser, ekskl. moms")
     for row in parts:
         price, population, timing, deviation = (_number(c) for c in row[1:])

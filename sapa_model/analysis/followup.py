@@ -312,6 +312,7 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
     records: list[dict] = []
     outstanding: dict[str, list[int]] = {}
     months: dict[str, dict[str, list[int]]] = {}
+    by_month = {"budget": np.zeros(12), "paid": np.zeros(12), "rest": np.zeros(12)}  # every line together (kr.)
     for component in COMPONENTS:
         observed = budget.monthly[component][row] * budget.vat  # the budget's prices, observed population
         budgeted = observed * budget.factor[component][row]  # and the population the budget rested on
@@ -338,6 +339,10 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
         )
         figures["price"] = figures["deviation"] - figures["population"] - figures["timing"]
         months[component] = {"paid": _numbers(paid_months), "rest": _numbers(rest_months)}
+        by_month["budget"] += budgeted
+        by_month["rest"] += np.where(rest_months, expected, 0.0)
+        for o in mine:  # an invoice for several months counts evenly in each
+            by_month["paid"] += masks[id(o)] * o.amount_dkk * budget.vat / masks[id(o)].sum()
         if mine and rest_months[:to_date].any():  # invoiced, but not every month up to the as-of date yet
             outstanding[component] = _numbers(rest_months[:to_date])
         per_inhabitant = component != "kmd_sag" and (months_budget > 0 or (expected > 0).any())
@@ -366,7 +371,9 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
                 "references": "; ".join(o.reference for o in mine),
             }
         )
-    return _framed(records, budget, code, rows, masks, as_of, to_date, findings, outstanding, months, table, strict)
+    return _framed(
+        records, budget, code, rows, masks, as_of, to_date, findings, outstanding, months, by_month, table, strict
+    )
 
 
 def _numbers(mask: np.ndarray) -> list[int]:
@@ -385,6 +392,7 @@ def _framed(
     findings: tuple[Finding, ...],
     outstanding: dict[str, list[int]],
     months: dict[str, dict[str, list[int]]],
+    by_month: dict[str, np.ndarray],
     table: pd.DataFrame,
     strict: bool,
 ) -> pd.DataFrame:
@@ -438,6 +446,9 @@ def _framed(
         ],
         "outstanding": outstanding,
         "months": months,
+        # every line together per month of the year (kr.): the budget, paid (an invoice for several months evenly
+        # in each), and the rest expected
+        "by_month": {k: [float(v) for v in values] for k, values in by_month.items()},
         "unsourced": _rest_on(code, budget.table, table),
         "carried": budget.carried,
         "vat_included": budget.vat != 1,

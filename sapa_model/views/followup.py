@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import warnings
+from pathlib import Path
 
+import altair as alt
 import pandas as pd
 
 from ..analysis.budget import Basis
@@ -13,9 +15,11 @@ from ..analysis.followup import LINES, followup, followup_all, joined_scenario, 
 from ..analysis.outlook import KNEE
 from ..components import NAMES as COMPONENTS
 from ..errors import NotebookParameterError, ParameterExtrapolationWarning, echo
+from ..files import project_folder
 from ..parameters import ParameterSet
 from ..scenarios import Scenario, load_scenario
-from . import fmt, terms
+from . import fmt, render, terms
+from .charts import finish
 from .labels import (
     FOLLOWUP,
     FOLLOWUP_BASIS,
@@ -258,6 +262,57 @@ def values(result: pd.DataFrame, budget: Scenario) -> pd.DataFrame:
     return unsourced_values(scenario_of(result, budget), result.attrs["unsourced"])
 
 
+def chart(result: pd.DataFrame, params: ParameterSet) -> alt.Chart:
+    """The year month by month, accumulated: the budget spread over its months, what is paid up to the as-of date,
+    and the expected year-end (paid, then the rest); at December the gap between the lines is the deviation."""
+    a, by_month = result.attrs, result.attrs["by_month"]
+    month = [fmt.MONTHS[m][:3] for m in range(12)]
+    paid = pd.Series(by_month["paid"]).cumsum()
+    lines = {
+        "Budget": pd.Series(by_month["budget"]).cumsum(),
+        "Betalt til dato": paid.where(pd.Series(range(12)) < a["months_to_date"]),
+        "Forventet regnskab": (pd.Series(by_month["paid"]) + pd.Series(by_month["rest"])).cumsum(),
+    }
+    data = pd.DataFrame(
+        [
+            {"Måned": month[m], "Linje": name, "kr": float(values[m])}
+            for name, values in lines.items()
+            for m in range(12)
+            if pd.notna(values[m])
+        ]
+    )
+    order = list(lines)
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("Måned:O", sort=month, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "kr:Q",
+                title=f"kr. i alt fra 1. januar ({terms.terms(Basis(), params)})",
+                axis=alt.Axis(format=fmt.d3("kr")),
+            ),
+            color=alt.Color(
+                "Linje:N",
+                scale=alt.Scale(domain=order, range=["#888888", "#1f5f8b", "#6baed6"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "Linje:N", scale=alt.Scale(domain=order, range=[[6, 3], [1, 0], [2, 2]]), legend=None
+            ),
+            tooltip=[alt.Tooltip("Måned:O"), alt.Tooltip("Linje:N"), alt.Tooltip("kr:Q", format=fmt.d3("kr"))],
+        )
+        .properties(width=620, height=240)
+    )
+    return finish(
+        chart,
+        f"{a['kommune']}: betalt og forventet {a['year']} mod budgettet",
+        f"Linjediagram over {fmt.genitive(a['kommune'])} betalinger {a['year']} lagt sammen måned for måned: budgettet, "
+        "det betalte til dato og det forventede regnskab",
+        subtitle="Alle linjer tilsammen; i december er afstanden mellem linjerne afvigelsen fra budgettet",
+    )
+
+
 def national_answer(table: pd.DataFrame) -> str:
     """'Forventet regnskab 2026 for de 3 kommuner i fakturafilen: … kr., … kr. over budgettet (…).'"""
     ranked = ranking(table)
@@ -364,8 +419,9 @@ def caption(unit: int, params: ParameterSet) -> str:
     return terms.caption(Basis(unit), params)
 
 
-def _checked(invoices: str, unit: int, accept_warnings: int) -> None:
-    """NotebookParameterError for a follow-up notebook's parameters that cannot be right."""
+def _checked(invoices: str, unit: int, accept_warnings: int) -> Path:
+    """The invoice file a follow-up notebook names (relative to the working folder, else to the project's, as the
+    notebook may run from either); NotebookParameterError for parameters that cannot be right."""
     if not str(invoices or "").strip():
         raise NotebookParameterError("invoices: give the invoice file (CSV or XLSX, the columns of sapa calibrate)")
     if unit not in (1, 1000):
@@ -373,6 +429,9 @@ def _checked(invoices: str, unit: int, accept_warnings: int) -> None:
     if accept_warnings not in (0, 1):
         raise NotebookParameterError(f"accept_warnings must be 0 or 1, not {echo(accept_warnings)}")
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # the banner lists them instead
+    render.enable()
+    path = Path(invoices)
+    return path if path.is_absolute() or path.exists() else project_folder() / path
 
 
 def setup(
@@ -388,15 +447,15 @@ def setup(
     the follow-up's own error says what is wrong."""
     if kommune in (None, ""):
         raise NotebookParameterError("kommune: give the municipality, by name or code")
-    _checked(invoices, unit, accept_warnings)
+    path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup(kommune, invoices, year, as_of or None, budget, not accept_warnings)
+    return budget, followup(kommune, path, year, as_of or None, budget, not accept_warnings)
 
 
 def setup_all(
     invoices: str, year: int | None, as_of: str, scenario: str, unit: int, accept_warnings: int
 ) -> tuple[Scenario, pd.DataFrame]:
     """The national follow-up notebook's parameters checked and every municipality in the file followed up."""
-    _checked(invoices, unit, accept_warnings)
+    path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup_all(invoices, year, as_of or None, budget, not accept_warnings)
+    return budget, followup_all(path, year, as_of or None, budget, not accept_warnings)
