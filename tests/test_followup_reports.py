@@ -12,7 +12,6 @@ from sapa_model import followup, load_scenario
 from sapa_model.analysis.followup import rounded
 from sapa_model.report import page
 from sapa_model.views import followup as show
-from test_browser import browser  # noqa: F401  (a fixture)
 from test_layout import CLIPPED, OUTSIDE, SUMMARY, VIEWS, view
 
 HOSTILE = '<script>alert(1)</script>'
@@ -167,7 +166,7 @@ def test_a_bad_notebook_parameter_stops_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["laptop", "phone", "A4"])
-def test_the_follow_up_pages_show_every_column_on_laptop_phone_and_paper(browser, followed, name):  # noqa: F811
+def test_the_follow_up_pages_show_every_column_on_laptop_phone_and_paper(browser, followed, name):
     """No column hidden behind a scrollbar or past the edge, no request to the network, no script error; on a
     laptop the answer is on the first screen."""
     out, _ = followed
@@ -181,7 +180,7 @@ def test_the_follow_up_pages_show_every_column_on_laptop_phone_and_paper(browser
         page.context.close()
 
 
-def test_the_national_table_sorts_when_a_heading_is_clicked(browser, followed):  # noqa: F811
+def test_the_national_table_sorts_when_a_heading_is_clicked(browser, followed):
     out, _ = followed
     page, _, errors = view(browser, out / "national/budgetopfoelgning-2026.html", "laptop")
     names = "() => [...document.querySelectorAll('table.sapa-sortable tbody tr')].map(r => r.cells[0].textContent)"
