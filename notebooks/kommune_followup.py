@@ -33,21 +33,22 @@ unit = 1  # int: the tables' unit: 1 for kroner, 1000 for 1.000 kr.
 accept_warnings = 0  # int: 1 to use invoices the calibration finds implausible (they are named); 0 refuses them
 
 # %% tags=["remove_input"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
+from sapa_model.analysis.budget import KRONER
 from sapa_model.views import followup as fu
 from sapa_model.views import presentation as show
+from sapa_model.views import terms
 
 budget, result = fu.setup(kommune, invoices, year, as_of, scenario, unit, accept_warnings)
 a = result.attrs
 caption = fu.caption(unit, budget.params)
 show.heading(fu.title(result),
              "Hvad kommunen har betalt for SAPA og de tilknyttede fælleskommunale betalinger indtil nu, hvad resten "
-             "af året forventes at koste, og hvordan det forventede regnskab afviger fra budgettet, linje for linje.",
-             fu.scenario_of(result, budget), result)
-
-# %% tags=["remove_input"]
-display(Markdown(f"**{fu.answer(result)}**\n\n{fu.summary(result)}"))
+             "af året forventes at koste, og hvordan det forventede regnskab afviger fra budgettet, linje for linje, "
+             f"i {terms.terms(KRONER, budget.params)}.",
+             fu.scenario_of(result, budget), result, figures=fu.key_figures(result),
+             answer=f"**{fu.answer(result)}** {fu.summary(result)}")
 shown = fu.rounded(result, 1)
 show.key_figures(kommunekode=a["kommunekode"], year=a["year"], as_of=a["as_of"].isoformat(), unit=unit,
                  **{f"{line}_{column}": shown.loc[line, column] for line in shown.index
@@ -83,4 +84,4 @@ display(show.table(fu.invoices(result), caption=f"Fakturaerne {a['year']}, som o
 
 # %% tags=["remove_input"]
 display(show.scenario_box(budget))
-display(show.provenance(budget))
+display(show.provenance(fu.scenario_of(result, budget), result))

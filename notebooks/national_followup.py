@@ -31,7 +31,7 @@ unit = 1  # int: the table's unit: 1 for kroner, 1000 for 1.000 kr.
 accept_warnings = 0  # int: 1 to use invoices the calibration finds implausible (they are named); 0 refuses them
 
 # %% tags=["remove_input"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from sapa_model.views import fmt
 from sapa_model.views import followup as fu
@@ -40,14 +40,11 @@ from sapa_model.views.labels import FOLLOWUP
 
 budget, table = fu.setup_all(invoices, year, as_of, scenario, unit, accept_warnings)
 a = table.attrs
+national = fu.national_table(table, unit)
 show.heading(f"Budgetopfølgning {a['year']} pr. {fmt.date(a['as_of'])}: kommunerne i fakturafilen",
              "For hver kommune i fakturafilen: budgettet, hvad den har betalt indtil nu, det forventede regnskab og "
              "afvigelsen fra budgettet med dens forklaring. Klik på en kolonneoverskrift for at sortere efter den.",
-             budget, table)
-
-# %% tags=["remove_input"]
-national = fu.national_table(table, unit)
-display(Markdown(f"**{fu.national_answer(table)}**"))
+             budget, table, figures=fu.national_key_figures(table), answer=f"**{fu.national_answer(table)}**")
 show.key_figures(year=a["year"], as_of=a["as_of"].isoformat(), unit=unit, order=national["Kode"].tolist()[:-1],
                  deviation=national[FOLLOWUP["deviation"]].tolist(), year_end=national[FOLLOWUP["year_end"]].tolist())
 
@@ -61,4 +58,4 @@ display(HTML(fu.items([fu.rounding_note(unit) + " »I alt« er summen af kommune
 
 # %% tags=["remove_input"]
 display(show.scenario_box(budget))
-display(show.provenance(budget))
+display(show.provenance(budget, table))

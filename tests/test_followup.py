@@ -271,7 +271,8 @@ def test_the_calibration_reads_the_month_an_invoice_starts(tmp_path):
 
 
 def _numbers(line: str) -> list[int]:
-    return [int(n.replace(".", "")) for n in re.findall(r"-?[0-9][0-9.]*(?![0-9,]* %)", line)]
+    """The whole numbers of a line as shown (1.234, −56), not the shares (4,2 %)."""
+    return [int(n.replace(".", "").replace("−", "-")) for n in re.findall(r"[-−]?[0-9][0-9.]*(?![0-9,]* %)", line)]
 
 
 def test_the_cli_answers_first_and_its_tables_add_up(tmp_path):

@@ -44,7 +44,7 @@ def _cells(page_html: str, caption_start: str) -> list[list[str]]:
 
 
 def _number(cell: str) -> int:
-    return int(cell.replace(".", ""))
+    return int(cell.replace(".", "").replace("−", "-"))  # Danish: 1.234 and −56
 
 
 def test_each_municipality_in_the_file_gets_its_follow_up_and_the_file_a_national_page(followed):
@@ -65,7 +65,9 @@ def test_the_municipal_page_answers_first_and_its_table_is_the_follow_up(followe
     out, invoices = followed
     html_page = (out / "kommuner/825-laesoe-opfoelgning-2026.html").read_text(encoding="utf-8")
     result = followup("Læsø", invoices, as_of="2026-06-30")
-    main = html_page.split("<main>", 1)[1].split("</aside>", 1)[1]  # after the title and the banner
+    key = html_page.split('class="sapa-key"', 1)[1]  # the key figures, then the answer, then the tables
+    assert f"<dd>{show.fmt.kr(rounded(result, 1).loc['total', 'year_end'])}" in key.split("</dl>", 1)[0]
+    main = key.split("</section>", 1)[1]
     answer = show.answer(result)
     assert answer.startswith("Forventet regnskab 2026: ") and "budgettet" in answer
     assert main.index(answer) < main.index("<table")  # the answer before any table

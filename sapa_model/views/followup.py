@@ -223,6 +223,30 @@ def invoices(result: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def key_figures(result: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The figures a follow-up opens with (label, value, note), in kroner as its kroner table shows them."""
+    total, a = rounded(result, 1).loc["total"], result.attrs
+    share = total["deviation_pct"]
+    return [
+        (f"Forventet regnskab {a['year']}", fmt.kr(total["year_end"]), f"budget: {fmt.kr(total['budget'])}"),
+        ("Afvigelse fra budgettet", fmt.signed_kr(total["deviation"]), fmt.pct(share) if pd.notna(share) else ""),
+        ("Betalt til dato", fmt.kr(total["paid"]), f"pr. {fmt.date(a['as_of'])}"),
+    ]
+
+
+def national_key_figures(table: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The national follow-up's opening figures: the year-end and deviation of all the file's municipalities
+    together, and the municipality furthest from its budget."""
+    ranked = ranking(table)
+    first = ranked.loc[ranked["deviation"].abs().idxmax()]  # over or under the budget
+    budget, year_end = ranked["budget"].sum(), ranked["year_end"].sum()
+    return [
+        (f"Forventet regnskab {table.attrs['year']}", fmt.kr(year_end), f"{len(ranked)} kommuner i fakturafilen"),
+        ("Afvigelse fra budgettet", fmt.signed_kr(year_end - budget), f"budget: {fmt.kr(budget)}"),
+        ("Størst afvigelse", str(first["kommune"]), fmt.signed_kr(first["deviation"])),
+    ]
+
+
 def summary(result: pd.DataFrame) -> str:
     """After the answer: what is paid, what the rest of the year costs, and the deviation's parts, in kroner."""
     total = rounded(result, 1).loc["total"]
@@ -282,23 +306,18 @@ def chart(result: pd.DataFrame, params: ParameterSet) -> alt.Chart:
         ]
     )
     order = list(lines)
+    legend = alt.Legend(title=None, orient="top")
     chart = (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("Måned:O", sort=month, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "kr:Q",
-                title=f"kr. i alt fra 1. januar ({terms.terms(Basis(), params)})",
-                axis=alt.Axis(format=fmt.d3("kr")),
-            ),
+            y=alt.Y("kr:Q", title=f"{terms.axis('')}, lagt sammen fra 1. januar", axis=alt.Axis(format=fmt.d3("kr"))),
             color=alt.Color(
-                "Linje:N",
-                scale=alt.Scale(domain=order, range=["#888888", "#1f5f8b", "#6baed6"]),
-                legend=alt.Legend(title=None, orient="top"),
+                "Linje:N", scale=alt.Scale(domain=order, range=["#888888", "#1f5f8b", "#6baed6"]), legend=legend
             ),
-            strokeDash=alt.StrokeDash(
-                "Linje:N", scale=alt.Scale(domain=order, range=[[6, 3], [1, 0], [2, 2]]), legend=None
+            strokeDash=alt.StrokeDash(  # told apart by dash too, not by colour alone; one legend for both
+                "Linje:N", scale=alt.Scale(domain=order, range=[[6, 3], [1, 0], [2, 2]]), legend=legend
             ),
             tooltip=[alt.Tooltip("Måned:O"), alt.Tooltip("Linje:N"), alt.Tooltip("kr:Q", format=fmt.d3("kr"))],
         )
@@ -309,7 +328,8 @@ def chart(result: pd.DataFrame, params: ParameterSet) -> alt.Chart:
         f"{a['kommune']}: betalt og forventet {a['year']} mod budgettet",
         f"Linjediagram over {fmt.genitive(a['kommune'])} betalinger {a['year']} lagt sammen måned for måned: budgettet, "
         "det betalte til dato og det forventede regnskab",
-        subtitle="Alle linjer tilsammen; i december er afstanden mellem linjerne afvigelsen fra budgettet",
+        subtitle="Alle linjer tilsammen; i december er afstanden mellem linjerne afvigelsen fra budgettet "
+        f"({terms.terms(Basis(), params)})",
     )
 
 
