@@ -5,11 +5,13 @@ The package is layered; each layer imports only from the layers below it:
     data  <-  parameters  <-  rules  <-  scenarios  <-  engine  <-  analysis  <-  views  <-  report / app  <-  cli
 """
 
+from .analysis.followup import followup, followup_all
 from .analysis.outlook import outlook
 from .data.names import Municipality, municipality, resolve_code
 from .engine import compute, monthly, population, population_table, risk, sapa_price
 from .errors import (
     DataError,
+    FollowupError,
     ParameterError,
     ParameterExtrapolationWarning,
     SapaError,
@@ -23,6 +25,7 @@ from .version import __version__
 
 __all__ = [
     "DataError",
+    "FollowupError",
     "Municipality",
     "ParameterError",
     "ParameterExtrapolationWarning",
@@ -36,6 +39,8 @@ __all__ = [
     "baseline",
     "combine",
     "compute",
+    "followup",
+    "followup_all",
     "load_scenario",
     "monthly",
     "municipality",

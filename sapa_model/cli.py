@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import SapaError, counted, echo
@@ -93,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
         help="write the chart library once to assets/ (for a web server) instead of into every "
         "report; the default keeps each report one file that can be e-mailed",
     )
+    reports.add_argument(
+        "--followup",
+        default="",
+        metavar="FILE",
+        help="invoices paid (the file sapa calibrate reads): a budget follow-up page for each municipality in it, "
+        "its workbook sheet, and a national follow-up page when it holds several; without --kommune, only the "
+        "municipalities in the file are built",
+    )
+    reports.add_argument("--as-of", default="", metavar="YYYY-MM-DD", help="the follow-up's as-of date")
+    _accept_option(reports)
     _budget_options(
         reports,
         unit_help="the budget tables' unit: 1 (kroner) or 1000 (1.000 kr.); default: kroner in "
@@ -128,6 +139,28 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse (exit 2, nothing written) when an invoice looks implausible, instead of warning",
     )
+    follow = commands.add_parser(
+        "followup",
+        help="follow up a budget: paid so far, the rest of the year, the expected year-end",
+        description="Budget follow-up (budgetopfølgning): from the invoices paid so far (the file `sapa calibrate` "
+        "reads), per budget line the budget, paid to date, the expected rest of the year and year-end (forventet "
+        "regnskab), and the deviation from the budget split into price, population and months. Without KOMMUNE, "
+        "a file with several municipalities gives the national table, sorted by deviation.",
+    )
+    follow.add_argument(
+        "kommune", nargs="?", default="", metavar="KOMMUNE", help="name or code (default: all in the file)"
+    )
+    follow.add_argument(
+        "--invoices", type=Path, required=True, metavar="FILE", help="CSV or XLSX file of invoices paid"
+    )
+    follow.add_argument("--year", type=whole, default=None, metavar="YEAR", help="default: the latest year in the file")
+    follow.add_argument("--as-of", default="", metavar="YYYY-MM-DD", help="default: the end of the last month invoiced")
+    follow.add_argument(
+        "--budget", default="", metavar="SCENARIO", help="the scenario the budget was made with (default: baseline)"
+    )
+    follow.add_argument("--unit", type=whole, default=1, choices=(1, 1000), help="1 (kroner, default) or 1000")
+    follow.add_argument("--all", action="store_true", help="the national table even for one municipality")
+    _accept_option(follow)
     explore = commands.add_parser(
         "explore",
         help="serve the live scenario explorer (Voilà)",
@@ -158,6 +191,15 @@ def _parser() -> argparse.ArgumentParser:
         help="a host name visitors use (e.g. the reverse proxy's); repeatable",
     )
     return parser
+
+
+def _accept_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="follow up with invoices the calibration finds implausible (a price jump, moms, months missing); "
+        "by default they are refused",
+    )
 
 
 def _explore(args: argparse.Namespace) -> int:
@@ -199,7 +241,7 @@ def _basis(args: argparse.Namespace, scenario):
 def _reports(args: argparse.Namespace) -> int:
     from .data import datasets
     from .data.names import resolve_codes
-    from .report.build import Settings, build, kommune_jobs, national_jobs, writable_folder
+    from .report.build import Settings, build, followup_jobs, kommune_jobs, national_jobs, writable_folder
     from .scenarios import load_scenario
 
     # Every option is checked before any work starts.
@@ -212,9 +254,31 @@ def _reports(args: argparse.Namespace) -> int:
     scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
     budget_year, _ = _basis(args, load_scenario(scenario or None))
     settings = Settings(scenario, budget_year, args.unit, args.prices, args.shared_assets)
+    followed: list[int] = []
+    if (args.as_of or args.accept_warnings) and not args.followup:
+        raise SapaError("--as-of and --accept-warnings belong to a follow-up: give the invoice file with --followup")
+    if args.followup:  # every invoice is checked now: a bad file stops the build before any work
+        from .analysis.followup import followup_all
+
+        invoices = Path(args.followup).resolve()
+        table = followup_all(
+            invoices, None, args.as_of or None, load_scenario(scenario or None), not args.accept_warnings
+        )
+        followed = sorted(table.attrs["municipalities"])
+        codes = codes if args.kommune else followed
+        settings = replace(
+            settings,
+            followup=str(invoices),
+            followup_year=table.attrs["year"],
+            as_of=table.attrs["as_of"].isoformat(),
+            accept_warnings=args.accept_warnings,
+            followed=tuple(followed),
+        )
     out = writable_folder(args.out)
-    full = not args.kommune
+    full = not args.kommune and not args.followup
     jobs = (national_jobs() if (args.national or full) else []) + kommune_jobs(codes)
+    if followed:
+        jobs += followup_jobs([c for c in codes if c in followed], len(followed), settings)
     outcomes = build(out, jobs, settings, workers=workers, timeout=args.timeout, progress=not args.quiet, prune=full)
     failed = [o for o in outcomes if o.error]
     built = len(outcomes) - len(failed)
@@ -336,6 +400,51 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _followup(args: argparse.Namespace) -> int:
+    from .analysis.followup import followup, followup_all, read_invoices
+    from .data.names import resolve_code
+    from .scenarios import load_scenario
+    from .views import followup as show
+
+    budget = load_scenario(args.budget or None)
+    strict, as_of = not args.accept_warnings, args.as_of or None
+    if args.kommune and args.all:
+        raise SapaError("give KOMMUNE for one municipality or --all for every one in the file, not both")
+    code = resolve_code(args.kommune) if args.kommune else None  # an unknown name stops here, before the file
+    if code is None and not args.all:
+        in_file = {o.kommunekode for o in read_invoices(args.invoices)[0]}
+        code = in_file.pop() if len(in_file) == 1 else None  # one municipality in the file: its own follow-up
+    if code is None:
+        table = followup_all(args.invoices, args.year, as_of, budget, strict)
+        print(show.national_answer(table) + "\n")
+        year, date = table.attrs["year"], table.attrs["as_of"]
+        print(
+            f"Budgetopfølgning {year} pr. {show.fmt.date(date)}, {show.caption(args.unit, budget.params)}. "
+            f"Budget: scenariet {budget.name}. Sorteret efter afvigelsen, størst overskridelse først."
+        )
+        shown = show.national_table(table, args.unit)
+        print(show.formatted(shown.drop(columns=show.PRICE)).to_string(index=False))
+        print(f"\n{show.rounding_note(args.unit)} »I alt« er summen af kommunerne.")
+        print(show.parts_note())
+        return 0
+    result = followup(code, args.invoices, args.year, as_of, budget, strict)
+    print(show.answer(result) + "\n")
+    print(f"{show.title(result)}, {show.caption(args.unit, budget.params)}. Budget: scenariet {budget.name}.")
+    print(show.formatted(show.table(result, args.unit)).to_string())
+    print(f"\nAfvigelsen forklaret ({show.caption(args.unit, budget.params)}):")
+    print(show.formatted(show.explained(result, args.unit)).to_string())
+    print(f"\n{show.rounding_note(args.unit)}")
+    print(show.parts_note())
+    print("\nGrundlag:")
+    for text in [*show.resting(result), show.population_note(result), *show.notes(result, budget.params)]:
+        print(f"  - {text}")
+    listed = show.values(result, budget)
+    if len(listed):
+        print("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
+        print(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sapa` console script."""
     import warnings
@@ -352,7 +461,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "explore":  # Voilà handles its own signals
         signal.signal(signal.SIGTERM, terminate)  # as from timeout, systemd or CI: stop now, leave nothing behind
     try:
-        commands = {"reports": _reports, "budget": _budget, "calibrate": _calibrate, "explore": _explore}
+        commands = {
+            "reports": _reports,
+            "budget": _budget,
+            "calibrate": _calibrate,
+            "followup": _followup,
+            "explore": _explore,
+        }
         return commands[args.command](args)
     except SapaError as exc:
         print(f"sapa: error: {exc}", file=sys.stderr)

@@ -73,6 +73,11 @@ class ScenarioError(SapaError, ValueError):
     """A scenario file that is malformed; nothing of it has been applied."""
 
 
+class FollowupError(SapaError, ValueError):
+    """Invoices that cannot be followed up against a budget (rows after the as-of date, a year without a budget,
+    implausible amounts, …); nothing has been computed from them."""
+
+
 class NotebookParameterError(SapaError, ValueError):
     """A notebook parameter with a wrong value."""
 

@@ -429,7 +429,7 @@ def test_every_problem_in_a_scenarios_invoice_list_is_named_in_full():
         ]})
     assert str(caught.value) == """the scenario is not a valid scenario:
   calibration item 1: expected kommune, year, component, amount_dkk, reference
-  calibration item 2: unknown field(s) 'note', 'bilag'; the fields are kommune, year, component, amount_dkk, months, reference
+  calibration item 2: unknown field(s) 'note', 'bilag'; the fields are kommune, year, component, amount_dkk, months, month, reference
   calibration item 3: unknown municipality ''; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)
   calibration item 3: year '2021x' is not a year
   calibration item 3: component 'kaffe' must be one of sapa, infrastructure, buffet, kmd_sag

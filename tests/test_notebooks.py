@@ -19,7 +19,8 @@ from sapa_model.analysis.lines import budget_lines
 from sapa_model.views.tables import lines_table
 from sapa_model.views.labels import official_name
 
-NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer"]
+NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer", "kommune_followup",
+         "national_followup"]
 
 
 @pytest.mark.parametrize("name", NAMES)

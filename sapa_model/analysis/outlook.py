@@ -34,6 +34,26 @@ KNEE = {"sapa": "sapa.knee", "infrastructure": "infrastructure.knee"}  # the pay
 OUTLOOK_COLUMNS = ["kommunekode", "kommune", "year", "component", "central", *STATS]
 
 
+def billed_inhabitants(component: str, population, params, year: int) -> np.ndarray:
+    """The inhabitants a payment is billed for in a year: knee-weighted where it has a knee (SAPA, the
+    infrastructure), as they are otherwise; KMD Sag follows no population (ones)."""
+    population = np.asarray(population, dtype=float)
+    if not BY_NAME[component].follows_population:
+        return np.ones_like(population)
+    if component not in KNEE:
+        return population
+    day = f"{year}-01-01"
+    knee = params.value(f"{KNEE[component]}.threshold", day), params.value(f"{KNEE[component]}.rate", day)
+    return np.asarray(weighted(population, *knee), dtype=float)
+
+
+def population_factor(component: str, population, other, params, year: int) -> np.ndarray:
+    """What a payment of a year is multiplied by when the population on 1 January is `other` instead of
+    `population` (arrays that broadcast): the ratio of the inhabitants billed (1 for KMD Sag)."""
+    billed = billed_inhabitants(component, population, params, year)
+    return billed_inhabitants(component, other, params, year) / np.maximum(billed, 1)
+
+
 def checked_draws(draws: object, params) -> int:
     """A number of draws within montecarlo.draws' bounds; SapaError names the range otherwise."""
     bounds = params["montecarlo.draws"]
@@ -112,17 +132,7 @@ def outlook(
         lines = {}
         for component in COMPONENTS:
             central = rows.loc[component].reindex(codes).to_numpy(dtype=float)
-            factor = np.ones((draws, len(codes)))
-            if BY_NAME[component].follows_population:
-                if component in KNEE:
-                    day = f"{when}-01-01"
-                    knee = (
-                        params.value(f"{KNEE[component]}.threshold", day),
-                        params.value(f"{KNEE[component]}.rate", day),
-                    )
-                    factor = np.asarray(weighted(grown, *knee)) / np.maximum(np.asarray(weighted(population, *knee)), 1)
-                else:
-                    factor = grown / np.maximum(population, 1)
+            factor = population_factor(component, population, grown, params, when) * np.ones((draws, len(codes)))
             known_from = carried.get(component, {}).get(when)
             unknown = known_from is not None or (component == "sapa" and when in derived)
             if unknown:

@@ -222,6 +222,23 @@ def _chosen(trend_years: int, origin: int) -> np.ndarray:
     return np.where(scores[1] < scores[0], CANDIDATES[1], CANDIDATES[0])
 
 
+def as_budgeted(year: int, method: str, trend_years: int) -> pd.Series:
+    """Each municipality's population on 1 January of an observed `year` as it was projected from the observed
+    years before it (what a budget for that year, adopted the autumn before, rested on), by `method` ('best'
+    resolved as today), rounded as every projection is: by code. YearOutOfRangeError unless both `year` and the
+    year before are observed."""
+    observed = datasets.observed_population()
+    _year(year, first_year() + 1, last_observed_year())
+    origin = list(observed.columns).index(year - 1)
+    method = best_method(trend_years) if method == "best" else method
+    chosen = _chosen(trend_years, origin) if method == "backtested" else np.full(len(observed), method)
+    span = min(trend_years, origin + 1)  # the years a trend can have been fitted to by then
+    values = observed.to_numpy(float)
+    trend = project_from(values, origin, np.array([1]), "trend", span) if span > 1 else values[:, [origin]]
+    projected = np.where((chosen == "trend")[:, None], trend, values[:, [origin]])[:, 0]
+    return pd.Series(np.maximum(np.rint(projected), 0).astype("int64"), index=observed.index, name=year)
+
+
 def choices(trend_years: int) -> np.ndarray:
     """Per municipality, the method 'backtested' projects with: the candidate that erred least in the backtest on
     every observed year."""

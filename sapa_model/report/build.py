@@ -26,6 +26,7 @@ import pandas as pd
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..analysis.budget import Basis, build_date, default_budget_year, express, horizon
+from ..analysis.followup import followup
 from ..analysis.lines import monthly_basis
 from ..analysis.memo import save_results
 from ..analysis.outlook import outlook_table
@@ -58,6 +59,11 @@ class Settings:
     unit: int | None = None
     prices: int | None = None
     shared_assets: bool = False  # the chart library once in assets/ (for a web server), not in every page
+    followup: str = ""  # an invoice file to follow the budget up with ('': no follow-up), its year and as-of date
+    followup_year: int | None = None
+    as_of: str = ""
+    accept_warnings: bool = False  # follow up with invoices the calibration finds implausible
+    followed: tuple[int, ...] = ()  # the municipalities the invoice file holds
 
     @property
     def basis(self) -> Basis:
@@ -65,7 +71,15 @@ class Settings:
 
     def notebook_parameters(self, notebook: str) -> dict:
         """The build's settings that a notebook declares as parameters (a unit only when one is asked for)."""
-        given = {"scenario": self.scenario, "budget_year": self.budget_year, "prices": self.prices}
+        given = {
+            "scenario": self.scenario,
+            "budget_year": self.budget_year,
+            "prices": self.prices,
+            "invoices": self.followup,
+            "year": self.followup_year,
+            "as_of": self.as_of,
+            "accept_warnings": int(self.accept_warnings),
+        }
         if self.unit:
             given["unit"] = self.unit
         return {k: v for k, v in given.items() if k in declared_parameters(notebook)}
@@ -89,6 +103,7 @@ class Job:
     title: str
     code: int | None = None  # the municipality, for its exports
     about: str = ""  # one line for the index
+    main: bool = True  # the municipality's own report (its row in the index, its exports); else linked from that row
 
 
 @dataclass
@@ -116,7 +131,7 @@ def catalogue() -> dict:
     return read_yaml(CATALOGUE, "report catalogue")  # type: ignore[return-value]
 
 
-def _job(declaration: dict, fields: dict, code: int | None = None) -> Job:
+def _job(declaration: dict, fields: dict, code: int | None = None, main: bool = True) -> Job:
     """A declared report with its placeholders filled in: '{region}' and the like in its texts and parameters."""
 
     def fill(value):
@@ -130,6 +145,7 @@ def _job(declaration: dict, fields: dict, code: int | None = None) -> Job:
         fill(declaration["title"]),
         code,
         fill(declaration.get("about", "")),
+        main,
     )
 
 
@@ -149,6 +165,29 @@ def kommune_jobs(codes: list[int]) -> list[Job]:
     declaration = catalogue()["municipal"]
     return [
         _job(declaration, {"code": int(code), "kommune": names[code], "kommune_slug": slug(names[code])}, int(code))
+        for code in codes
+    ]
+
+
+def followup_jobs(codes: list[int], held: int, settings: Settings) -> list[Job]:
+    """The budget follow-up's reports, as reports.yaml declares them: one per municipality followed up (linked
+    from its row in the index), and the national ones, those marked `several` only when the invoice file holds
+    several municipalities ({year} and {as_of} in their texts are the follow-up's)."""
+    names = datasets.municipalities()["kommune"]
+    declarations = catalogue()["followup"]
+    fields = {"year": settings.followup_year, "as_of": fmt.date(settings.as_of) if settings.as_of else ""}
+    national = [
+        _job(d, {"municipalities": held, **fields})
+        for d in declarations["national"]
+        if held > 1 or not d.get("several")
+    ]
+    return national + [
+        _job(
+            declarations["municipal"],
+            {"code": int(code), "kommune": names[code], "kommune_slug": slug(names[code]), **fields},
+            int(code),
+            main=False,
+        )
         for code in codes
     ]
 
@@ -276,11 +315,23 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
 def _exports(job: Job, out: Path, settings: Settings, scenario: Scenario, table: pd.DataFrame) -> list[str]:
     """A municipal report's CSV and XLSX files (none for a national report), relative to `out`."""
     files: list[str] = []
-    if job.code is not None:
+    if job.code is not None and job.main:
         rows = table[table["kommunekode"] == job.code]
         rows.attrs = table.attrs
         years = sorted(set(exports.invoice_years(settings.budget_year)) & set(table["year"]))
         invoices = monthly_basis(job.code, years, scenario, settings.basis)
+        followed = (
+            followup(
+                job.code,
+                settings.followup,
+                settings.followup_year,
+                settings.as_of,
+                scenario,
+                strict=not settings.accept_warnings,
+            )
+            if job.code in settings.followed
+            else None
+        )
         paths = exports.municipal(
             rows,
             invoices.drop(columns="year"),
@@ -288,6 +339,7 @@ def _exports(job: Job, out: Path, settings: Settings, scenario: Scenario, table:
             out / Path(job.output).with_suffix(""),
             settings.budget_year,
             settings.basis,
+            followed,
         )
         files = [str(p.relative_to(out)) for p in paths]
     return files
@@ -372,14 +424,22 @@ def index_page(
         if o.job.code is None and not o.error
     )
     rows = []
+    linked: dict[int, list[Outcome]] = {}  # a municipality's other reports (its follow-up), linked from its row
+    for o in outcomes:
+        if o.job.code is not None and not o.job.main and not o.error:
+            linked.setdefault(o.job.code, []).append(o)
     for o in sorted(
-        (o for o in outcomes if o.job.code is not None),
+        (o for o in outcomes if o.job.code is not None and o.job.main),
         key=lambda o: fmt.sort_key(municipalities.loc[o.job.code, "kommune"]),
     ):
         m = municipalities.loc[o.job.code]
         name = html.escape(m["kommune"])
         files = " · ".join(f'<a href="{html.escape(f)}">{file_label(f)}</a>' for f in o.files)
         report = f'<a href="{html.escape(o.job.output)}">{name}</a>' if not o.error else f"{name} <em>(fejlede)</em>"
+        report += "".join(
+            f' · <a href="{html.escape(x.job.output)}">{html.escape(x.job.title.split(": ", 1)[-1])}</a>'
+            for x in linked.get(int(m["kommunekode"]), [])
+        )
         cells = [
             ("Kommune", report),
             ("Kode", str(o.job.code)),

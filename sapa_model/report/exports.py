@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..analysis import lines as budget
 from ..analysis.budget import Basis, budget_years, build_date, round_half_away
+from ..analysis.followup import LINES
 from ..components import NAMES as EVERY_COMPONENT
 from ..engine import FLAGGED
 from ..errors import ReportError
@@ -29,8 +30,9 @@ from ..files import atomic_path
 from ..parameters import STATUSES, ParameterSet
 from ..scenarios import Scenario
 from ..version import __version__
+from ..views import followup as followup_view
 from ..views.fmt import join as fmt_join
-from ..views.labels import COLUMNS, COMPONENT, MODEL, MODEL_SHORT, STATUS
+from ..views.labels import COLUMNS, COMPONENT, FOLLOWUP, MODEL, MODEL_SHORT, STATUS
 from ..views.presentation import carried_forward, data_vintage, unsourced_values
 from ..views.tables import guide_table, lines_table
 from ..views.terms import caption, level, price_basis_text, rounding_note, terms, vat
@@ -47,6 +49,7 @@ class Sheet:
     heading: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     decimals: int = 2  # amounts' number format: 2 (kroner and øre) or 0 (rounded budget tables)
+    shares: tuple[str, ...] = ()  # columns of shares, shown as percentages ('4,2 %')
 
 
 def danish(table: pd.DataFrame, params: ParameterSet, basis: Basis) -> pd.DataFrame:
@@ -131,6 +134,7 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
         book.set_properties({"created": dt.datetime.combine(build_date(), dt.time()), "author": "sapa-budget"})
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
         amounts = {0: book.add_format({"num_format": "#,##0"}), 2: book.add_format({"num_format": "#,##0.00"})}
+        share = book.add_format({"num_format": "0.0 %"})
         for name, sheet in sheets.items():
             ws = book.add_worksheet(name[:31])
             frame, top = sheet.frame, len(sheet.heading) + (1 if sheet.heading else 0)
@@ -147,7 +151,11 @@ def write_xlsx(sheets: dict[str, Sheet], path: Path) -> None:
                     top + 1,
                     column,
                     cells,
-                    amounts[sheet.decimals] if number and pd.api.types.is_float_dtype(values) else None,
+                    share
+                    if header in sheet.shares
+                    else amounts[sheet.decimals]
+                    if number and pd.api.types.is_float_dtype(values)
+                    else None,
                 )
                 width = max([len(str(header)) // 2 + 2, *(len(str(v)) for v in cells[:200])]) + 2
                 ws.set_column(column, column, min(width, 60))
@@ -183,11 +191,54 @@ def budget_sheet(table: pd.DataFrame, code: int, budget_year: int, basis: Basis,
     )
 
 
+def followup_sheet(result: pd.DataFrame, unit: int, params: ParameterSet) -> Sheet:
+    """A budget follow-up (analysis.followup) as its report shows it: the lines and I alt x budget, paid to date,
+    the rest of the year, the expected year-end, the deviation and its parts, rounded to the unit so that it adds
+    up, each line labelled by what it rests on; the answer, the date and the terms above it."""
+    main = followup_view.table(result, unit)
+    parts = followup_view.explained(result, unit).drop(columns=FOLLOWUP["deviation"])
+    lines = result.loc[list(LINES)]  # the rows of main and parts, in their order
+    frame = pd.concat([main.drop(columns="Grundlag"), parts], axis=1).rename_axis("Budgetlinje").reset_index()
+    frame = frame.assign(
+        **{
+            "Måneder betalt": lines["months_paid"].to_numpy(),
+            "Måneder resten af året": lines["months_rest"].to_numpy(),
+            "Grundlag": main["Grundlag"].to_numpy(),
+            "Mindst sikre grundlag, budget": lines["budget_status"].map(STATUS).to_numpy(),
+            "Mindst sikre grundlag, forventet regnskab": lines["year_end_status"].map(STATUS).to_numpy(),
+            "Fakturaer": lines["references"].to_numpy(),
+        }
+    )
+    amounts = [c for c in frame.columns if c in (*main.columns, *parts.columns) and c != "Grundlag"]
+    return Sheet(
+        frame.astype({c: float for c in amounts}).astype(
+            {"Måneder betalt": "Int64", "Måneder resten af året": "Int64"}
+        ),
+        heading=[followup_view.title(result), followup_view.answer(result), followup_view.caption(unit, params)],
+        notes=[
+            followup_view.rounding_note(unit),
+            followup_view.parts_note(),
+            *followup_view.resting(result),
+            followup_view.population_note(result),
+            *followup_view.notes(result, params),
+        ],
+        decimals=0,
+        shares=(FOLLOWUP["deviation_pct"],),
+    )
+
+
 def municipal(
-    table: pd.DataFrame, invoices: pd.DataFrame, scenario: Scenario, stem: Path, budget_year: int, basis: Basis
+    table: pd.DataFrame,
+    invoices: pd.DataFrame,
+    scenario: Scenario,
+    stem: Path,
+    budget_year: int,
+    basis: Basis,
+    followup: pd.DataFrame | None = None,
 ) -> list[Path]:
     """One municipality's yearly lines and monthly invoices as CSV and XLSX: stem-aar.csv, -maaned.csv, .xlsx.
-    `table` and `invoices` are in the basis's price level and moms already."""
+    `table` and `invoices` are in the basis's price level and moms already; with a budget follow-up (`followup`,
+    analysis.followup) the workbook has a sheet 'Budgetopfølgning <år>' too."""
     params = scenario.params
     yearly = danish(table.drop(columns=["region"]), params, basis)
     monthly = invoice_lines(table, invoices, budget_year, params, basis)
@@ -204,6 +255,11 @@ def municipal(
             f"Budget {budget_year}": budget_sheet(table, code, budget_year, basis, params),
             "Budgetlinjer pr. år": Sheet(yearly),
             "Fakturaer pr. måned": Sheet(monthly),
+            **(
+                {f"Budgetopfølgning {followup.attrs['year']}": followup_sheet(followup, basis.unit, params)}
+                if followup is not None
+                else {}
+            ),
             "Om tallene": about(scenario, table, basis),
         },
         paths[2],

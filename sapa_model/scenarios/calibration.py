@@ -36,7 +36,7 @@ from ..rules.new_model import billed_units, derived_price, known_price
 from ..rules.old_model import sapa_old
 from ..rules.prices import PricePath
 
-FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "reference")
+FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "month", "reference")
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
 RATE_ROUNDING = 1e-9  # how far the least-squares solve may put a knee rate of exactly 0 or 1 outside 0-1
@@ -58,6 +58,7 @@ class Observation:
     months: int | None
     reference: str
     where: str  # 'fakturaer.csv, row 4' or 'calibration item 2', for messages
+    period: tuple[int, ...] = ()  # the months of the year it covers (1 = January), when the row says (`month`)
 
     @property
     def kommune(self) -> str:
@@ -68,6 +69,8 @@ class Observation:
         data = {"kommune": self.kommune, "year": self.year, "component": self.component, "amount_dkk": self.amount_dkk}
         if self.months is not None:
             data["months"] = self.months
+        if self.period:
+            data["month"] = self.period[0]
         return {**data, "reference": self.reference}
 
 
@@ -114,13 +117,26 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
                 found.append(f"months {echo(row.get('months'))} must be a whole number of months from 1 to 12")
         else:
             months = None
+        period: tuple[int, ...] = ()
+        first = row.get("month")
+        if first not in (None, ""):
+            try:
+                first = whole_number(first)
+                if not 1 <= first <= 12:
+                    raise ValueError
+                span = months if isinstance(months, int) else 1  # a month without months: that month alone
+                if first + span - 1 > 12:
+                    found.append(f"month {first} and months {span} run past December; an invoice covers one year")
+                months, period = span, tuple(range(first, first + span))
+            except ValueError:
+                found.append(f"month {echo(row.get('month'))} must be the first month covered, 1 (January) to 12")
         reference = str(row.get("reference") or "").strip()
         if not reference:
             found.append("reference is missing; say where the amount comes from (e.g. the invoice number)")
         if found:
             problems += [f"{at}: {p}" for p in found]
             continue
-        observations.append(Observation(code, year, component, amount, months, reference[:200], at))
+        observations.append(Observation(code, year, component, amount, months, reference[:200], at, period))
     if len(observations) > MAX_OBSERVATIONS:
         problems.append(f"{where}: more than {MAX_OBSERVATIONS} observations")
     return observations, problems
@@ -129,7 +145,8 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
 def combine_invoices(observations: list[Observation]) -> tuple[list[Observation], list[str]]:
     """Invoices of the same municipality, year and component summed into one (monthly invoices may be entered a
     row per month), and a problem for every group that cannot be: a row without months among several, the
-    same reference twice, more than 12 months in all."""
+    same reference twice, more than 12 months in all, the month given on some rows only, two rows covering the
+    same month."""
     groups: dict[tuple, list[Observation]] = {}
     for o in observations:
         groups.setdefault((o.kommunekode, o.year, o.component), []).append(o)
@@ -153,6 +170,12 @@ def combine_invoices(observations: list[Observation]) -> tuple[list[Observation]
             )
         elif sum(o.months or 0 for o in group) > 12:
             problems.append(f"{where}: {first.kommune} {first.year} {first.component} adds up to more than 12 months")
+        elif any(o.period for o in group) and not all(o.period for o in group):
+            problems.append(
+                f"{where}: {first.kommune} {first.year} {first.component}: give month on every row or on none"
+            )
+        elif overlap := _overlap(group):
+            problems.append(overlap)
         else:
             combined.append(
                 Observation(
@@ -163,14 +186,29 @@ def combine_invoices(observations: list[Observation]) -> tuple[list[Observation]
                     sum(o.months or 0 for o in group),
                     "; ".join(references)[:200],
                     where,
+                    tuple(sorted(m for o in group for m in o.period)),
                 )
             )
     return combined, problems
 
 
+def _overlap(group: list[Observation]) -> str:
+    """A problem naming the first two rows of a group that cover the same month ('' when none do)."""
+    seen: dict[int, Observation] = {}
+    for o in group:
+        for m in o.period:
+            if m in seen:
+                return (
+                    f"{seen[m].where} and {o.where}: {o.kommune} {o.year} {o.component}: both cover "
+                    f"{o.year}-{m:02d}; each month may be invoiced once"
+                )
+            seen[m] = o
+    return ""
+
+
 def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
-    """Observations from a CSV or XLSX file (columns kommune, year, component, amount_dkk, optional months,
-    reference; semicolon or comma separated, decimal comma or point)."""
+    """Observations from a CSV or XLSX file (columns kommune, year, component, amount_dkk, optional months and
+    month (the first month covered), reference; semicolon or comma separated, decimal comma or point)."""
     frame = read_user_table(
         path,
         {
@@ -180,7 +218,11 @@ def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
             "amount_dkk": ("beløb", "beloeb", "amount", "beløb (kr.)"),
         },
         "invoice file",
-        optional={"months": ("måneder", "maaneder"), "reference": ("reference", "kilde", "bilag")},
+        optional={
+            "months": ("måneder", "maaneder"),
+            "month": ("måned", "maaned", "første måned"),
+            "reference": ("reference", "kilde", "bilag"),
+        },
     )
     return parse_observations(frame.to_dict("records"), Path(path).name)
 
@@ -228,6 +270,14 @@ class Calibration:
 def _first_months(mask: np.ndarray, months: int | None) -> np.ndarray:
     """The first `months` True entries of a month mask (all of them when months is None)."""
     return mask & (np.cumsum(mask) <= (mask.sum() if months is None else months))
+
+
+def covered(billed: np.ndarray, observation: Observation) -> np.ndarray:
+    """The months of its year an invoice covers, as a mask over the year's billed months (12,): the months its
+    rows name (`month`), else the first `months` billed months (all of them without months)."""
+    if observation.period:
+        return np.isin(np.arange(1, 13), observation.period)
+    return _first_months(billed, observation.months)
 
 
 def _before(params: ParameterSet) -> dict[str, PricePath]:
@@ -297,7 +347,12 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
                 f"{o.where}: {o.kommune} is billed {o.component} for {billed.sum()} months in {o.year}, not {o.months}"
             )
             continue
-        months = _first_months(billed, o.months)
+        months = np.zeros_like(billed)
+        months[in_year] = covered(billed[in_year], o)
+        if (months & ~billed).any():
+            month = int(np.argmax(months & ~billed)) % 12 + 1  # the grid has 12 months a year, in order
+            problems.append(f"{o.where}: {o.kommune} is not billed {o.component} in {o.year}-{month:02d} in this model")
+            continue
         rows.append(
             {
                 "observation": o,

@@ -107,3 +107,24 @@ def official_name(kommune: str) -> str:
 # the outer two as the text names it: '5-95 %'.
 QUANTILE = {name: fmt.pct(q, 0) for name, q in QUANTILES.items()}
 BAND = f"{fmt.num(100 * min(QUANTILES.values()))}-{fmt.pct(max(QUANTILES.values()), 0)}"
+
+# The budget follow-up (analysis.followup): its lines, its figures and what each line's rest of the year rests on.
+FOLLOWUP_LINE = {**COMPONENT, "total": TOTAL_ROW}
+FOLLOWUP = {
+    "budget": "Budget",
+    "budget_to_date": "Budget til dato",
+    "paid": "Betalt til dato",
+    "rest": "Forventet resten af året",
+    "year_end": "Forventet regnskab",
+    "deviation": "Afvigelse",
+    "deviation_pct": "Afvigelse (%)",
+    "price": "heraf pris",
+    "population": "heraf indbyggertal",
+    "timing": "heraf måneder",
+}
+FOLLOWUP_BASIS = {
+    "invoiced": "faktureret",
+    "budget_price": "ingen faktura endnu",
+    "not_billed": "faktureres ikke",
+    "partly_invoiced": "delvis faktureret",
+}
