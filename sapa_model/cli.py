@@ -36,6 +36,17 @@ def seconds(text: str) -> float:
     return value
 
 
+def decimal(text: str) -> float:
+    """An argparse type: a finite number, with a decimal point or comma ('0.5', '0,5')."""
+    try:
+        value = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a finite number")
+    return value
+
+
 def usable_workers(asked: int) -> int:
     """At most the machine's cores and what its free memory holds (each worker runs a Jupyter kernel)."""
     cores = os.cpu_count() or 1
@@ -134,21 +145,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the scenario explorer as a web app: one kernel per visitor, idle kernels culled, a cap "
         "on kernels, only the host names given. By default only this machine can reach it (127.0.0.1).",
     )
-    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    explore.add_argument("--port", type=whole, default=8866, help="port (default: 8866)")
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="IP address to listen on (default: 127.0.0.1, this machine only; another one is warned about)",
+    )
+    explore.add_argument("--port", type=whole, default=8866, help="port, 1-65535 (default: 8866)")
     explore.add_argument(
         "--max-kernels",
         type=whole,
         default=4,
         metavar="N",
-        help="visitors at once; one more is asked to come back (default: 4, ~150 MB each)",
+        help="visitors at once, 1-64; one more is asked to come back (default: 4, ~150 MB each)",
     )
     explore.add_argument(
         "--idle-minutes",
-        type=seconds,
+        type=decimal,
         default=15,
         metavar="MINUTES",
-        help="a visitor's kernel is shut down after this long without use (default: 15)",
+        help="a visitor's kernel is shut down after this long without use, 1-1440 (default: 15); the kernel of a "
+        "closed page at once",
     )
     explore.add_argument(
         "--allow-host",
