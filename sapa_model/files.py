@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,3 +85,42 @@ def inside(folder: Path, name: str) -> Path:
     if path.parent != folder:
         raise ValueError(f"{name!r:.60} is not a file in {folder.name}/")
     return path
+
+
+class Unreadable(ValueError):
+    """A file a user named that cannot be read as one: its message names the file and says why."""
+
+
+def read_capped(path: Path | str, limit: int, what: str = "file", hint: str = "") -> bytes:
+    """A user's file's bytes, refused (Unreadable) unless it is a regular file of at most `limit` bytes. The
+    check is made on the opened file and the read stops at the limit, so neither a device or a pipe behind a
+    link, nor a file that says it is empty (/proc) but is not, nor a link loop can hang or flood the caller."""
+    path = Path(path)
+    name = f"{what} {path.name or path}"
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise Unreadable(f"{name} does not exist") from None
+    except IsADirectoryError:
+        raise Unreadable(f"{name} is a folder, not a file") from None
+    except PermissionError:
+        raise Unreadable(f"{name} cannot be read (permission denied)") from None
+    except OSError as exc:
+        why = "is a link that leads in a circle" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        raise Unreadable(f"{name} {why}") from None
+    try:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise Unreadable(f"{name} is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise Unreadable(f"{name} is not a regular file (a device, pipe or socket)")
+        with os.fdopen(os.dup(handle), "rb") as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise Unreadable(f"{name} cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        size = f"{limit // 1_000_000} MB" if limit % 1_000_000 == 0 else f"{limit // 1000} kB"
+        raise Unreadable(f"{name} is larger than {size}{hint}")
+    return data

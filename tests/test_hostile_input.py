@@ -2,8 +2,12 @@
 own error (a message, never a trace), within time and memory bounds. Plus a fuzz over the loaders and the CLI."""
 
 import argparse
+import os
 import resource
 import time
+import tracemalloc
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -16,7 +20,7 @@ from sapa_model import SapaError, ScenarioError, UnknownMunicipalityError, YearO
 from sapa_model import municipality
 from sapa_model.cli import _parser, seconds, whole
 from sapa_model.data.population import read_forecast
-from sapa_model.data.tables import number
+from sapa_model.data.tables import MAX_BYTES, number
 from sapa_model.scenarios import scenario_from_data
 
 
@@ -46,7 +50,7 @@ description: [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 @pytest.mark.parametrize("content,message", [
     (BOMB, "YAML aliases (*name) are not allowed"),
     ("name: &n x\ndescription: *n\n", "YAML aliases (*name) are not allowed"),
-    ("name: x\n" + "#" * 1_100_000, "at most 1000 kB"),
+    ("name: x\n" + "#" * 1_100_000, "is larger than 1 MB"),
     ("name: x\n? [a, b]\n: 1\n", "a key must be a word, a number or a date"),
     ("name: x\nparameters:\n  sapa.knee.threshold: {2019-13-45: 100000}\n", "is not a date"),
     ("name: x\nparameters:\n  sapa.knee.rate: .nan\n", "must be a finite number"),
@@ -238,3 +242,113 @@ def test_calibration_files_are_read_defensively(tmp_path):
         big = tmp_path / "big.csv"
         big.write_bytes(b"kommune;year;component;amount_dkk;reference\n" + b"x" * 5_100_000)
         scenario_from_data({"name": "x", "calibration_file": str(big)})
+
+
+# -- XLSX bombs and files that are no files: refused before any spreadsheet parsing, quickly, in little memory ----
+
+def _xlsx(tmp_path, name="f.xlsx", rows=(("kommune", "year", "population"), ("Odense", 2028, 210000))) -> Path:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def _replace_part(path: Path, part: str, content: bytes | None = None, stream=None) -> None:
+    """Rewrite one part of an XLSX file (a zip), deflated; `stream` yields the content in pieces."""
+    with zipfile.ZipFile(path) as old:
+        parts = {i.filename: old.read(i) for i in old.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for filename, data in parts.items():
+            if filename != part:
+                new.writestr(filename, data)
+        with new.open(part, "w") as out:
+            for piece in stream or [content]:
+                out.write(piece)
+
+
+def _refused_quickly(path: Path, message: str) -> None:
+    tracemalloc.start()
+    started = time.time()
+    try:
+        with pytest.raises(SapaError, match=message):
+            read_forecast(path, 2027, 2040)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.time() - started < 20 and peak < 60_000_000, peak
+
+
+def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_before_unpacking(tmp_path):
+    path = _xlsx(tmp_path)  # one shared string of 200 MB: a few hundred kilobytes packed
+    text = (b"A" * 1_000_000 for _ in range(200))
+    _replace_part(path, "xl/sharedStrings.xml",
+                  stream=[b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>', *text,
+                          b"</t></si></sst>"])
+    assert path.stat().st_size < MAX_BYTES
+    _refused_quickly(path, "unpacks to more than 20 MB")
+
+
+def test_a_sheet_of_a_million_cells_is_refused_while_it_streams(tmp_path):
+    path = _xlsx(tmp_path)
+    row = b"<c/>" * 1_000_000  # 4 MB unpacked, within the size limit: the cell count stops it
+    _replace_part(path, "xl/worksheets/sheet1.xml",
+                  b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  b'<row r="1">' + row + b"</row></sheetData></worksheet>")
+    _refused_quickly(path, "has more than 500.000 cells")
+
+
+def test_an_xlsx_whose_index_understates_a_part_cannot_unpack_more_than_it_says(tmp_path):
+    path = _xlsx(tmp_path)
+    _replace_part(path, "xl/sharedStrings.xml", b'<sst><si><t>' + b"A" * 30_000_000 + b"</t></si></sst>")
+    data = bytearray(path.read_bytes())  # claim 1 kB unpacked, in the local header and in the central directory
+    start = data.index(b"xl/sharedStrings.xml") - 30
+    central = data.rindex(b"xl/sharedStrings.xml") - 46
+    data[start + 22:start + 26] = data[central + 24:central + 28] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    _refused_quickly(path, "not a readable XLSX workbook|is damaged")
+
+
+@pytest.mark.parametrize("sheet,message", [
+    (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inl',
+     "is damaged \\(its XML is cut off or broken\\)"),
+    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+     b'<worksheet><sheetData><row><c t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>',
+     "declares a DTD or entities"),
+])
+def test_a_damaged_or_entity_laden_sheet_is_refused_with_a_message(tmp_path, sheet, message):
+    path = _xlsx(tmp_path)
+    _replace_part(path, "xl/worksheets/sheet1.xml", sheet)
+    _refused_quickly(path, message)
+
+
+def test_files_that_are_no_regular_files_are_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)  # opening a pipe for reading would wait for a writer for ever
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")  # endless
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    (tmp_path / "folder.csv").mkdir()
+    for name, message in [("fifo.csv", "is not a regular file"), ("zero.csv", "is not a regular file"),
+                          ("loop.csv", "is a link that leads in a circle"), ("folder.csv", "is a folder"),
+                          ("missing.csv", "does not exist")]:
+        with pytest.raises(SapaError, match=message):
+            read_forecast(tmp_path / name, 2027, 2040)
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    with pytest.raises(ScenarioError, match="leads in a circle"):
+        load_scenario(tmp_path / "loop.yaml")
+
+
+def test_a_file_that_is_no_table_is_never_quoted(tmp_path):
+    environ = Path("/proc/self/environ").read_bytes()
+    (tmp_path / "fakturaer.csv").symlink_to("/proc/self/environ")  # says it is empty; holds the environment
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data({"name": "x", "calibration_file": "fakturaer.csv"}, str(tmp_path / "s.yaml"))
+    message = str(caught.value)
+    assert "needs the columns kommune, year, component, amount_dkk" in message and "in its first row" in message
+    first = environ.split(b"\0")[0].decode(errors="replace")
+    assert first[:10] not in message and first.split("=")[0] not in message
+    # A table of the kind asked for, with one column misnamed, is shown: it helps, and it is the user's table.
+    (tmp_path / "f.csv").write_text("kommune;year;folk\nAarhus;2027;1\n")
+    with pytest.raises(SapaError, match="missing: population \\(its header is 'kommune, year, folk'\\)"):
+        read_forecast(tmp_path / "f.csv", 2027, 2040)

@@ -23,6 +23,7 @@ import yaml
 
 from ..data.datasets import WAVE_LABELS, WAVES
 from ..errors import ParameterError, ParameterExtrapolationWarning, echo
+from ..files import Unreadable, read_capped
 
 PARAMETER_DIR = Path(__file__).parent
 # Where a value comes from, from the most to the least certain: a stated fact with its source, the seed
@@ -246,12 +247,13 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def read_text(path: Path, what: str = "file") -> str:
-    """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is
-    larger than MAX_YAML_BYTES or not text."""
+    """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is no
+    regular file, larger than MAX_YAML_BYTES or not text."""
     path = Path(path)
-    if path.stat().st_size > MAX_YAML_BYTES:
-        raise ParameterError(f"{path}: a {what} is at most {MAX_YAML_BYTES // 1000} kB; this one is larger")
-    data = path.read_bytes()
+    try:
+        data = read_capped(path, MAX_YAML_BYTES, what)
+    except Unreadable as exc:
+        raise ParameterError(str(exc)) from None
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")

@@ -19,6 +19,7 @@ The baseline is never changed: a scenario makes a new ParameterSet.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -315,8 +316,12 @@ def load_scenario(path: str | Path | Scenario | None) -> Scenario:
         return BASELINE
     if isinstance(path, Scenario):
         return path
+    if not isinstance(path, (str, os.PathLike)) or "\0" in str(path):
+        raise ScenarioError(
+            f"a scenario is None (the baseline), a scenario file's path or a Scenario, not {echo(path)}"
+        )
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ScenarioError(f"scenario file {path} does not exist; the shipped examples are in scenarios/")
     try:
         data = read_yaml(path, "scenario file")
