@@ -78,6 +78,16 @@ def safe_name(text: str, suffix: str) -> str:
     return stem + suffix
 
 
+def in_tree(folder: Path, relative: str) -> Path:
+    """folder / relative (which may name a subfolder), refused (ValueError) unless it stays inside the folder
+    once links are followed."""
+    folder = Path(os.path.realpath(folder))
+    path = Path(os.path.realpath(folder / relative))
+    if not path.is_relative_to(folder) or path == folder:
+        raise ValueError(f"{relative!r:.60} is not a file in {folder.name}/")
+    return path
+
+
 def inside(folder: Path, name: str) -> Path:
     """folder / name, refused (ValueError) unless it stays inside the folder."""
     folder = folder.resolve()

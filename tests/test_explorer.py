@@ -195,10 +195,8 @@ def test_a_loaded_scenarios_other_settings_survive_a_save(explorer, folder):
 def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer):
     before = explorer.table
     _upload(explorer, "prognose.csv", b"kommune;year;population\nArhus;2027;380000\nAarhus;2020;5\n")
-    explorer.forecast_button.click()
     assert "did you mean &#x27;Aarhus&#x27;" in explorer.status.value and "observed years cannot be replaced" in explorer.status.value
-    assert explorer.table is before  # the last valid figures stay
-    explorer.forecast.value = ""
+    assert explorer.table is before and explorer.forecast.value == ""  # the last valid figures stay
     explorer.sliders["sapa.knee.threshold"].value = 100_000
     assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
 
@@ -210,7 +208,7 @@ def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer):
 ])
 def test_an_uploaded_forecast_changes_the_municipality(explorer, folder, name, content):
     _upload(explorer, name, content)
-    assert (folder / "prognoser" / name).is_file() and explorer.forecast.value == name
+    assert (folder / "prognoser" / name).is_file() and explorer.forecast.value == f"prognoser/{name}"
     rows = explorer.table[(explorer.table["kommune"] == "Aarhus") & (explorer.table["year"] == 2030)]
     assert (rows["population"] == 400_000).all() and explorer.status.value == ""
 
@@ -296,3 +294,53 @@ def test_a_link_reopens_the_scenario_and_a_hostile_link_stays_text(browser, team
     assert "Linket kunne ikke læses" in page.inner_text(".sapa-explorer-results")
     assert "<script>x</script>" in page.inner_text(".sapa-explorer-results") and errors == []
     page.context.close()
+
+
+def test_an_upload_never_replaces_a_forecast_of_the_same_name(explorer, folder):
+    (folder / "prognoser").mkdir()
+    mine = folder / "prognoser" / "prognose.csv"
+    mine.write_text("kommune,year,population\nAarhus,2027,400000\n")
+    (folder / "saved.yaml").write_text("name: Min prognose\nprojection: {forecast_file: prognoser/prognose.csv}\n")
+    before = compute(load_scenario(folder / "saved.yaml"), YEARS)
+    _upload(explorer, "prognose.csv", b"kommune,year,population\nAarhus,2027,500000\n")
+    assert mine.read_text() == "kommune,year,population\nAarhus,2027,400000\n"  # the saved scenario's figures stay
+    assert _same(compute(load_scenario(folder / "saved.yaml"), YEARS), before)
+    assert explorer.forecast.value == "prognoser/prognose-2.csv" and "prognose-2.csv" in explorer.status.value
+    rows = explorer.table[(explorer.table["kommune"] == "Aarhus") & (explorer.table["year"] == 2030)]
+    assert (rows["population"] == 500_000).all()  # the upload is used, under its new name
+    _upload(explorer, "prognose.csv", b"kommune,year,population\nAarhus,2027,400000\n")  # the same file again
+    assert explorer.forecast.value == "prognoser/prognose.csv"
+    assert sorted(p.name for p in (folder / "prognoser").iterdir()) == ["prognose-2.csv", "prognose.csv"]
+
+
+def test_a_bad_upload_is_not_kept(explorer, folder):
+    _upload(explorer, "forkert.csv", b"kommune,year,population\nArhus,2027,400000\n")
+    assert "did you mean" in explorer.status.value and explorer.forecast.value == ""
+    assert not (folder / "prognoser").exists() or not list((folder / "prognoser").iterdir())
+
+
+def test_a_scenario_loads_with_the_forecast_beside_it_and_keeps_it_when_saved_again(explorer, folder):
+    (folder / "prognoser").mkdir()
+    (folder / "prognoser" / "egen.csv").write_text("kommune,year,population\nAarhus,2027,999000\n")  # same name
+    (folder / "egen.csv").write_text("kommune,year,population\nAarhus,2027,420000\n")  # the scenario's own
+    (folder / "med-prognose.yaml").write_text("name: Med prognose\nprojection: {forecast_file: egen.csv}\n")
+    expected = compute(load_scenario(folder / "med-prognose.yaml"), YEARS)
+    explorer.load_saved("med-prognose.yaml")
+    assert explorer.forecast.value == "egen.csv" and _same(explorer.table, expected)
+    explorer.file_name.value = "igen"
+    explorer.save_button.click()
+    saved = (folder / "igen.yaml").read_text()
+    assert "forecast_file: egen.csv" in saved and str(folder) not in saved  # relative to the scenario
+    assert _same(compute(load_scenario(folder / "igen.yaml"), YEARS), expected)
+
+
+@pytest.mark.parametrize("key", ["projection: {forecast_file: ../outside.csv}", "calibration_file: ../outside.csv"])
+def test_a_scenario_in_the_folder_cannot_make_the_explorer_read_a_file_outside_it(explorer, folder, key):
+    outside = folder.parent / "outside.csv"
+    outside.write_text("kommune;year;population;component;amount_dkk\nhemmelig-række-1;2027;1;sapa;1\n")
+    (folder / "ud.yaml").write_text(f"name: Ud\n{key}\n")
+    explorer.saved.options = explorer._files("", (".yaml",))
+    explorer.saved.value = "ud.yaml"
+    explorer.load_button.click()
+    assert "outside the scenarios folder" in explorer.status.value
+    assert "hemmelig" not in explorer.status.value and explorer.name.value != "Ud"

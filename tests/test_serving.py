@@ -23,6 +23,7 @@ import tornado.web
 
 from conftest import ROOT
 from reports_fixture import sapa
+from sapa_model.data.tables import MAX_BYTES
 from sapa_model.errors import SapaError
 from sapa_model.app.serve import (UNCONNECTED_SECONDS, AsyncMappingKernelManager, TemplateFiles, VisitorKernels,
                               content_security_policy, serve)
@@ -170,6 +171,20 @@ def test_the_served_explorer_works_with_no_network_under_a_strict_csp_and_a_clos
                       "i.setAttribute('onerror', 'window.owned = 1'); document.body.appendChild(i); }")
         time.sleep(0.5)
         assert page.evaluate("() => window.owned === undefined")
+        # A file larger than the explorer takes is stopped in the browser with a message (sent, it would only
+        # break the page's connection, silently); a small one is read and checked by the kernel as before.
+        page.get_by_text("Befolkning og år").click()
+        with page.expect_file_chooser() as chooser:
+            page.get_by_text("Hent prognose op").click()
+        chooser.value.set_files({"name": "stor.csv", "mimeType": "text/csv", "buffer": b"x" * (MAX_BYTES + 1)})
+        alert = page.locator("#sapa-upload-refused")
+        alert.wait_for(state="visible", timeout=30_000)
+        assert "stor.csv fylder 5,0 MB; en prognose må højst fylde 5 MB" in alert.inner_text()
+        with page.expect_file_chooser() as chooser:
+            page.get_by_text("Hent prognose op").click()
+        chooser.value.set_files({"name": "lille.csv", "mimeType": "text/csv", "buffer": b"kommune;year\nArhus;2027\n"})
+        page.wait_for_selector("text=missing: population", timeout=60_000)  # the kernel's answer, shown
+        assert page.locator("#sapa-upload-refused").count() == 0
         _wait_for(lambda: _kernels_of(served.process.pid) == 1, 60, "the visitor's kernel")
         page.close(run_before_unload=True)  # the visitor closes the tab: Voilà's shutdown request is now accepted
         _wait_for(lambda: "Page closed: shutting down its kernel" in served.log.read_text(), 60,

@@ -49,6 +49,7 @@ from ..rules.events import event_names
 from ..rules.grid import first_billing_year, last_model_year
 from .calibration import Calibration, Observation, combine_invoices, parse_observations, read_observations, solve
 
+FORECAST = "projection.forecast_file"
 TOP_KEYS = (
     "name", "description", "parameters", "prices", "prices_file", "delays", "projection", "calibration",
     "calibration_file",
@@ -151,9 +152,16 @@ class Scenario:
         """Names of the parameters whose values this scenario changes (overrides and calibrated values)."""
         return self.params.differences(baseline())
 
-    def to_yaml(self) -> str:
-        """The scenario as YAML that load_scenario reads back to the same figures."""
-        data: dict = {"name": self.name, "description": self.description, "parameters": _plain_data(self.parameters)}
+    def to_yaml(self, folder: Path | None = None) -> str:
+        """The scenario as YAML that load_scenario reads back to the same figures; written to be kept in `folder`,
+        a forecast file in that folder is named relative to it (so the pair can be moved or shared together)."""
+        parameters = dict(self.parameters)
+        forecast = parameters.get(FORECAST)
+        if folder is not None and isinstance(forecast, str) and forecast:
+            home, path = os.path.realpath(folder), os.path.realpath(forecast)
+            if Path(path).is_relative_to(home):
+                parameters[FORECAST] = Path(os.path.relpath(path, home)).as_posix()
+        data: dict = {"name": self.name, "description": self.description, "parameters": _plain_data(parameters)}
         if self.calibration:
             data["calibration"] = [o.as_data() for o in self.calibration]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
@@ -227,8 +235,14 @@ def _check_consistency(params: ParameterSet) -> list[str]:
     return problems
 
 
-def scenario_from_data(data: object, source: str = "") -> Scenario:
-    """Validate a scenario given as a mapping (what a YAML file holds) and return it."""
+def _outside(path: Path, within: Path | None) -> bool:
+    """True when `within` is given and the file (links followed) lies outside it."""
+    return within is not None and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(within))
+
+
+def scenario_from_data(data: object, source: str = "", within: Path | None = None) -> Scenario:
+    """Validate a scenario given as a mapping (what a YAML file holds) and return it. `within`: the files it names
+    (forecast, invoices) must lie in this folder; others are refused unread."""
     where = source or "the scenario"
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected a mapping with keys {', '.join(TOP_KEYS)}")
@@ -274,16 +288,18 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         problems.append(
             "'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}"
         )
-    forecast = overrides.get("projection.forecast_file")
-    if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
-        overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
-    announced, found = _announced_prices(data, source)
+    forecast = overrides.get(FORECAST)
+    if isinstance(forecast, str) and forecast:
+        overrides[FORECAST] = str(beside(source, forecast))  # relative to the scenario
+        if _outside(Path(overrides[FORECAST]), within):
+            problems.append(f"{FORECAST}: {_beyond(overrides.pop(FORECAST), within)}")
+    announced, found = _announced_prices(data, source, within)
     problems += found
     for parameter, values in announced.items():
         if parameter in overrides:
             problems.append(f"{parameter} is given both under parameters and under prices; give it once")
         overrides[parameter] = values
-    observations, found = _observations(data, source)
+    observations, found = _observations(data, source, within)
     problems += found
     scenario = Scenario(
         name=name[:SCENARIO_NAME_LIMIT],
@@ -294,12 +310,12 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     )
     try:
         params = scenario.overridden  # validates every override now, before anyone uses the scenario
-        if params.value("projection.forecast_file"):
-            read_forecast(params.value("projection.forecast_file"), last_observed_year() + 1, last_model_year(params))
+        if params.value(FORECAST):
+            read_forecast(params.value(FORECAST), last_observed_year() + 1, last_model_year(params))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
     except SapaError as exc:
-        problems.append(f"projection.forecast_file: {exc}")
+        problems.append(f"{FORECAST}: {exc}")
     if not problems and observations:
         try:
             _ = scenario.calibrated  # solves now: invoices that cannot be used, or disagree, stop here
@@ -310,8 +326,9 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path | Scenario | None) -> Scenario:
-    """Read and validate a scenario file (or pass a Scenario through; None is the baseline)."""
+def load_scenario(path: str | Path | Scenario | None, within: Path | None = None) -> Scenario:
+    """Read and validate a scenario file (or pass a Scenario through; None is the baseline). `within`: the files
+    the scenario names must lie in this folder."""
     if path is None:
         return BASELINE
     if isinstance(path, Scenario):
@@ -327,7 +344,7 @@ def load_scenario(path: str | Path | Scenario | None) -> Scenario:
         data = read_yaml(path, "scenario file")
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
-    return scenario_from_data(data, str(path))
+    return scenario_from_data(data, str(path), within)
 
 
 def combine(*scenarios: Scenario) -> Scenario:
@@ -353,7 +370,13 @@ def beside(source: str, file: object) -> Path:
     return Path(source).parent / path if source and not path.is_absolute() else path
 
 
-def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[str]]:
+def _beyond(path: str | Path, within: Path | None) -> str:
+    """Why a file a scenario names is not read (it is outside the folder files must lie in)."""
+    folder = Path(within).name if within else ""
+    return f"{Path(path).name} lies outside the scenarios folder {folder}/; only files in it are read here"
+
+
+def _observations(data: Mapping, source: str, within: Path | None = None) -> tuple[list[Observation], list[str]]:
     """The invoices a scenario lists (`calibration:`) and reads from a file (`calibration_file:`, relative to
     the scenario file), with every problem found in them."""
     observations, problems = [], []
@@ -368,7 +391,9 @@ def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[s
                 "'calibration' must be a list of invoices, each with kommune, year, component, amount_dkk and reference"
             )
     file = data.get("calibration_file")
-    if file:
+    if file and _outside(beside(source, file), within):
+        problems.append(f"calibration_file: {_beyond(beside(source, file), within)}")
+    elif file:
         path = beside(source, file)
         try:
             found, bad = read_observations(path)
@@ -379,7 +404,7 @@ def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[s
     return observations, problems + combine_invoices(observations)[1]
 
 
-def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
+def _announced_prices(data: Mapping, source: str, within: Path | None = None) -> tuple[dict, list[str]]:
     """The prices KOMBIT announced, from a scenario's `prices:` section ({reference: ..., sapa: {2027: 14.10}, ...})
     and `prices_file:` (CSV or XLSX: component, year, price, reference; relative to the scenario file), as
     parameter overrides with status sourced and their reference; and every problem found in them."""
@@ -401,7 +426,9 @@ def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
                     continue
                 entries += [(str(component), y, v, reference, f"prices: {component}") for y, v in values.items()]
     file = data.get("prices_file")
-    if file:
+    if file and _outside(beside(source, file), within):
+        problems.append(f"prices_file: {_beyond(beside(source, file), within)}")
+    elif file:
         path = beside(source, file)
         try:
             rows = read_user_table(
