@@ -36,11 +36,31 @@ def write_text(path: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
-def remove_partials(folder: Path, owner: str | None = None) -> int:
-    """Delete the temporary files an interrupted build left (only `owner`'s, default this process's); return
-    how many."""
-    owner = OWNER if owner is None else owner
-    leftovers = list(Path(folder).rglob(f".*.{owner}{PARTIAL}")) if Path(folder).exists() else []
+def running(pid: int) -> bool:
+    """True while a process with this id runs (a process of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_gone(owner: str) -> bool:
+    """True when a temporary file's owner (a process id) is this process or no longer runs: nothing will
+    finish that file. An owner that is no process id (set by SAPA_BUILD_ID) is never judged gone."""
+    return owner.isdigit() and (owner == OWNER or not running(int(owner)))
+
+
+def remove_partials(folder: Path) -> int:
+    """Delete the temporary files that this process or a process that no longer runs left (an interrupted or
+    killed build); files of a running process are its own to finish. Returns how many were removed."""
+    leftovers = [
+        path
+        for path in (Path(folder).rglob(f".*{PARTIAL}") if Path(folder).exists() else [])
+        if owner_gone(path.name[: -len(PARTIAL)].rpartition(".")[2])
+    ]
     for path in leftovers:
         path.unlink(missing_ok=True)
     return len(leftovers)

@@ -76,6 +76,29 @@ def test_sigterm_stops_everything_at_once_and_leaves_nothing(tmp_path_factory):
     assert not list(out.rglob("*.partial")) and not list(tmp.iterdir())  # no kernel folders left in TMPDIR
 
 
+def test_sigkill_of_the_build_takes_workers_kernels_forkserver_and_tracker_along_and_the_next_build_cleans_up(
+    tmp_path_factory,
+):
+    out, tmp = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("tmp")
+    build = _start(out, tmp, *SMALL, "--jobs", "2")
+    _wait_for(lambda: len(_kernels(tmp)) == 2, 90, "two kernels")
+    assert any("forkserver" in Path(f"/proc/{p}/cmdline").read_text() for p in _session(build.pid))
+    os.kill(build.pid, signal.SIGKILL)  # no handler runs: the workers must notice by themselves
+    build.wait(timeout=30)
+    _wait_for(lambda: not _session(build.pid) and not _processes(str(tmp)), 60,
+              "workers, kernels, forkserver and resource tracker to stop")
+    assert list(tmp.glob("sapa-build-*"))  # the dead build's scratch folder is still there, with its kernel files
+    (out / "kommuner").mkdir(exist_ok=True)
+    stale = out / "kommuner" / f".825-laesoe.html.{build.pid}.partial"  # as a write cut off by the kill leaves it
+    stale.write_text("half a report")
+    live = out / "kommuner" / f".999-anden.html.{os.getpid()}.partial"  # a file a running process is writing
+    live.write_text("being written")
+    again = _start(out, tmp, "--kommune", "Læsø", "--timeout", "0.01")
+    again.communicate(timeout=300)
+    assert not stale.exists() and live.exists()  # the dead build's partial file is removed, a live one is not
+    assert not list(tmp.glob("sapa-build-*"))  # and its scratch folder
+
+
 def test_a_killed_kernel_fails_its_report_at_once_and_the_build_goes_on(tmp_path_factory):
     out, tmp = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("tmp")
     build = _start(out, tmp, *SMALL, "--jobs", "1", "--timeout", "120")

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from ..data import datasets
 from ..data.names import LETTERS, spellings, variants
 from ..engine import compute, model_years
 from ..errors import ReportError
-from ..files import remove_partials, slug, write_text
+from ..files import owner_gone, remove_partials, slug, write_text
 from ..parameters import read_yaml
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
@@ -533,7 +534,9 @@ def build(
     """
     settings = settings or Settings(budget_year=default_budget_year())
     out = writable_folder(out)
-    with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
+    remove_dead_scratch()
+    with OutputLock(out), tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-") as scratch:
+        remove_partials(out)  # those of builds that were killed before they could remove them
         try:
             clock = _Clock()
             with clock("tables, risk and outlook"):
@@ -600,6 +603,26 @@ def _write_timings(path: Path, clock: _Clock, outcomes: list[Outcome]) -> None:
     write_text(path, json.dumps({"phases": dict(clock), "reports": reports}, ensure_ascii=False, indent=1))
 
 
+SCRATCH = "sapa-build-"  # a build's scratch folder in the temporary folder: sapa-build-<its process id>-...
+
+
+def remove_dead_scratch() -> int:
+    """Remove the scratch folders of builds that no longer run (killed with SIGKILL, they could not remove their
+    own), with any kernel still naming them; only this user's. Returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*"):
+        owner = folder.name.removeprefix(SCRATCH).split("-", 1)[0]
+        try:
+            mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and owner_gone(owner):
+            kill_kernels_of(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
     """Reports and exports in the folder that this build did not write. A full build (prune) removes them
     (they may be from another scenario); a partial one leaves them and returns them, for the index to list."""
@@ -642,7 +665,7 @@ def _run_jobs(
                 max_workers=max(1, min(workers, len(todo))),
                 mp_context=context,
                 initializer=start_worker,
-                initargs=(str(ROOT), timeout, str(scratch)),
+                initargs=(str(ROOT), timeout, str(scratch), os.getpid()),
             )
             try:
                 pending = {
