@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         default="reports",
         type=str,
         metavar="DIR",
-        help="output folder (default: reports); a full build removes reports in it that it did not write",
+        help="output folder (default: reports); a full build removes the reports and exports of earlier builds in "
+        "it that it does not write again, never other files",
     )
     reports.add_argument(
         "--jobs",

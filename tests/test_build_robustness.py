@@ -136,7 +136,7 @@ def test_a_second_build_into_the_same_folder_is_refused_naming_it(tmp_path):
 
 def test_a_build_cleans_only_its_own_temporary_files_and_lists_older_reports(tmp_path):
     others = tmp_path / "kommuner" / ".101-koebenhavn.html.otherbuild.partial"
-    older = tmp_path / "kommuner" / "999-gammel.html"
+    older = tmp_path / "kommuner" / "101-koebenhavn.html"
     others.parent.mkdir(parents=True)
     others.write_text("another build's half-written file")
     older.write_text("from an earlier build")
@@ -144,18 +144,24 @@ def test_a_build_cleans_only_its_own_temporary_files_and_lists_older_reports(tmp
     assert result.returncode == 1
     assert others.exists()  # not this build's to remove
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "Ældre filer i mappen" in index and "kommuner/999-gammel.html" in index
+    assert "Ældre filer i mappen" in index and "kommuner/101-koebenhavn.html" in index
     assert "took longer than the time limit of 0.01 s" in result.stderr and "---" not in result.stderr
     assert "\x1b" not in result.stderr + index and "Traceback" not in result.stderr
 
 
-def test_a_full_build_removes_what_it_did_not_write(tmp_path):
-    (tmp_path / "kommuner").mkdir()
-    (tmp_path / "kommuner" / "825-laesoe.html").write_text("x")
-    (tmp_path / "kommuner" / "999-other.html").write_text("x")
-    assert _stale_files(tmp_path, {"kommuner/825-laesoe.html"}, prune=False) == ["kommuner/999-other.html"]
-    assert _stale_files(tmp_path, {"kommuner/825-laesoe.html"}, prune=True) == []
-    assert not (tmp_path / "kommuner" / "999-other.html").exists() and (tmp_path / "kommuner/825-laesoe.html").exists()
+def test_a_full_build_removes_only_earlier_reports_and_exports_it_did_not_write_again(tmp_path):
+    produced = {"kommuner/825-laesoe.html", "kommuner/825-laesoe.xlsx", "exports/sapa-budget-2027.csv"}
+    earlier = ["exports/sapa-budget-2026.csv", "kommuner/101-koebenhavn-aar.csv", "kommuner/101-koebenhavn.html",
+               "national/udgifter-nordjylland.html"]  # from another run: another budget year, a failed report
+    users = [f"{folder}/{name}" for folder in ("exports", "kommuner", "national")
+             for name in ("mine.txt", "notes.docx", "keep.pdf", "999-other.html", "sapa-budget-x.csv")]
+    for name in [*produced, *earlier, *users]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert sorted(_stale_files(tmp_path, produced, prune=False)) == sorted(earlier)  # listed in the index
+    assert _stale_files(tmp_path, produced, prune=True) == []
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted([*produced, *users])  # the user's own files are all still there
 
 
 def test_error_messages_are_one_plain_line():

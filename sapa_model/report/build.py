@@ -623,15 +623,39 @@ def remove_dead_scratch() -> int:
     return removed
 
 
+@cache
+def _reports_and_their_exports() -> frozenset[str]:
+    """Every report a build may write (reports.yaml, for every region and municipality) and every
+    municipality's exports, relative to the output folder."""
+    jobs = national_jobs() + kommune_jobs(list(datasets.municipalities().index))
+    exported = {
+        str(p)
+        for job in jobs
+        if job.code is not None
+        for p in exports.municipal_paths(Path(job.output).with_suffix(""))
+    }
+    return frozenset({job.output for job in jobs} | exported)
+
+
+def written_by_a_build(relative: str) -> bool:
+    """True for a file a build of these reports may have written (a report or export, for any municipality,
+    region or budget year); a user's own files in the folder (notes, other documents) never are."""
+    path = Path(relative)
+    if path.parent.as_posix() == "exports":
+        return exports.is_national_export(path.name)
+    return path.as_posix() in _reports_and_their_exports()
+
+
 def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
-    """Reports and exports in the folder that this build did not write. A full build (prune) removes them
-    (they may be from another scenario); a partial one leaves them and returns them, for the index to list."""
+    """Reports and exports of earlier builds in the folder that this build did not write again. A full build
+    (prune) removes them (they may be from another scenario); a partial one leaves them and returns them, for
+    the index to list. Any other file in the folder is left alone and not listed."""
     found = [
-        str(p.relative_to(out))
+        p.relative_to(out).as_posix()
         for folder in ("kommuner", "national", "exports")
         if (out / folder).is_dir()
         for p in sorted((out / folder).iterdir())
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.is_symlink() and written_by_a_build(p.relative_to(out).as_posix())
     ]
     stale = [f for f in found if f not in produced]
     if prune:
