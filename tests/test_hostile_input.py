@@ -352,3 +352,51 @@ def test_a_file_that_is_no_table_is_never_quoted(tmp_path):
     (tmp_path / "f.csv").write_text("kommune;year;folk\nAarhus;2027;1\n")
     with pytest.raises(SapaError, match="missing: population \\(its header is 'kommune, year, folk'\\)"):
         read_forecast(tmp_path / "f.csv", 2027, 2040)
+
+
+# -- YAML read with YAML 1.2's number rules; no tags; a name is text -----------------------------------------
+
+@pytest.mark.parametrize("text,parameter,value", [
+    ("parameters: {sapa.knee.threshold: 0150000}", "sapa.knee.threshold", 150_000),  # YAML 1.1: octal 53 248
+    ("delays: {ky: 012}", "old_model.events.ky.delay", 12),  # YAML 1.1: octal 10
+    ("parameters: {sapa.knee.threshold: 1.5e5}", "sapa.knee.threshold", 150_000),  # YAML 1.1: the text '1.5e5'
+    ("parameters: {sapa.knee.rate: 0.25}", "sapa.knee.rate", 0.25),
+])
+def test_numbers_in_a_scenario_are_read_as_written(tmp_path, text, parameter, value):
+    scenario = load_scenario(_scenario(tmp_path, f"name: x\n{text}\n"))
+    assert scenario.params.value(parameter, "2022-01-01") == value
+
+
+@pytest.mark.parametrize("text,message", [
+    ("parameters: {sapa.knee.threshold: 41:40:00}", "'41:40:00' is text; sapa.knee.threshold takes a number"),
+    ("parameters: {sapa.knee.threshold: 1_000}", "'1_000' is text"),
+    ("parameters: {vat.basis: no}", "'no' is not allowed"),  # YAML 1.1: false
+    ("description: !!binary aGVsbG8=", r"YAML tags \(!!binary\) are not allowed"),
+    ("description: !!python/object/apply:os.system [ls]", r"YAML tags \(!!python/object/apply:os.system\)"),
+    ("parameters: {sapa.knee.threshold: !!float 1}", r"YAML tags \(!!float\) are not allowed"),
+])
+def test_what_yaml_1_1_would_read_as_a_number_or_a_tag_is_refused_with_a_message(tmp_path, text, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(_scenario(tmp_path, f"name: x\n{text}\n"))
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name: [1, 2]", "'name' must be text, not a list"),
+    ("name: x\ndescription: {a: 1}", "'description' must be text, not a mapping"),
+    ("name: true", "'name' must be text, not true/false"),
+    ("name: 2027", "'name' must be text, not a number; write it in quotes"),
+])
+def test_a_name_or_description_that_is_no_text_is_refused_not_stringified(tmp_path, text, message):
+    with pytest.raises(ScenarioError, match=message) as caught:
+        load_scenario(_scenario(tmp_path, text + "\n"))
+    assert "'name' is missing" not in str(caught.value)
+
+
+def test_yes_is_a_word_and_the_shipped_parameter_files_read_the_same_under_both_yaml_versions(tmp_path):
+    import yaml
+
+    from sapa_model.parameters.loader import PARAMETER_DIR, read_yaml
+
+    assert load_scenario(_scenario(tmp_path, "name: yes\ndescription: no\n")).name == "yes"
+    for path in sorted(PARAMETER_DIR.glob("*.yaml")):
+        assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import difflib
 import math
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -204,17 +205,69 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
     return parameter
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key given twice in one mapping (YAML would keep the last), keys
-    that are lists or mappings, and anchors/aliases (`&a`, `*a`: a few bytes of them can expand to
-    gigabytes, and nothing here needs them)."""
+class _Core12Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2's core schema for plain scalars (what a person writing 0150000 or 41:40:00 means), not
+    PyYAML's YAML 1.1: 012 is 12 (not octal 10), 0150000 is 150000 (not 53 248), 41:40:00 and 1_000 are text
+    (not the sexagesimal 150 000 and 1000), yes/no/on/off are text (only true/false are booleans). Dates
+    (2019-01-01) are read as dates, as before."""
+
+
+for _tag, _pattern, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("timestamp", yaml.constructor.SafeConstructor.timestamp_regexp.pattern, "0123456789"),  # as YAML 1.1 reads it
+]:
+    _Core12Resolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern, re.X), list(_first))
+
+
+def _int12(loader, node) -> int:
+    """An integer as YAML 1.2 reads it: decimal (leading zeros too), 0o octal, 0x hexadecimal."""
+    text = loader.construct_scalar(node)
+    return int(text[2:], 8) if text.startswith("0o") else int(text[2:], 16) if text.startswith("0x") else int(text)
+
+
+def _float12(loader, node) -> float:
+    """A number with a point or an exponent, .inf or .nan, as YAML 1.2 reads it."""
+    text = loader.construct_scalar(node).lower()
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+class _StrictLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Core12Resolver,
+):
+    """A safe YAML loader with YAML 1.2's number rules (_Core12Resolver) that refuses a key given twice in one
+    mapping (YAML would keep the last), keys that are lists or mappings, explicit tags (`!!binary`,
+    `!!python/...`: nothing here needs them), and anchors/aliases (`&a`, `*a`: a few bytes of them can expand
+    to gigabytes, and nothing here needs them)."""
+
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Core12Resolver.__init__(self)
 
     def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise ParameterError(
-                f"line {mark.line + 1}: YAML aliases (*name) are not allowed here; write the value out"
-            )
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise ParameterError(f"line {line}: YAML aliases (*name) are not allowed here; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = str(tag).replace("tag:yaml.org,2002:", "!!")[:40]
+            raise ParameterError(f"line {line}: YAML tags ({shown}) are not allowed here; write the value out plainly")
         return super().compose_node(parent, index)
 
 
@@ -244,6 +297,8 @@ def _timestamp(loader, node):
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _int12)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _float12)
 
 
 def read_text(path: Path, what: str = "file") -> str:
@@ -267,7 +322,11 @@ def read_yaml(path: Path, what: str = "file") -> object:
     but never quote its content."""
     text = read_text(path, what)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        loader = _StrictLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
     except yaml.MarkedYAMLError as exc:

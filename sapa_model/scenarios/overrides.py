@@ -235,6 +235,19 @@ def _check_consistency(params: ParameterSet) -> list[str]:
     return problems
 
 
+def _text(data: Mapping, key: str, problems: list[str]) -> str:
+    """A scenario's text (its name or description), stripped; anything but text (a list, a mapping, true, a
+    number) is a problem, never turned into text."""
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return (value or "").strip()
+    kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}.get(
+        type(value), type(value).__name__
+    )
+    problems.append(f"'{key}' must be text, not {kind}; write it in quotes if it is meant as text")
+    return ""
+
+
 def _outside(path: Path, within: Path | None) -> bool:
     """True when `within` is given and the file (links followed) lies outside it."""
     return within is not None and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(within))
@@ -246,9 +259,9 @@ def scenario_from_data(data: object, source: str = "", within: Path | None = Non
     where = source or "the scenario"
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    problems = [f"unknown key {key!r}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
-    name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip()
-    if not name:
+    problems = [f"unknown key {echo(key)}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
+    name, description = (_text(data, key, problems) for key in ("name", "description"))
+    if not name and isinstance(data.get("name") or "", str):
         problems.append("'name' is missing; give the scenario a short name")
     if len(name) > SCENARIO_NAME_LIMIT or len(description) > DESCRIPTION_LIMIT:
         problems.append(
