@@ -13,7 +13,11 @@ from pathlib import Path
 from .errors import SapaError, counted, echo
 
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
-WORKER_MEMORY = 600 * 2**20  # bytes a report worker with its kernel may use at most
+# Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
+# and tables), plus, in the kernel, ~9 kB per Monte Carlo draw at the peak of the risk computation (measured:
+# ~1.1 GB for the kernel at the 100 000 draws montecarlo.draws allows).
+WORKER_MEMORY = 400 * 2**20
+DRAW_MEMORY = 10 * 2**10
 
 
 def whole(text: str) -> int:
@@ -47,15 +51,22 @@ def decimal(text: str) -> float:
     return value
 
 
-def usable_workers(asked: int) -> int:
-    """At most the machine's cores and what its free memory holds (each worker runs a Jupyter kernel)."""
+def worker_memory(draws: int) -> int:
+    """Bytes a report worker with its kernel uses at most, for a scenario of `draws` Monte Carlo draws."""
+    return WORKER_MEMORY + draws * DRAW_MEMORY
+
+
+def usable_workers(asked: int, draws: int, free: int | None = None) -> int:
+    """At most the machine's cores and what its free memory (default: MemAvailable) holds, each worker running a
+    Jupyter kernel that computes `draws` Monte Carlo draws."""
     cores = os.cpu_count() or 1
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-        free = int(re.search(r"MemAvailable:\s+(\d+)", meminfo).group(1)) * 1024  # type: ignore[union-attr]
-    except (OSError, AttributeError):
-        free = WORKER_MEMORY * cores
-    return max(1, min(asked, cores, free // WORKER_MEMORY))
+    if free is None:
+        try:
+            meminfo = Path("/proc/meminfo").read_text()
+            free = int(re.search(r"MemAvailable:\s+(\d+)", meminfo).group(1)) * 1024  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            free = worker_memory(draws) * cores
+    return max(1, min(asked, cores, free // worker_memory(draws)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -222,12 +233,13 @@ def _reports(args: argparse.Namespace) -> int:
     # Every option is checked before any work starts.
     if args.jobs < 1:
         raise SapaError(f"--jobs must be 1 or more, not {args.jobs}")
-    workers = usable_workers(args.jobs)
-    if workers < args.jobs:
-        print(f"sapa: bruger {workers} arbejdsprocesser (maskinens kerner og ledige hukommelse)", file=sys.stderr)
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
     scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
-    budget_year, _ = _basis(args, load_scenario(scenario or None))
+    loaded = load_scenario(scenario or None)
+    budget_year, _ = _basis(args, loaded)
+    workers = usable_workers(args.jobs, int(loaded.params.value("montecarlo.draws")))
+    if workers < args.jobs:
+        print(f"sapa: bruger {workers} arbejdsprocesser (maskinens kerner og ledige hukommelse)", file=sys.stderr)
     settings = Settings(scenario, budget_year, args.unit, args.prices, args.shared_assets)
     out = writable_folder(args.out)
     full = not args.kommune

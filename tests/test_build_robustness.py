@@ -69,10 +69,10 @@ def test_sigterm_stops_everything_at_once_and_leaves_nothing(tmp_path_factory):
     _wait_for(lambda: len(_kernels(tmp)) == 2, 90, "two kernels")
     started = time.time()
     build.send_signal(signal.SIGTERM)  # to the build's process only, as `timeout` does
-    _, stderr = build.communicate(timeout=60)
+    _, stderr = build.communicate(timeout=120)
     assert build.returncode == 143 and "SIGTERM" in stderr and "Traceback" not in stderr
-    assert time.time() - started < 20
-    _wait_for(lambda: not _session(build.pid) and not _processes(str(tmp)), 15, "workers and kernels to stop")
+    assert time.time() - started < 60 and not (out / "index.html").exists()  # not after the reports in progress
+    _wait_for(lambda: not _session(build.pid) and not _processes(str(tmp)), 60, "workers and kernels to stop")
     assert not list(out.rglob("*.partial")) and not list(tmp.iterdir())  # no kernel folders left in TMPDIR
 
 
@@ -104,11 +104,11 @@ def test_a_killed_kernel_fails_its_report_at_once_and_the_build_goes_on(tmp_path
     build = _start(out, tmp, *SMALL, "--jobs", "1", "--timeout", "120")
     kernel = _wait_for(lambda: _kernels(tmp), 90, "a kernel")[0]
     _wait_for(lambda: list(tmp.glob("sapa-build-*/running-*")), 60, "a report to start")
-    killed = time.time()
     os.kill(kernel, signal.SIGKILL)
-    _, stderr = build.communicate(timeout=200)
-    assert time.time() - killed < 60  # not after the time limit: the death is noticed at once
+    _, stderr = build.communicate(timeout=300)
+    # Noticed at once: the report fails because its kernel died, not because it ran out of its time limit.
     assert build.returncode == 1 and "1 rapport fejlede" in stderr and "kernel died" in stderr
+    assert "took longer than the time limit" not in stderr
     assert len(list((out / "kommuner").glob("*.html"))) == 3 and (out / "index.html").is_file()
     assert "Traceback" not in stderr and not list(tmp.iterdir())
 

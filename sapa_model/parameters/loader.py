@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import difflib
 import math
+import numbers
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -120,19 +122,48 @@ def as_day(value, where: str) -> np.datetime64:
     )
 
 
+LARGEST = 1e12  # no number of the model (a price, a population, a date's year) comes near it
+
+
 def check_value(name: str, value, where: str):
-    """A value must be a finite number, a date or a short text; booleans, lists and nan/inf are refused."""
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+    """A value must be a finite number (Python's, numpy's or a Decimal, at most LARGEST in size), a date or a
+    short text; booleans, lists, bytes and nan/inf are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, decimal.Decimal, str, dt.date)):
         raise ParameterError(f"{where}: value {echo(value)} of {name} must be a number, a date or a word")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value) or abs(value) > 1e12:
-            raise ParameterError(f"{where}: value {echo(value)} of {name} must be a finite number")
-        return float(value)
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            number = math.inf
+        if not math.isfinite(number) or abs(number) > LARGEST:
+            raise ParameterError(
+                f"{where}: value {echo(value)} of {name} must be a finite number of at most {LARGEST:g}"
+            )
+        return number
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str) and len(value) > 500:
         raise ParameterError(f"{where}: the text given for {name} is longer than 500 characters")
     return value
+
+
+def whole_in_range(value: object, parameter: Parameter, argument: str) -> int:
+    """A whole-number argument (e.g. risk's draws) within its parameter's minimum and maximum; ParameterError
+    names the argument, the range and what the parameter is."""
+    low = 0.0 if parameter.minimum is None else parameter.minimum
+    span = f"from {low:g} to {parameter.maximum:g}" if parameter.maximum is not None else f"of at least {low:g}"
+    try:
+        number = float(value) if isinstance(value, (numbers.Real, decimal.Decimal)) else math.nan
+    except (OverflowError, ValueError):
+        number = math.nan
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not math.isfinite(number)
+        or not number.is_integer()
+        or not low <= number <= (math.inf if parameter.maximum is None else parameter.maximum)
+    ):
+        raise ParameterError(f"{argument} must be a whole number {span} ({parameter.label}), not {echo(value)}")
+    return int(number)
 
 
 def check_range(parameter: Parameter, value) -> None:

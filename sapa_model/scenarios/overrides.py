@@ -19,6 +19,7 @@ The baseline is never changed: a scenario makes a new ParameterSet.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -287,10 +288,10 @@ def scenario_from_data(data: object, source: str = "", within: Path | None = Non
             target = f"old_model.events.{event}." + ("delay" if wave is None else f"wave_delay.{wave}")
             if wave is not None and str(wave) not in WAVES:
                 problems.append(f"delays: {event}: unknown wave {echo(wave)}; the waves are {', '.join(WAVES)}")
-            elif isinstance(value, bool) or not isinstance(value, int):
+            elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
                 problems.append(f"delays: {event} must be a whole number of months, not {echo(value)}")
             else:
-                overrides[target] = value
+                overrides[target] = int(value)
     projection = data.get("projection")
     if isinstance(projection, str):
         overrides["projection.method"] = projection
