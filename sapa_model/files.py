@@ -81,7 +81,7 @@ def project_folder() -> Path:
 def scenario_folder() -> Path:
     """The one folder the live explorer reads and writes scenarios and forecasts in: scenarios/ of the project,
     or SAPA_SCENARIO_DIR when the explorer is served from elsewhere."""
-    return Path(os.environ.get("SAPA_SCENARIO_DIR") or project_folder() / "scenarios").resolve()
+    return Path(os.path.realpath(os.environ.get("SAPA_SCENARIO_DIR") or project_folder() / "scenarios"))
 
 
 FILE_NAME_LIMIT = 60  # characters of a file name a user gives
@@ -110,8 +110,8 @@ def in_tree(folder: Path, relative: str) -> Path:
 
 def inside(folder: Path, name: str) -> Path:
     """folder / name, refused (ValueError) unless it stays inside the folder."""
-    folder = folder.resolve()
-    path = (folder / name).resolve()
+    folder = Path(os.path.realpath(folder))
+    path = Path(os.path.realpath(folder / name))  # a link loop stays a path (and is refused when read)
     if path.parent != folder:
         raise ValueError(f"{name!r:.60} is not a file in {folder.name}/")
     return path

@@ -204,3 +204,31 @@ def test_the_same_municipality_given_three_ways_is_built_once(tmp_path):
                   "--kommune", "Århus")
     assert result.returncode == 0, result.stderr
     assert "1 rapporter bygget" in result.stderr
+
+
+UNDER_A_LIMIT = """
+import resource, sys
+from nbclient.exceptions import DeadKernelError
+from sapa_model.report import build, kernels
+if sys.argv[1] == "limit":
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
+class Dying:
+    def execute(self, *_):
+        raise DeadKernelError("Kernel died")
+kernels._worker = Dying()
+job = build.kommune_jobs([825])[0]
+print(build.build_one(job, sys.argv[2], build.Settings(budget_year=2027), 60).error)
+"""
+
+
+@pytest.mark.parametrize("limit", ["limit", "none"])
+def test_a_kernel_that_dies_under_a_memory_limit_names_the_limit(tmp_path, limit):
+    result = subprocess.run([sys.executable, "-c", UNDER_A_LIMIT, limit, str(tmp_path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    message = result.stdout.strip().splitlines()[-1]
+    assert message.startswith("its Jupyter kernel died while building it")
+    if limit == "limit":
+        assert "ran out of memory under the limit of 3.0 GB set with ulimit -v" in message
+    else:
+        assert message.endswith("(out of memory or killed)") and "ulimit" not in message

@@ -4,7 +4,10 @@ own error (a message, never a trace), within time and memory bounds. Plus a fuzz
 import argparse
 import contextlib
 import decimal
+import errno
 import os
+import subprocess
+import sys
 import resource
 import time
 import tracemalloc
@@ -17,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from reports_fixture import sapa
 from sapa_model import SapaError, ScenarioError, UnknownMunicipalityError, YearOutOfRangeError, compute, load_scenario, risk
 from sapa_model import municipality
@@ -484,3 +488,101 @@ def test_a_computation_that_would_give_a_non_finite_amount_stops_with_a_message(
     monkeypatch.setattr(engine, "buffet", lambda grid, *_: np.full(grid.population.shape[:1] + (len(grid.months),), np.inf))
     with pytest.raises(ScenarioError, match="not finite numbers \\(old buffet, new buffet\\)"):
         compute()
+
+
+# -- the CLI: one line and exit code 2 for what used to be a trace or a silent wrong answer ---------------------
+
+def test_link_loops_are_named_for_scenario_out_and_calibrate(tmp_path):
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    (tmp_path / "outloop").symlink_to(tmp_path / "outloop")
+    (tmp_path / "inv.csv").symlink_to(tmp_path / "inv.csv")
+    for args, message in [
+        (["budget", "Aarhus", "--scenario", str(loop)], "loop.yaml is a link that leads in a circle"),
+        (["reports", "--kommune", "Læsø", "--scenario", str(loop), "--out", str(tmp_path / "o")],
+         "loop.yaml is a link that leads in a circle"),
+        (["reports", "--kommune", "Læsø", "--out", str(tmp_path / "outloop")], "it is a link that leads nowhere or in a circle"),
+        (["calibrate", str(tmp_path / "inv.csv"), "--out", str(tmp_path / "x.yaml")], "inv.csv is a link that leads"),
+    ]:
+        result = sapa(*args)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, args
+
+
+@pytest.mark.parametrize("level", ["999999", "0", "1900", "2200", "2013"])
+def test_a_price_level_outside_the_index_and_the_models_years_is_refused(level):
+    result = sapa("budget", "Aarhus", "--scenario", "scenarios/pl_index_template.yaml", "--prices", level)
+    if level == "2013":  # the index's base year: the first level that exists
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the price level (--prices) {level} must be a year from 2013" in result.stderr
+
+
+def test_an_invoice_file_with_a_header_and_no_rows_is_named(tmp_path):
+    empty = tmp_path / "tom.csv"
+    empty.write_text("kommune;year;component;amount_dkk;reference\n")
+    result = sapa("calibrate", str(empty), "--out", str(tmp_path / "x.yaml"))
+    assert result.returncode == 2 and "tom.csv has no invoices, only its header" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_calibrate_names_a_full_disk_or_a_read_only_target_and_leaves_nothing(tmp_path, monkeypatch, capsys, error):
+    from sapa_model import cli, files
+
+    target = tmp_path / "min.yaml"
+    target.write_text("the user's earlier file\n")
+
+    def refuse(*_):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    code = cli.main(["calibrate", str(ROOT / "scenarios" / "fakturaer_eksempel.csv"), "--out", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot write {target}: {os.strerror(error)}; nothing was written" in err
+    assert target.read_text() == "the user's earlier file\n" and not list(tmp_path.glob(".*partial"))
+
+
+CTRL_C_WHILE_LOADING = """
+import builtins, os, signal, sys
+real = builtins.__import__
+def interrupted(name, *args, **kwargs):
+    if name == "pandas":  # Ctrl-C while the libraries load, before any work
+        os.kill(os.getpid(), signal.SIGINT)
+    return real(name, *args, **kwargs)
+from sapa_model.cli import main
+assert "pandas" not in sys.modules  # the command starts without waiting for the libraries
+builtins.__import__ = interrupted
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args", [["budget", "Aarhus"], ["reports", "--kommune", "Læsø", "--quiet"]])
+def test_ctrl_c_while_the_libraries_load_ends_with_a_line_not_a_trace(tmp_path, args):
+    result = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, *args, *(
+        ["--out", str(tmp_path / "o")] if args[0] == "reports" else [])], capture_output=True, text=True,
+        cwd=ROOT, timeout=300)
+    assert result.returncode == 130 and "sapa: afbrudt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_many_unknown_municipalities_are_answered_in_one_short_line(tmp_path):
+    names = [f"--kommune=ukendt{i}" for i in range(200)]
+    result = sapa("reports", "--out", str(tmp_path / "o"), *names)
+    assert result.returncode == 2 and "and 195 more unknown ones" in result.stderr
+    assert len(result.stderr) < 1_000 and result.stderr.count("\n") == 1
+
+
+def test_names_and_references_cannot_steer_the_terminal(tmp_path):
+    hostile = "Rød\x1b[2J\x1b[31m\u202eevil\r"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f'name: "{hostile.encode("unicode_escape").decode()}"\n', encoding="utf-8")
+    result = sapa("budget", "Aarhus", "--scenario", str(scenario))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\r" not in result.stdout
+    assert "Rød\\x1b[2J\\x1b[31m\\u202eevil." in result.stdout  # shown, as visible escapes
+    invoices = tmp_path / "fakturaer.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;reference\nAarhus;2021;sapa;3.500.000;F-1\x1b[8m\u2066\n",
+                        encoding="utf-8")
+    result = sapa("calibrate", str(invoices), "--out", str(tmp_path / "x.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout + result.stderr and "\u2066" not in result.stdout and "F-1\\x1b[8m" in result.stdout

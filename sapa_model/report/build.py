@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import contextlib
+import errno
 import html
 import json
 import multiprocessing
@@ -43,7 +44,7 @@ from ..views import fmt, render
 from ..views.labels import WAVE
 from ..views.presentation import data_vintage, notice
 from . import exports, page
-from .kernels import SHARED, ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
+from .kernels import SHARED, ReportTimeout, kill_kernels_of, memory_limit_note, start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -199,7 +200,8 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
     except (ReportTimeout, CellTimeoutError):
         return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
     except DeadKernelError:
-        return Outcome(job, error="its Jupyter kernel died while building it (out of memory or killed)")
+        cause = memory_limit_note() or " (out of memory or killed)"
+        return Outcome(job, error=f"its Jupyter kernel died while building it{cause}")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
         return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
@@ -500,7 +502,9 @@ def writable_folder(out: Path | str) -> Path:
     """The output folder, created and checked writable before any work; ReportError says why not."""
     if not str(out).strip():
         raise ReportError("--out is empty; give the folder to write the reports to, e.g. reports")
-    out = Path(out).resolve()
+    out = Path(os.path.abspath(out))
+    if os.path.lexists(out) and not os.path.exists(out):
+        raise ReportError(f"cannot write to {out}: it is a link that leads nowhere or in a circle")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".sapa-probe-{os.getpid()}"
@@ -512,7 +516,8 @@ def writable_folder(out: Path | str) -> Path:
                     f"{out / name} is in the way: it must be a {'folder' if name != 'index.html' else 'file'}"
                 )
     except OSError as exc:
-        raise ReportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        why = "a link on the way leads in a circle" if exc.errno == errno.ELOOP else exc.strerror or exc
+        raise ReportError(f"cannot write to {out}: {why}") from None
     return out
 
 
@@ -708,7 +713,9 @@ def _run_jobs(
             except futures.process.BrokenProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 for job in _running_on_dead_workers(scratch, todo):
-                    outcomes[job.output] = Outcome(job, error="the report's worker process died while building it")
+                    outcomes[job.output] = Outcome(
+                        job, error=f"the report's worker process died while building it{memory_limit_note()}"
+                    )
                     bar.update()
                 todo = [j for j in jobs if j.output not in outcomes]
                 if not todo:
@@ -723,7 +730,9 @@ def _run_jobs(
                     _stop_now(executor)
                 raise
         else:
-            raise ReportError(f"report workers kept dying ({MAX_RESTARTS} restarts); the build was stopped")
+            raise ReportError(
+                f"report workers kept dying ({MAX_RESTARTS} restarts); the build was stopped{memory_limit_note()}"
+            )
     return [outcomes[job.output] for job in jobs]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
 import select
 import signal
 import threading
@@ -228,6 +229,19 @@ def start_worker(cwd: str, timeout: float, scratch: str = "", build: int = 0) ->
     import multiprocessing.util
 
     multiprocessing.util.Finalize(None, _worker.stop, exitpriority=10)
+
+
+def memory_limit_note() -> str:
+    """Why a kernel or worker most likely died when this process runs under a memory limit of its own (ulimit -v
+    or -d, which workers and kernels inherit): a clause to add to the message, or '' without such a limit."""
+    for limit, option in ((resource.RLIMIT_AS, "-v"), (resource.RLIMIT_DATA, "-d")):
+        soft, _ = resource.getrlimit(limit)
+        if soft != resource.RLIM_INFINITY:
+            return (
+                f"; most likely it ran out of memory under the limit of {soft / 2**30:.1f} GB set with "
+                f"ulimit {option}, too little for a Jupyter kernel with the model loaded (raise it, or remove it)"
+            )
+    return ""
 
 
 def worker() -> WarmKernel:
