@@ -344,3 +344,28 @@ def test_a_scenario_in_the_folder_cannot_make_the_explorer_read_a_file_outside_i
     explorer.load_button.click()
     assert "outside the scenarios folder" in explorer.status.value
     assert "hemmelig" not in explorer.status.value and explorer.name.value != "Ud"
+
+
+def test_an_xlsx_bomb_uploaded_is_refused_with_a_message_and_the_explorer_keeps_working(explorer, folder):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book, packed = openpyxl.Workbook(), io.BytesIO()
+    book.active.append(["kommune", "year", "population"])
+    book.save(packed)
+    with zipfile.ZipFile(io.BytesIO(packed.getvalue())) as original:
+        parts = {i.filename: original.read(i) for i in original.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                         b'<sheetData><row r="1">' + b"<c/>" * 1_000_000 + b"</row></sheetData></worksheet>")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    before = explorer.table
+    _upload(explorer, "bombe.xlsx", bomb.getvalue())
+    assert "has more than 500.000 cells" in explorer.status.value and explorer.table is before
+    assert not list((folder / "prognoser").glob("*.xlsx")) and explorer.forecast.value == ""
+    explorer.sliders["sapa.knee.threshold"].value = 100_000
+    assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
