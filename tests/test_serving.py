@@ -57,9 +57,13 @@ def _wait_for(predicate, seconds: float, what: str):
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
-def _get(url: str, **headers) -> int:
+def _get(url: str, read: bool = False, **headers) -> int:
+    """The status of a GET; with `read`, after reading the whole page (else the client leaves after the headers)."""
     try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=180).status
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=300) as response:
+            if read:
+                response.read()
+            return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
 
@@ -99,14 +103,22 @@ def served(tmp_path, monkeypatch):
 def test_serving_checks_the_host_caps_kernels_and_shuts_unconnected_ones_down(served):
     pid = served.process.pid
     assert _get(served.url, Host="attacker.example") == 403 and _kernels_of(pid) == 0  # no kernel for it
-    assert _get(served.url) == 200
+    assert _get(served.url, read=True) == 200
     assert _kernels_of(pid) == 1
     assert _get(served.url) == 503  # the cap: one visitor at a time here
-    # This client runs no JavaScript, so no page ever connects to its kernel: it is shut down within seconds of
-    # going idle (not after --idle-minutes), and the next visitor is served.
+    # This client read the whole page but runs no JavaScript, so no page ever connects to its kernel: it is shut
+    # down within seconds of going idle (not after --idle-minutes), and the next visitor is served.
     _wait_for(lambda: _kernels_of(pid) == 0, 120, "the unconnected kernel to be shut down")
     assert "no page has been connected to it" in served.log.read_text()
-    _wait_for(lambda: _get(served.url) == 200, 60, "the next visitor to be served")  # a refusal starts nothing
+    _wait_for(lambda: _get(served.url, read=True) == 200, 60, "the next visitor to be served")  # a 503 starts nothing
+
+
+def test_a_visitor_who_leaves_before_the_page_is_complete_frees_the_kernel_at_once(served):
+    assert _get(served.url) == 200  # only the headers: the client goes while the notebook still runs
+    _wait_for(lambda: "Page left before it was complete" in served.log.read_text(), 120, "the page to be left")
+    _wait_for(lambda: _kernels_of(served.process.pid) == 0, 60, "its kernel to stop")
+    assert "no page has been connected to it" not in served.log.read_text()  # not the slower culler
+    _wait_for(lambda: _get(served.url, read=True) == 200, 60, "the next visitor to be served")
 
 
 def test_a_burst_of_page_loads_never_starts_more_kernels_than_the_cap(served):
@@ -128,7 +140,7 @@ def test_a_burst_of_page_loads_never_starts_more_kernels_than_the_cap(served):
     done.set()
     watcher.join()
     assert sorted(statuses) == [200, 503, 503, 503, 503, 503] and peak[0] == 1
-    assert served.process.poll() is None and _kernels_of(pid) == 1  # the server is up, one kernel runs
+    assert served.process.poll() is None and _get(served.url + "voila/templates/lab/static/index.css") == 200
 
 
 def test_template_paths_outside_the_templates_are_not_found(served):

@@ -18,11 +18,13 @@ import re
 import secrets
 import socket
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.ioloop import IOLoop
 from traitlets import Float, Integer
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -67,9 +69,13 @@ class VisitorKernels(AsyncMappingKernelManager):
             raise tornado.web.HTTPError(503, reason=FULL)
         self._starting += 1
         try:
-            return await super().start_kernel(**kwargs)
+            kernel_id = await super().start_kernel(**kwargs)
         finally:
             self._starting -= 1
+        page = _ASKED_BY.get()
+        if page is not None:
+            page.started(kernel_id)
+        return kernel_id
 
     def abandoned(self, kernel_id: str, now: dt.datetime | None = None) -> bool:
         """True for a kernel that is idle, has no page connected, and has had no activity for
@@ -101,6 +107,7 @@ def kernel_cap(handler, notebook, cwd):
 
 
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+_ASKED_BY: ContextVar[ExplorerPage | None] = ContextVar("explorer_page", default=None)  # the page a kernel is for
 # The upload widget reads the chosen file in the browser and sends all of it at once; a file larger than the
 # explorer takes would only break the page's connection, silently. This stops it in the browser with a message.
 UPLOAD_GUARD = """(() => {
@@ -127,6 +134,33 @@ class ExplorerPage(TornadoVoilaHandler):
     closed is accepted and the visitor's kernel stops at once."""
 
     _nonce = ""
+    kernel_id = ""  # the kernel started for this page
+    left = False  # the visitor went before the page was complete
+
+    async def get(self, path=None):
+        _ASKED_BY.set(self)  # this request's own context: the kernel manager tells this page its kernel
+        await super().get(path=path)
+
+    def started(self, kernel_id: str) -> None:
+        """The kernel manager started this page's kernel; if the visitor has gone already, it stops again."""
+        self.kernel_id = kernel_id
+        if self.left:
+            self._stop_kernel()
+
+    def on_connection_close(self) -> None:
+        """The visitor went before the page was complete (a closed tab, a client that reads only the headers):
+        its kernel stops now, not after UNCONNECTED_SECONDS."""
+        super().on_connection_close()
+        self.left = True
+        if self.kernel_id:
+            self._stop_kernel()
+
+    def _stop_kernel(self) -> None:
+        if self.kernel_id in self.kernel_manager:
+            self.kernel_manager.log.info(
+                "Page left before it was complete: shutting down its kernel %s", self.kernel_id
+            )
+            IOLoop.current().add_callback(self.kernel_manager.shutdown_kernel, self.kernel_id)
 
     @property
     def nonce(self) -> str:
