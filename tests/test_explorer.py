@@ -334,7 +334,8 @@ def test_a_scenario_loads_with_the_forecast_beside_it_and_keeps_it_when_saved_ag
     assert _same(compute(load_scenario(folder / "igen.yaml"), YEARS), expected)
 
 
-@pytest.mark.parametrize("key", ["projection: {forecast_file: ../outside.csv}", "calibration_file: ../outside.csv"])
+@pytest.mark.parametrize("key", ["projection: {forecast_file: ../outside.csv}", "calibration_file: ../outside.csv",
+                                 "prices_file: ../outside.csv"])
 def test_a_scenario_in_the_folder_cannot_make_the_explorer_read_a_file_outside_it(explorer, folder, key):
     outside = folder.parent / "outside.csv"
     outside.write_text("kommune;year;population;component;amount_dkk\nhemmelig-række-1;2027;1;sapa;1\n")
