@@ -5,6 +5,7 @@ The server tests start `sapa explore` on a free port and always stop it; every w
 deadline, so a loaded machine makes them slower, never wrong."""
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import os
 import re
@@ -150,14 +151,11 @@ def test_template_paths_outside_the_templates_are_not_found(served):
     assert _get(served.url + "voila/templates/lab/static/index.css") == 200
 
 
-def test_the_served_explorer_works_with_no_network_under_a_strict_csp_and_a_closed_page_frees_its_kernel(served):
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM, FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context()
+def test_the_served_explorer_works_with_no_network_under_a_strict_csp_and_a_closed_page_frees_its_kernel(
+    served, browser
+):
+    context = browser.new_context()
+    try:
         outside, errors, console = [], [], []
 
         def route(r):
@@ -202,7 +200,8 @@ def test_the_served_explorer_works_with_no_network_under_a_strict_csp_and_a_clos
         _wait_for(lambda: "Page closed: shutting down its kernel" in served.log.read_text(), 60,
                   "the closed page's shutdown request")
         _wait_for(lambda: _kernels_of(served.process.pid) == 0, 60, "the closed page's kernel to stop")
-        browser.close()
+    finally:
+        context.close()
     assert " 403 POST /voila/api/shutdown" not in served.log.read_text()
 
 
@@ -227,7 +226,8 @@ def test_the_cap_counts_kernels_from_the_moment_they_are_asked_for(monkeypatch):
         release.set()
         return await asyncio.gather(*starts, return_exceptions=True)
 
-    results = asyncio.run(burst())
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # an event loop of its own (Playwright may run one here)
+        results = thread.submit(asyncio.run, burst()).result()
     refused = [r for r in results if isinstance(r, tornado.web.HTTPError)]
     assert len(manager._kernels) == 2 and len(refused) == 3 and all(r.status_code == 503 for r in refused)
     assert manager.full() and manager._starting == 0
