@@ -594,7 +594,7 @@ def risk(
     draws = (
         int(given.value("montecarlo.draws"))
         if draws is None
-        else whole_in_range(draws, given["montecarlo.draws"], "draws")
+        else whole_in_range(draws, given["montecarlo.draws"], "draws", low=1)  # a scenario's least is more
     )
     seed = (
         int(given.value("montecarlo.seed")) if seed is None else whole_in_range(seed, given["montecarlo.seed"], "seed")

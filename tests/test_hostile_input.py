@@ -454,9 +454,9 @@ def test_delays_are_bounded(delays, message):
         scenario_from_data({"name": "x", "delays": delays})
 
 
-@pytest.mark.parametrize("draws", [10**6, 100_001, 0, -1, 9, "abc", float("nan"), 2.5, True, None.__class__, [10]])
+@pytest.mark.parametrize("draws", [10**6, 100_001, 0, -1, "abc", float("nan"), 2.5, True, None.__class__, [10]])
 def test_risk_refuses_draws_outside_the_documented_range_naming_it(draws):
-    with cpu_seconds_at_most(5), pytest.raises(SapaError, match="draws must be a whole number from 10 to 100000"):
+    with cpu_seconds_at_most(5), pytest.raises(SapaError, match="draws must be a whole number from 1 to 100000"):
         risk(draws=draws)  # refused before any work
 
 

@@ -147,10 +147,10 @@ def check_value(name: str, value, where: str):
     return value
 
 
-def whole_in_range(value: object, parameter: Parameter, argument: str) -> int:
-    """A whole-number argument (e.g. risk's draws) within its parameter's minimum and maximum; ParameterError
-    names the argument, the range and what the parameter is."""
-    low = 0.0 if parameter.minimum is None else parameter.minimum
+def whole_in_range(value: object, parameter: Parameter, argument: str, low: float | None = None) -> int:
+    """A whole-number argument (e.g. risk's draws) within its parameter's minimum (or `low`) and maximum;
+    ParameterError names the argument, the range and what the parameter is."""
+    low = low if low is not None else 0.0 if parameter.minimum is None else parameter.minimum
     span = f"from {low:g} to {parameter.maximum:g}" if parameter.maximum is not None else f"of at least {low:g}"
     try:
         number = float(value) if isinstance(value, (numbers.Real, decimal.Decimal)) else math.nan
