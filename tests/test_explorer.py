@@ -370,3 +370,14 @@ def test_an_xlsx_bomb_uploaded_is_refused_with_a_message_and_the_explorer_keeps_
     assert not list((folder / "prognoser").glob("*.xlsx")) and explorer.forecast.value == ""
     explorer.sliders["sapa.knee.threshold"].value = 100_000
     assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
+
+
+def test_a_link_names_the_forecast_by_its_place_in_the_folder_never_by_a_path(explorer, folder):
+    _upload(explorer, "egen.csv", b"kommune,year,population\nAarhus,2027,400000\n")
+    link = explorer.link()
+    assert "prognose=prognoser%2Fegen.csv" in link and str(folder.parent).replace("/", "%2F") not in link
+    again = Explorer(link=link)
+    assert again.forecast.value == "prognoser/egen.csv" and _same(again.table, explorer.table)
+    for elsewhere in ("prognose=%2Fetc%2Fpasswd", "prognose=..%2Fx.csv", "prognose=prognoser%2Fmissing.csv"):
+        refused = Explorer(link=elsewhere)
+        assert "ukendt indstilling" in refused.status.value and refused.forecast.value == ""

@@ -496,7 +496,13 @@ class Explorer:
 
     def link(self) -> str:
         """The current settings as a link's query (what differs from the start, the years, the area)."""
-        given = [(name, _plain(value)) for name, value in self.overrides().items() if not isinstance(value, dict)]
+        given = [
+            (name, _plain(value))
+            for name, value in self.overrides().items()
+            if not isinstance(value, dict) and name != FORECAST
+        ]
+        if self.forecast.value:  # by its place in the scenarios folder, never by a path on this machine
+            given.append(("prognose", self.forecast.value))
         if self.share.value != _latest_value(SHARE):
             given.append((SHARE, _plain(self.share.value)))
         if self.method.value == "given":
@@ -560,6 +566,8 @@ class Explorer:
             self.selection.value = tuple(names[int(c)] for c in value.split(",") if int(c) in names.index)
         elif key == "navn" and len(value) <= 120:
             self.name.value = value
+        elif key == "prognose" and value in [v for _, v in self.forecast.options if v]:
+            self.forecast.value = value
         else:
             raise ValueError(f"ukendt indstilling {echo(key)}={echo(value)}")
 

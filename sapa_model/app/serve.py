@@ -108,23 +108,6 @@ def kernel_cap(handler, notebook, cwd):
 
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 _ASKED_BY: ContextVar[ExplorerPage | None] = ContextVar("explorer_page", default=None)  # the page a kernel is for
-# The upload widget reads the chosen file in the browser and sends all of it at once; a file larger than the
-# explorer takes would only break the page's connection, silently. This stops it in the browser with a message.
-UPLOAD_GUARD = """(() => {
-  const limit = LIMIT_BYTES, read = FileReader.prototype.readAsArrayBuffer;
-  FileReader.prototype.readAsArrayBuffer = function (file) {
-    const old = document.getElementById('sapa-upload-refused');
-    if (!file || file.size <= limit) { if (old) old.remove(); return read.call(this, file); }
-    const note = old || document.createElement('p'), button = document.querySelector('.widget-upload');
-    note.id = 'sapa-upload-refused';
-    note.setAttribute('role', 'alert');
-    note.style.cssText = 'color:#9b1c1c;font-weight:bold';
-    note.textContent = `${file.name || 'Filen'} fylder ${(file.size / 1e6).toFixed(1).replace('.', ',')} MB; ` +
-      'en prognose må højst fylde LIMIT_MB MB. Intet er hentet op.';
-    if (button) button.after(note); else document.body.prepend(note);
-    if (this.onabort) this.onabort(new ProgressEvent('abort'));
-  };
-})();""".replace("LIMIT_BYTES", str(MAX_BYTES)).replace("LIMIT_MB", str(MAX_BYTES // 1_000_000))
 
 
 class ExplorerPage(TornadoVoilaHandler):
@@ -178,11 +161,9 @@ class ExplorerPage(TornadoVoilaHandler):
         return result
 
     def write(self, chunk) -> None:
-        """Every script tag of the page (written by Voilà's template, never by a visitor) gets the nonce; the
-        upload guard goes in before the end of the page."""
+        """Every script tag of the page (written by Voilà's template, never by a visitor) gets the nonce."""
         if isinstance(chunk, (bytes, str)):
             text = chunk.decode("utf-8") if isinstance(chunk, bytes) else chunk
-            text = text.replace("</body>", f"<script>{UPLOAD_GUARD}</script></body>", 1)
             text = SCRIPT_TAG.sub(f'<script nonce="{self.nonce}"', text)
             chunk = text.encode("utf-8") if isinstance(chunk, bytes) else text
         super().write(chunk)
@@ -264,7 +245,10 @@ def voila_config(host: str, port: int, max_kernels: int, idle_seconds: int, allo
     config.VoilaConfiguration.show_tracebacks = False
     # The page: in Danish, in the reports' style, nothing fetched from another site, no extension that fails.
     config.VoilaConfiguration.template = "sapa"
-    config.VoilaConfiguration.resources = {"sapa_style": STYLE_SHEET.read_text(encoding="utf-8")}
+    config.VoilaConfiguration.resources = {
+        "sapa_style": STYLE_SHEET.read_text(encoding="utf-8"),
+        "sapa_upload_limit": MAX_BYTES,  # the page stops a larger upload in the browser (templates/sapa)
+    }
     config.VoilaConfiguration.extension_denylist = NOT_IN_PAGE
     config.HTMLExporter.language_code = "da"
     return config
