@@ -14,7 +14,27 @@ from pathlib import Path
 from .errors import SapaError, counted, echo
 
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
-WORKER_MEMORY = 600 * 2**20  # bytes a report worker with its kernel may use at most
+# Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
+# and tables), plus, in the kernel, ~9 kB per Monte Carlo draw at the peak of the risk computation (measured:
+# ~1.1 GB for the kernel at the 100 000 draws montecarlo.draws allows).
+WORKER_MEMORY = 400 * 2**20
+DRAW_MEMORY = 10 * 2**10
+
+
+# Characters a name or reference must not send to a terminal as they are: control characters (an ANSI escape
+# recolours, moves or clears what is shown) and the bidirectional controls (they reorder what follows).
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as the terminal may show it: every unsafe character written as its visible escape (\\x1b, \\u202e)."""
+    return UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def say(*parts: object, file=None) -> None:
+    """print(), with whatever a user supplied (a scenario's name, an invoice reference, a file name) made safe
+    for the terminal."""
+    print(terminal_safe(" ".join(map(str, parts))), file=file or sys.stdout)
 
 
 def whole(text: str) -> int:
@@ -37,15 +57,33 @@ def seconds(text: str) -> float:
     return value
 
 
-def usable_workers(asked: int) -> int:
-    """At most the machine's cores and what its free memory holds (each worker runs a Jupyter kernel)."""
-    cores = os.cpu_count() or 1
+def decimal(text: str) -> float:
+    """An argparse type: a finite number, with a decimal point or comma ('0.5', '0,5')."""
     try:
-        meminfo = Path("/proc/meminfo").read_text()
-        free = int(re.search(r"MemAvailable:\s+(\d+)", meminfo).group(1)) * 1024  # type: ignore[union-attr]
-    except (OSError, AttributeError):
-        free = WORKER_MEMORY * cores
-    return max(1, min(asked, cores, free // WORKER_MEMORY))
+        value = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{echo(text)} is not a finite number")
+    return value
+
+
+def worker_memory(draws: int) -> int:
+    """Bytes a report worker with its kernel uses at most, for a scenario of `draws` Monte Carlo draws."""
+    return WORKER_MEMORY + draws * DRAW_MEMORY
+
+
+def usable_workers(asked: int, draws: int, free: int | None = None) -> int:
+    """At most the machine's cores and what its free memory (default: MemAvailable) holds, each worker running a
+    Jupyter kernel that computes `draws` Monte Carlo draws."""
+    cores = os.cpu_count() or 1
+    if free is None:
+        try:
+            meminfo = Path("/proc/meminfo").read_text()
+            free = int(re.search(r"MemAvailable:\s+(\d+)", meminfo).group(1)) * 1024  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            free = worker_memory(draws) * cores
+    return max(1, min(asked, cores, free // worker_memory(draws)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         default="reports",
         type=str,
         metavar="DIR",
-        help="output folder (default: reports); a full build removes reports in it that it did not write",
+        help="output folder (default: reports); a full build removes the reports and exports of earlier builds in "
+        "it that it does not write again, never other files",
     )
     reports.add_argument(
         "--jobs",
@@ -167,21 +206,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the scenario explorer as a web app: one kernel per visitor, idle kernels culled, a cap "
         "on kernels, only the host names given. By default only this machine can reach it (127.0.0.1).",
     )
-    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    explore.add_argument("--port", type=whole, default=8866, help="port (default: 8866)")
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="IP address to listen on (default: 127.0.0.1, this machine only; another one is warned about)",
+    )
+    explore.add_argument("--port", type=whole, default=8866, help="port, 1-65535 (default: 8866)")
     explore.add_argument(
         "--max-kernels",
         type=whole,
         default=4,
         metavar="N",
-        help="visitors at once; one more is asked to come back (default: 4, ~150 MB each)",
+        help="visitors at once, 1-64; one more is asked to come back (default: 4, ~150 MB each)",
     )
     explore.add_argument(
         "--idle-minutes",
-        type=seconds,
+        type=decimal,
         default=15,
         metavar="MINUTES",
-        help="a visitor's kernel is shut down after this long without use (default: 15)",
+        help="a visitor's kernel is shut down after this long without use, 1-1440 (default: 15); the kernel of a "
+        "closed page at once",
     )
     explore.add_argument(
         "--allow-host",
@@ -247,12 +291,13 @@ def _reports(args: argparse.Namespace) -> int:
     # Every option is checked before any work starts.
     if args.jobs < 1:
         raise SapaError(f"--jobs must be 1 or more, not {args.jobs}")
-    workers = usable_workers(args.jobs)
-    if workers < args.jobs:
-        print(f"sapa: bruger {workers} arbejdsprocesser (maskinens kerner og ledige hukommelse)", file=sys.stderr)
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
-    scenario = str(Path(args.scenario).resolve()) if args.scenario else ""
-    budget_year, _ = _basis(args, load_scenario(scenario or None))
+    scenario = os.path.abspath(args.scenario) if args.scenario else ""  # the workers run elsewhere
+    loaded = load_scenario(scenario or None)
+    budget_year, _ = _basis(args, loaded)
+    workers = usable_workers(args.jobs, int(loaded.params.value("montecarlo.draws")))
+    if workers < args.jobs:
+        say(f"sapa: bruger {workers} arbejdsprocesser (maskinens kerner og ledige hukommelse)", file=sys.stderr)
     settings = Settings(scenario, budget_year, args.unit, args.prices, args.shared_assets)
     followed: list[int] = []
     if (args.as_of or args.accept_warnings) and not args.followup:
@@ -282,11 +327,11 @@ def _reports(args: argparse.Namespace) -> int:
     outcomes = build(out, jobs, settings, workers=workers, timeout=args.timeout, progress=not args.quiet, prune=full)
     failed = [o for o in outcomes if o.error]
     built = len(outcomes) - len(failed)
-    print(f"{built} rapporter bygget i {out}/ (åbn {out / 'index.html'})", file=sys.stderr)
+    say(f"{built} rapporter bygget i {out}/ (åbn {out / 'index.html'})", file=sys.stderr)
     if failed:
-        print(f"{counted(len(failed), 'rapport', 'rapporter')} fejlede:", file=sys.stderr)
+        say(f"{counted(len(failed), 'rapport', 'rapporter')} fejlede:", file=sys.stderr)
         for outcome in failed:
-            print(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
+            say(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
         return 1
     return 0
 
@@ -320,20 +365,20 @@ def _budget(args: argparse.Namespace) -> int:
         **{"Grundlag, ny": status["new"].map(STATUS_SHORT), "Grundlag, gammel": status["old"].map(STATUS_SHORT)},
         Mærker=lines.index.map(marks),
     )
-    print(f"{place.name} ({place.code}), {terms.caption(basis, scenario.params)}. Scenarie: {scenario.name}.")
+    say(f"{place.name} ({place.code}), {terms.caption(basis, scenario.params)}. Scenarie: {scenario.name}.")
     if not args.years:
-        print(f"Budget {budget_year} og overslagsår {years[1]}-{years[-1]}; historik med --years.")
-    print(shown.to_string())
-    print(f"\n{terms.rounding_note(basis.unit)}")
-    print(terms.price_basis_text(basis, scenario.params, carried_forward(scenario, table)))
-    print(
+        say(f"Budget {budget_year} og overslagsår {years[1]}-{years[-1]}; historik med --years.")
+    say(shown.to_string())
+    say(f"\n{terms.rounding_note(basis.unit)}")
+    say(terms.price_basis_text(basis, scenario.params, carried_forward(scenario, table)))
+    say(
         "Mærker: F = fremskrevet indbyggertal; V = pris videreført efter sidste kendte værdi; "
         "B = faktureringsstarten afhænger af en udledt bølgeplacering."
     )
     listed = unsourced_values(scenario, table.attrs["unsourced"])
     if len(listed):
-        print("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
-        print(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
+        say("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
+        say(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
     return 0
 
 
@@ -365,26 +410,26 @@ def _calibrate(args: argparse.Namespace) -> int:
     data: dict = {
         "name": name,
         "description": f"Priser løst fra fakturaerne i {args.file.name}.",
-        "calibration_file": str(args.file.resolve()),
+        "calibration_file": os.path.abspath(args.file),
     }
     invoices = scenario_from_data(data)
     scenario = combine(base, invoices) if base.parameters else invoices
     solved = scenario.calibrated
     assert solved is not None
     params = scenario.params
-    print(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
-    print("Løste værdier:")
-    print(unsourced_values(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
+    say(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
+    say("Løste værdier:")
+    say(unsourced_values(scenario, sorted(solved.parameters))[["Værdi", "Tal"]].to_string(index=False))
     for item in [f for f in solved.findings if f not in solved.warnings]:
-        print(f"  {finding(item, params)}")
-    print("\nFakturaerne mod modellen (kr.):")
-    print(calibration_table(solved).to_string(index=False))
+        say(f"  {finding(item, params)}")
+    say("\nFakturaerne mod modellen (kr.):")
+    say(calibration_table(solved).to_string(index=False))
     if solved.warnings:
-        print("\nAdvarsler: tjek disse fakturaer, før tallene bruges i et budget:")
+        say("\nAdvarsler: tjek disse fakturaer, før tallene bruges i et budget:")
         for item in solved.warnings:
-            print(f"  - {finding(item, params)}")
+            say(f"  - {finding(item, params)}")
         if args.strict:
-            print(f"\nIntet er skrevet (--strict): {counted(len(solved.warnings), 'advarsel', 'advarsler')}.")
+            say(f"\nIntet er skrevet (--strict): {counted(len(solved.warnings), 'advarsel', 'advarsler')}.")
             return 2
     kept = scenario_from_data(
         {
@@ -394,9 +439,12 @@ def _calibrate(args: argparse.Namespace) -> int:
             "calibration": [o.as_data() for o in scenario.calibration],
         }
     )
-    write_text(args.out, kept.to_yaml())
+    try:
+        write_text(args.out, kept.to_yaml(folder=args.out.absolute().parent))
+    except OSError as exc:  # a full disk, a read-only folder: the temporary file is gone, the target untouched
+        raise SapaError(f"cannot write {args.out}: {exc.strerror or exc}; nothing was written") from None
     command = sys.argv[0] if Path(sys.argv[0]).name == "sapa" else "sapa"  # as the user ran it, e.g. .venv/bin/sapa
-    print(f"\nSkrevet: {args.out}. Byg rapporterne med: {command} reports --scenario {args.out}")
+    say(f"\nSkrevet: {args.out}. Byg rapporterne med: {command} reports --scenario {args.out}")
     return 0
 
 
@@ -446,7 +494,16 @@ def _followup(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `sapa` console script."""
+    """Entry point of the `sapa` console script. Ctrl-C at any moment, also while the libraries load, ends it
+    with a line, never a trace."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        say("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     import warnings
 
     from .errors import ParameterExtrapolationWarning
@@ -470,13 +527,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         return commands[args.command](args)
     except SapaError as exc:
-        print(f"sapa: error: {exc}", file=sys.stderr)
+        say(f"sapa: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
-        return 130
     except Terminated:
-        print(
+        say(
             "sapa: stoppet (SIGTERM); ingen halvt skrevne filer, arbejdsprocesser eller kerner er efterladt",
             file=sys.stderr,
         )

@@ -17,8 +17,8 @@ from .data import datasets
 from .data import population as people
 from .data.datasets import WAVES
 from .data.names import resolve_code
-from .errors import ParameterError
-from .parameters import STATUSES, ParameterSet, baseline, wave_of
+from .errors import ParameterError, ScenarioError
+from .parameters import STATUSES, ParameterSet, baseline, wave_of, whole_in_range
 from .rules import buffet as buffet_rule
 from .rules import infrastructure as infrastructure_rule
 from .rules import new_model
@@ -176,6 +176,12 @@ def run(scenario: ScenarioLike = None, years: Iterable[int] | int | None = None)
         year_reads[(model, "kmd_sag")] = _own_reads(grid, paid)
     for key in (("old", "sapa"), ("old", "kmd_sag"), ("new", "kmd_sag")):
         reads[key].update(timeline_reads)
+    broken = [f"{model} {part}" for (model, part), values in invoices.items() if not np.isfinite(values).all()]
+    if broken or not np.isfinite(price).all():
+        raise ScenarioError(
+            f"scenario {scenario.name}: its values give amounts that are not finite numbers "
+            f"({', '.join(broken) or 'the SAPA price'}); check the prices and the knee"
+        )
     carried = {c: path.carried for c, path in paths.items() if path.carried}
     carried |= {f"kmd_sag.{grid.codes[m]}": path.carried for m, path in paid.items() if path.carried}
     return Bills(grid, invoices, price, reads, year_reads, scenario, carried, derive)
@@ -583,10 +589,18 @@ def risk(
     the years, and `attrs['unsourced']` the Monte Carlo's inputs that are not documented sources.
     Reproducible for a given seed; the draws are processed a year at a time, each wave's alike draws once.
     """
+    scenario = load_scenario(scenario)
+    given = scenario.params  # draws and seed are checked against their parameters' ranges before any work
+    draws = (
+        int(given.value("montecarlo.draws"))
+        if draws is None
+        else whole_in_range(draws, given["montecarlo.draws"], "draws", low=1)  # a scenario's least is more
+    )
+    seed = (
+        int(given.value("montecarlo.seed")) if seed is None else whole_in_range(seed, given["montecarlo.seed"], "seed")
+    )
     bills = run(scenario, years)
     grid, params = bills.grid, bills.grid.params
-    draws = int(params.value("montecarlo.draws")) if draws is None else int(draws)
-    seed = int(params.value("montecarlo.seed")) if seed is None else int(seed)
     with params.reading() as inputs:
         delays = draw_delays(params, draws, seed)  # (N, events, waves)
     effective = effective_months(params, delays)

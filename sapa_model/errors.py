@@ -4,6 +4,7 @@ from __future__ import annotations
 
 ECHO_LIMIT = 60  # characters of a user's value repeated in a message; the rest is cut
 PROBLEM_LIMIT = 20  # problems listed in one message; the rest are counted
+NAMES_SHOWN = 5  # unknown municipalities named in one (one-line) message; the rest are counted
 
 
 def echo(value: object) -> str:
@@ -50,7 +51,10 @@ class UnknownMunicipalityError(SapaError, LookupError):
     def many(cls, errors: list[UnknownMunicipalityError]) -> UnknownMunicipalityError:
         """One error naming several unknown municipalities."""
         combined = cls([e.given for e in errors], [s for e in errors for s in e.suggestions])
-        combined.args = ("; ".join(str(e) for e in errors),)
+        shown = [str(e) for e in errors[:NAMES_SHOWN]]
+        if len(errors) > NAMES_SHOWN:
+            shown.append(f"and {counted(len(errors) - NAMES_SHOWN, 'more unknown one', 'more unknown ones')}")
+        combined.args = ("; ".join(shown),)
         return combined
 
     def __str__(self) -> str:  # LookupError would otherwise repr() the message

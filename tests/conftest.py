@@ -6,6 +6,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what is computed, never how fast: a loaded machine may take any time per example.
+settings.register_profile("sapa", deadline=None)
+settings.load_profile("sapa")
 
 ROOT = Path(__file__).resolve().parents[1]
 

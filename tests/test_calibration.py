@@ -433,7 +433,7 @@ def test_every_problem_in_a_scenarios_invoice_list_is_named_in_full():
   calibration item 3: unknown municipality ''; give the Danish name (e.g. 'Aarhus') or the 3-digit code (e.g. 751)
   calibration item 3: year '2021x' is not a year
   calibration item 3: component 'kaffe' must be one of sapa, infrastructure, buffet, kmd_sag
-  calibration item 3: amount_dkk 0 must be a positive amount in kroner
+  calibration item 3: amount_dkk 0 must be a positive amount in kroner of at most 1.000.000.000 kr.
   calibration item 3: months 0 must be a whole number of months from 1 to 12
   calibration item 4: amount_dkk: 'abc' is not a number
   calibration item 4: months 13 must be a whole number of months from 1 to 12

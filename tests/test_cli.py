@@ -1,9 +1,13 @@
 """`sapa budget` in the terminal: the budget year and its overslagsår, tables that add up, the basis stated."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
+from conftest import ROOT
 from reports_fixture import sapa
 
 
@@ -43,3 +47,46 @@ def test_the_budget_year_defaults_to_the_year_after_the_build_date():
 def test_a_budget_option_the_model_cannot_honour_is_named(args, message):
     result = sapa("budget", "Læsø", *args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# This process's own peak resident memory (VmHWM; ru_maxrss would also count the parent's, inherited at fork).
+OWN_PEAK = "int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) * 1024"
+PEAK = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import pandas, altair, sapa_model.views.notebook
+from sapa_model.analysis.budget import default_budget_year, horizon
+from sapa_model.analysis.risk import risk_table
+from sapa_model.scenarios import load_scenario
+scenario = load_scenario(None)
+risk_table(scenario, list(horizon(default_budget_year(), scenario.params)), int(sys.argv[1]))
+print(PEAK)
+"""
+WORKER = """
+from sapa_model.analysis.budget import default_budget_year
+from sapa_model.report.build import Settings, _tables, national_jobs
+_tables(Settings(budget_year=default_budget_year())), national_jobs()
+print(PEAK)
+"""
+
+
+def test_the_worker_memory_estimate_holds_a_worker_and_its_kernel_at_the_draws_cap():
+    from sapa_model import baseline
+    from sapa_model.cli import worker_memory
+
+    cap, default = int(baseline()["montecarlo.draws"].maximum), int(baseline().value("montecarlo.draws"))
+    peak = lambda code, *args: int(subprocess.run([sys.executable, "-c", code.replace("PEAK", OWN_PEAK), *args],
+                                                  capture_output=True, text=True, check=True, cwd=ROOT,
+                                                  timeout=600).stdout.split()[-1])
+    worker, low, high = peak(WORKER), peak(PEAK, str(default)), peak(PEAK, str(3 * default))
+    assert worker + low <= worker_memory(default)
+    at_cap = high + (high - low) / (2 * default) * (cap - 3 * default)  # the kernel's peak grows with the draws
+    assert worker + at_cap <= worker_memory(cap)  # measured directly, the kernel at the cap: ~1,1 GB
+
+
+def test_fewer_workers_are_used_when_memory_holds_fewer_kernels_at_the_scenarios_draws(monkeypatch):
+    from sapa_model.cli import usable_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert usable_workers(8, 10_000, free=2 * 2**30) == 4 and usable_workers(8, 100_000, free=2 * 2**30) == 1
+    assert usable_workers(2, 10_000, free=2 * 2**30) == 2 and usable_workers(8, 100_000, free=0) == 1

@@ -2,11 +2,6 @@
 
 import datetime
 import os
-import socket
-from pathlib import Path
-import subprocess
-import sys
-import time
 
 import pytest
 from nbconvert import HTMLExporter
@@ -200,10 +195,8 @@ def test_a_loaded_scenarios_other_settings_survive_a_save(explorer, folder):
 def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer):
     before = explorer.table
     _upload(explorer, "prognose.csv", b"kommune;year;population\nArhus;2027;380000\nAarhus;2020;5\n")
-    explorer.forecast_button.click()
     assert "did you mean &#x27;Aarhus&#x27;" in explorer.status.value and "observed years cannot be replaced" in explorer.status.value
-    assert explorer.table is before  # the last valid figures stay
-    explorer.forecast.value = ""
+    assert explorer.table is before and explorer.forecast.value == ""  # the last valid figures stay
     explorer.sliders["sapa.knee.threshold"].value = 100_000
     assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
 
@@ -215,7 +208,7 @@ def test_an_invalid_forecast_says_why_and_leaves_the_explorer_usable(explorer):
 ])
 def test_an_uploaded_forecast_changes_the_municipality(explorer, folder, name, content):
     _upload(explorer, name, content)
-    assert (folder / "prognoser" / name).is_file() and explorer.forecast.value == name
+    assert (folder / "prognoser" / name).is_file() and explorer.forecast.value == f"prognoser/{name}"
     rows = explorer.table[(explorer.table["kommune"] == "Aarhus") & (explorer.table["year"] == 2030)]
     assert (rows["population"] == 400_000).all() and explorer.status.value == ""
 
@@ -231,44 +224,6 @@ def test_exported_without_a_kernel_it_shows_the_baseline(tmp_path):
     for page in (render(notebook, "explorer"), HTMLExporter(template_name="lab").from_notebook_node(notebook)[0]):
         assert "Statisk visning" in page and fmt.kr(total) in page
         assert "widget-view+json" not in page
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _kernels_of(server: int) -> int:
-    """Kernels the server runs (its ipykernel children)."""
-    count = 0
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(stat[1]) == server and b"ipykernel" in (proc / "cmdline").read_bytes():
-                count += 1
-        except (OSError, IndexError, ValueError):
-            continue
-    return count
-
-
-@pytest.fixture
-def served(folder):
-    """`sapa explore` on a free port: at most one visitor's kernel, culled after 3 s idle."""
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "sapa_model.cli", "explore", "--port", str(port),
-                               "--max-kernels", "1", "--idle-minutes", "0.05"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield server, port
-    server.terminate()
-    server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -341,23 +296,88 @@ def test_a_link_reopens_the_scenario_and_a_hostile_link_stays_text(browser, team
     page.context.close()
 
 
-def test_serving_checks_the_host_caps_kernels_and_culls_idle_ones(served):
-    import urllib.error
-    import urllib.request
+def test_an_upload_never_replaces_a_forecast_of_the_same_name(explorer, folder):
+    (folder / "prognoser").mkdir()
+    mine = folder / "prognoser" / "prognose.csv"
+    mine.write_text("kommune,year,population\nAarhus,2027,400000\n")
+    (folder / "saved.yaml").write_text("name: Min prognose\nprojection: {forecast_file: prognoser/prognose.csv}\n")
+    before = compute(load_scenario(folder / "saved.yaml"), YEARS)
+    _upload(explorer, "prognose.csv", b"kommune,year,population\nAarhus,2027,500000\n")
+    assert mine.read_text() == "kommune,year,population\nAarhus,2027,400000\n"  # the saved scenario's figures stay
+    assert _same(compute(load_scenario(folder / "saved.yaml"), YEARS), before)
+    assert explorer.forecast.value == "prognoser/prognose-2.csv" and "prognose-2.csv" in explorer.status.value
+    rows = explorer.table[(explorer.table["kommune"] == "Aarhus") & (explorer.table["year"] == 2030)]
+    assert (rows["population"] == 500_000).all()  # the upload is used, under its new name
+    _upload(explorer, "prognose.csv", b"kommune,year,population\nAarhus,2027,400000\n")  # the same file again
+    assert explorer.forecast.value == "prognoser/prognose.csv"
+    assert sorted(p.name for p in (folder / "prognoser").iterdir()) == ["prognose-2.csv", "prognose.csv"]
 
-    server, port = served
-    url = f"http://127.0.0.1:{port}/"
-    foreign = urllib.request.Request(url, headers={"Host": "attacker.example"})
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(foreign, timeout=60)
-    assert refused.value.code == 403 and _kernels_of(server.pid) == 0  # no kernel for a foreign Host header
-    assert urllib.request.urlopen(url, timeout=90).status == 200
-    assert _kernels_of(server.pid) == 1
-    with pytest.raises(urllib.error.HTTPError) as full:
-        urllib.request.urlopen(url, timeout=60)
-    assert full.value.code == 503  # the cap: one visitor at a time here
-    deadline = time.time() + 30
-    while _kernels_of(server.pid) and time.time() < deadline:
-        time.sleep(0.5)
-    assert _kernels_of(server.pid) == 0  # the idle kernel was shut down
-    assert urllib.request.urlopen(url, timeout=90).status == 200  # and there is room again
+
+def test_a_bad_upload_is_not_kept(explorer, folder):
+    _upload(explorer, "forkert.csv", b"kommune,year,population\nArhus,2027,400000\n")
+    assert "did you mean" in explorer.status.value and explorer.forecast.value == ""
+    assert not (folder / "prognoser").exists() or not list((folder / "prognoser").iterdir())
+
+
+def test_a_scenario_loads_with_the_forecast_beside_it_and_keeps_it_when_saved_again(explorer, folder):
+    (folder / "prognoser").mkdir()
+    (folder / "prognoser" / "egen.csv").write_text("kommune,year,population\nAarhus,2027,999000\n")  # same name
+    (folder / "egen.csv").write_text("kommune,year,population\nAarhus,2027,420000\n")  # the scenario's own
+    (folder / "med-prognose.yaml").write_text("name: Med prognose\nprojection: {forecast_file: egen.csv}\n")
+    expected = compute(load_scenario(folder / "med-prognose.yaml"), YEARS)
+    explorer.load_saved("med-prognose.yaml")
+    assert explorer.forecast.value == "egen.csv" and _same(explorer.table, expected)
+    explorer.file_name.value = "igen"
+    explorer.save_button.click()
+    saved = (folder / "igen.yaml").read_text()
+    assert "forecast_file: egen.csv" in saved and str(folder) not in saved  # relative to the scenario
+    assert _same(compute(load_scenario(folder / "igen.yaml"), YEARS), expected)
+
+
+@pytest.mark.parametrize("key", ["projection: {forecast_file: ../outside.csv}", "calibration_file: ../outside.csv",
+                                 "prices_file: ../outside.csv"])
+def test_a_scenario_in_the_folder_cannot_make_the_explorer_read_a_file_outside_it(explorer, folder, key):
+    outside = folder.parent / "outside.csv"
+    outside.write_text("kommune;year;population;component;amount_dkk\nhemmelig-række-1;2027;1;sapa;1\n")
+    (folder / "ud.yaml").write_text(f"name: Ud\n{key}\n")
+    explorer.saved.options = explorer._files("", (".yaml",))
+    explorer.saved.value = "ud.yaml"
+    explorer.load_button.click()
+    assert "outside the scenarios folder" in explorer.status.value
+    assert "hemmelig" not in explorer.status.value and explorer.name.value != "Ud"
+
+
+def test_an_xlsx_bomb_uploaded_is_refused_with_a_message_and_the_explorer_keeps_working(explorer, folder):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book, packed = openpyxl.Workbook(), io.BytesIO()
+    book.active.append(["kommune", "year", "population"])
+    book.save(packed)
+    with zipfile.ZipFile(io.BytesIO(packed.getvalue())) as original:
+        parts = {i.filename: original.read(i) for i in original.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                         b'<sheetData><row r="1">' + b"<c/>" * 1_000_000 + b"</row></sheetData></worksheet>")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    before = explorer.table
+    _upload(explorer, "bombe.xlsx", bomb.getvalue())
+    assert "has more than 500.000 cells" in explorer.status.value and explorer.table is before
+    assert not list((folder / "prognoser").glob("*.xlsx")) and explorer.forecast.value == ""
+    explorer.sliders["sapa.knee.threshold"].value = 100_000
+    assert explorer.status.value == "" and _same(explorer.table, compute(SCENARIOS / "knee_100000.yaml", YEARS))
+
+
+def test_a_link_names_the_forecast_by_its_place_in_the_folder_never_by_a_path(explorer, folder):
+    _upload(explorer, "egen.csv", b"kommune,year,population\nAarhus,2027,400000\n")
+    link = explorer.link()
+    assert "prognose=prognoser%2Fegen.csv" in link and str(folder.parent).replace("/", "%2F") not in link
+    again = Explorer(link=link)
+    assert again.forecast.value == "prognoser/egen.csv" and _same(again.table, explorer.table)
+    for elsewhere in ("prognose=%2Fetc%2Fpasswd", "prognose=..%2Fx.csv", "prognose=prognoser%2Fmissing.csv"):
+        refused = Explorer(link=elsewhere)
+        assert "ukendt indstilling" in refused.status.value and refused.forecast.value == ""

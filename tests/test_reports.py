@@ -249,3 +249,23 @@ def test_csv_text_cells_are_never_formulas_and_amounts_are_finite(tmp_path):
     with pytest.raises(ReportError, match="not a finite number"):
         write_csv(pd.DataFrame({"Beløb": [1.0, float("inf")]}), tmp_path / "b.csv")
     assert not (tmp_path / "b.csv").exists()
+
+
+def test_a_scenario_and_its_forecast_give_the_same_bytes_from_any_folder(tmp_path):
+    """No local folder name travels in a report or workbook: a forecast is named by its file name only."""
+    built = []
+    for place in ("a/b", "elsewhere"):
+        folder = tmp_path / place
+        folder.mkdir(parents=True)
+        (folder / "prognose.csv").write_text("kommune;year;population\nLæsø;2027;1700\n", encoding="utf-8")
+        (folder / "s.yaml").write_text("name: Egen prognose\nprojection: {forecast_file: prognose.csv}\n")
+        result = sapa("reports", "--kommune", "Læsø", "--scenario", str(folder / "s.yaml"), "--out",
+                      str(folder / "out"), "--quiet")
+        assert result.returncode == 0, result.stderr
+        built.append(folder / "out")
+    files = sorted(p.relative_to(built[0]) for p in built[0].rglob("*") if p.is_file())
+    assert any(f.suffix == ".xlsx" for f in files) and any(f.suffix == ".html" for f in files)
+    for name in files:
+        assert (built[0] / name).read_bytes() == (built[1] / name).read_bytes(), name
+    page = (built[0] / "kommuner" / "825-laesoe.html").read_text(encoding="utf-8")
+    assert "prognose.csv" in page and str(tmp_path) not in page

@@ -72,6 +72,13 @@ class Basis:
                 "a price level (--prices) needs a price index: enter KL's pris- og lønskøn as "
                 "prices.index in a scenario (see scenarios/pl_index_template.yaml)"
             )
+        if self.prices is not None:
+            first, last = params[PRICE_INDEX].dates[0].astype(object).year - 1, last_model_year(params)
+            if isinstance(self.prices, bool) or not isinstance(self.prices, int) or not first <= self.prices <= last:
+                raise SapaError(
+                    f"the price level (--prices) {echo(self.prices)} must be a year from {first} (the year before "
+                    f"the price index's first growth) to {last} (projection.last_year)"
+                )
         return self
 
 

@@ -9,6 +9,7 @@ Displayed where no kernel runs (a static HTML export), it shows the baseline res
 from __future__ import annotations
 
 import html
+import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..data import datasets
 from ..data.tables import MAX_BYTES
 from ..engine import compute, default_years, infrastructure_first_year, last_model_year
 from ..errors import SapaError, ScenarioError, echo
-from ..files import atomic_path, inside, safe_name, scenario_folder, write_text
+from ..files import OWNER, PARTIAL, Unreadable, in_tree, inside, read_capped, safe_name, scenario_folder, write_text
 from ..parameters import baseline
 from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
 from ..views import charts, fmt
@@ -47,6 +48,7 @@ DELAY_RANGE = (0, 36, 1)  # months an event can be delayed with its slider
 FORECASTS = "prognoser"  # the forecasts' subfolder of the scenarios folder
 SCENARIO_FILES = ("", (".yaml", ".yml"))  # (subfolder of the scenarios folder, suffixes) the dropdowns list
 FORECAST_FILES = (FORECASTS, (".csv", ".xlsx"))
+FORECAST = "projection.forecast_file"
 STYLE = {"description_width": "initial"}  # labels whole (the page wraps them above their control)
 LAYOUT = w.Layout(width="100%", max_width="520px")
 TABS = ("Vindere og tabere", "Valgte kommuner", "Hele landet", "Pris pr. indbygger")  # the first opens
@@ -223,24 +225,25 @@ class Explorer:
                 result[f"old_model.events.{event}.delay"] = int(slider.value)
         if self.projection.value != _latest_value("projection.method"):
             result["projection.method"] = self.projection.value
-        if self.forecast.value:
-            result["projection.forecast_file"] = str(inside(scenario_folder() / FORECASTS, self.forecast.value))
+        if self.forecast.value:  # a path relative to the scenarios folder: prognoser/x.csv, or x.csv beside scenarios
+            result[FORECAST] = str(in_tree(scenario_folder(), self.forecast.value))
         return result
 
-    def scenario(self) -> Scenario:
-        """The scenario the controls describe (validated)."""
+    def scenario(self, forecast: Path | None = None) -> Scenario:
+        """The scenario the controls describe (validated); `forecast`: with that forecast file instead."""
+        overrides = self.overrides() | ({FORECAST: str(forecast)} if forecast else {})
         return scenario_from_data(
             {
                 "name": self.name.value.strip() or "Mit scenarie",
                 "description": self.description.value,
-                "parameters": self.overrides(),
+                "parameters": overrides,
                 "calibration": [o.as_data() for o in self.calibration],
             }
         )
 
     def load(self, scenario: Scenario | str | Path) -> None:
         """Set every control from a scenario (file or object), then recompute once."""
-        scenario = load_scenario(scenario)
+        scenario = load_scenario(scenario, within=scenario_folder())
         params = scenario.params
         solved = scenario.calibrated.parameters if scenario.calibrated else {}
         self._quiet = True
@@ -259,7 +262,7 @@ class Explorer:
             for event, slider in self.delays.items():
                 slider.value = int(params.value(f"old_model.events.{event}.delay"))
             self.projection.value = params.value("projection.method")
-            self.forecast.value = self._forecast_choice(params.value("projection.forecast_file"))
+            self.forecast.value = self._forecast_choice(params.value(FORECAST))
             self.extra = {k: v for k, v in scenario.parameters.items() if k not in self._controlled()}
             self.name.value, self.description.value = scenario.name, scenario.description
         finally:
@@ -275,7 +278,7 @@ class Explorer:
                 f"{scenario_folder().name}/{path.name} findes allerede; vælg et andet navn eller "
                 "sæt kryds ved 'Overskriv'"
             )
-        write_text(path, self.scenario().to_yaml())
+        write_text(path, self.scenario().to_yaml(folder=scenario_folder()))
         self.saved.options = self._files(*SCENARIO_FILES)
         return path
 
@@ -294,19 +297,29 @@ class Explorer:
 
     @staticmethod
     def _files(sub: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
-        """(label, file name) of the files in the scenarios folder (or a subfolder) with one of the suffixes."""
+        """(label, value) of the files in the scenarios folder (or a subfolder) with one of the suffixes; the value
+        is the path relative to the scenarios folder (x.yaml, prognoser/y.csv)."""
         folder = scenario_folder() / sub
         names = (
-            sorted(p.name for p in folder.glob("*") if p.suffix.lower() in suffixes and p.is_file())
+            sorted(
+                p.name
+                for p in folder.glob("*")
+                if p.suffix.lower() in suffixes and p.is_file() and not p.name.startswith(".")
+            )
             if folder.is_dir()
             else []
         )
-        return ([("(ingen)", "")] if sub else []) + [(n, n) for n in names]
+        return ([("(ingen)", "")] if sub else []) + [(n, f"{sub}/{n}" if sub else n) for n in names]
 
     def _forecast_choice(self, path: str) -> str:
-        """The forecast dropdown's value for a scenario's forecast file ('' if none or not in the folder)."""
-        name = Path(path).name if path else ""
-        return name if name in [v for _, v in self.forecast.options] else ""
+        """The forecast dropdown's value for a scenario's forecast file: its path relative to the scenarios folder,
+        added to the choices if it lies elsewhere in the folder (e.g. beside the scenario); '' for none."""
+        if not path:
+            return ""
+        value = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(scenario_folder()))).as_posix()
+        if value not in [v for _, v in self.forecast.options]:
+            self.forecast.options = [*self.forecast.options, (value, value)]
+        return value
 
     def _controlled(self) -> set[str]:
         """The parameters the controls set."""
@@ -316,28 +329,52 @@ class Explorer:
             "sapa.price.method",
             "sapa.price.per_inhabitant",
             "projection.method",
-            "projection.forecast_file",
+            FORECAST,
             *(f"old_model.events.{e}.delay" for e in self.delays),
         }
 
     def _uploaded(self, change) -> None:
-        """Keep an uploaded forecast in the scenarios folder's forecast folder and use it."""
+        """Check an uploaded forecast, keep it in the scenarios folder's forecast folder and use it."""
         for item in change["new"] or ():
             try:
-                name = safe_name(item["name"], Path(item["name"]).suffix.lower() or ".csv")
-                if Path(name).suffix not in (".csv", ".xlsx") or len(item["content"]) > MAX_BYTES:
-                    raise ValueError(f"a forecast is a CSV or XLSX file of at most {MAX_BYTES // 1_000_000} MB")
-                folder = scenario_folder() / FORECASTS
-                folder.mkdir(parents=True, exist_ok=True)
-                path = inside(folder, name)
-                with atomic_path(path) as temporary:
-                    temporary.write_bytes(bytes(item["content"]))
-            except (ValueError, OSError) as exc:
+                path, note = self.keep_forecast(str(item["name"]), bytes(item["content"]))
+            except (SapaError, ValueError, OSError) as exc:
                 self.status.value = self._error(exc)
                 return
             self.forecast.options = self._files(*FORECAST_FILES)
-            self.forecast.value = path.name
-            self._changed()
+            self.forecast.value = self._forecast_choice(str(path))
+            self.update()
+            if note and not self.status.value:
+                self.status.value = f"<p>{html.escape(note)}</p>"
+
+    def keep_forecast(self, name: str, content: bytes) -> tuple[Path, str]:
+        """An uploaded forecast, checked with the current settings (ScenarioError lists its problems; nothing is
+        kept), kept in the forecast folder under its cleaned-up name, or, if another file has that name, the next
+        free one (an existing file is never replaced; the same file again is used as it is). Returns the path and
+        a note for the user when the name changed."""
+        clean = safe_name(name, Path(name).suffix.lower() or ".csv")
+        if Path(clean).suffix not in FORECAST_FILES[1] or len(content) > MAX_BYTES:
+            raise ValueError(f"a forecast is a CSV or XLSX file of at most {MAX_BYTES // 1_000_000} MB")
+        folder = scenario_folder() / FORECASTS
+        folder.mkdir(parents=True, exist_ok=True)
+        trial = inside(folder, f".{clean}.{OWNER}{PARTIAL}{Path(clean).suffix}")
+        try:
+            trial.write_bytes(content)
+            self.scenario(forecast=trial)  # its problems, listed, before anything is kept
+            stem, suffix = Path(clean).stem, Path(clean).suffix
+            for number in range(1, 1000):
+                path = inside(folder, clean if number == 1 else f"{stem}-{number}{suffix}")
+                try:
+                    os.link(trial, path)  # fails if the name is taken: no other file is ever replaced
+                except FileExistsError:
+                    if _same_bytes(path, content):
+                        return path, ""
+                    continue
+                moved = f"{FORECASTS}/{clean} findes allerede og er ikke ændret; prognosen er gemt som {path.name}."
+                return path, "" if number == 1 else moved
+            raise ValueError(f"there are too many forecasts named {clean}; rename the file")
+        finally:
+            trial.unlink(missing_ok=True)
 
     # -- reacting to the user ----------------------------------------------------------------------------
 
@@ -459,7 +496,13 @@ class Explorer:
 
     def link(self) -> str:
         """The current settings as a link's query (what differs from the start, the years, the area)."""
-        given = [(name, _plain(value)) for name, value in self.overrides().items() if not isinstance(value, dict)]
+        given = [
+            (name, _plain(value))
+            for name, value in self.overrides().items()
+            if not isinstance(value, dict) and name != FORECAST
+        ]
+        if self.forecast.value:  # by its place in the scenarios folder, never by a path on this machine
+            given.append(("prognose", self.forecast.value))
         if self.share.value != _latest_value(SHARE):
             given.append((SHARE, _plain(self.share.value)))
         if self.method.value == "given":
@@ -523,6 +566,8 @@ class Explorer:
             self.selection.value = tuple(names[int(c)] for c in value.split(",") if int(c) in names.index)
         elif key == "navn" and len(value) <= 120:
             self.name.value = value
+        elif key == "prognose" and value in [v for _, v in self.forecast.options if v]:
+            self.forecast.value = value
         else:
             raise ValueError(f"ukendt indstilling {echo(key)}={echo(value)}")
 
@@ -675,6 +720,14 @@ def _read_link(query: str) -> dict[str, str]:
     if len(settings) != len(pairs):
         raise ValueError("en indstilling står flere gange")
     return settings
+
+
+def _same_bytes(path: Path, content: bytes) -> bool:
+    """True when a file holds exactly these bytes."""
+    try:
+        return read_capped(path, len(content)) == content
+    except Unreadable:
+        return False
 
 
 def change_against(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,12 @@
 """Tables a user supplies (a population forecast, invoices): CSV or XLSX, read defensively.
 
-Every file is size-capped before it is read, decoded as UTF-8 (with or without the BOM Danish Excel
-writes) or UTF-16, split on the separator its header uses (semicolon, comma or tab), and handed on as
-text with its row numbers, so that each caller can list every bad row at once. Numbers are parsed by
-`number()`, which accepts a decimal comma or point and refuses what could be read two ways.
+Every file is read only if it is a regular file, and at most MAX_BYTES of it; a CSV is decoded as UTF-8 (with
+or without the BOM Danish Excel writes) or UTF-16 and split on the separator its header uses (semicolon, comma
+or tab); an XLSX is refused before any spreadsheet parsing if it would unpack to more than XLSX_UNPACKED bytes or
+hold more than MAX_CELLS cells (counted on its XML as it streams, stopping at the limit). The rows are handed on
+as text with their row numbers, so that each caller can list every bad row at once. A file's content is quoted
+in a message only once its header shows it is the table asked for. Numbers are parsed by `number()`, which
+accepts a decimal comma or point and refuses what could be read two ways.
 """
 
 from __future__ import annotations
@@ -12,14 +15,21 @@ import csv
 import io
 import math
 import re
+import zipfile
+import zlib
 from pathlib import Path
+from xml.parsers import expat
 
 import pandas as pd
 
 from ..errors import DataError, echo
+from ..files import Unreadable, read_capped
 
 MAX_BYTES = 5_000_000  # a forecast or an invoice list is a few kilobytes; this leaves room and bounds memory
 MAX_ROWS = 50_000
+MAX_CELLS = 10 * MAX_ROWS  # cells in all of an XLSX file's sheets
+XLSX_UNPACKED = 4 * MAX_BYTES  # bytes all parts of an XLSX file may unpack to
+XLSX_PARTS = 1_000  # parts (files) in an XLSX file
 SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
@@ -82,17 +92,15 @@ def read_user_table(
     """
     path = Path(path)
     name = path.name
-    if not path.is_file():
-        raise DataError(f"{what} {name} does not exist")
     if path.suffix.lower() not in SUFFIXES:
         raise DataError(
             f"{what} {name} is not a table this tool reads; save it as CSV (comma or semicolon separated) or XLSX"
         )
-    if path.stat().st_size > MAX_BYTES:
-        raise DataError(
-            f"{what} {name} is larger than {MAX_BYTES // 1_000_000} MB; such a table has a few hundred rows"
-        )
-    rows = _xlsx_rows(path, what) if path.suffix.lower() == ".xlsx" else _csv_rows(path, what)
+    try:
+        data = read_capped(path, MAX_BYTES, what, "; such a table has a few hundred rows")
+    except Unreadable as exc:
+        raise DataError(str(exc)) from None
+    rows = _xlsx_rows(data, name, what) if path.suffix.lower() == ".xlsx" else _csv_rows(data, name, what)
     rows = [r for r in rows if any(str(c).strip() for c in r)]
     if not rows:
         raise DataError(f"{what} {name} is empty; it needs a header row with the columns {', '.join(columns)}")
@@ -107,11 +115,9 @@ def read_user_table(
                 found[key] = header.index(heading)
                 break
     missing = [key for key in columns if key not in found]
-    if missing:
-        raise DataError(
-            f"{what} {name} needs the columns {', '.join(columns)}; missing: {', '.join(missing)} "
-            f"(its header is {echo(', '.join(header))})"
-        )
+    if missing:  # its header is shown only if it is one of a table of this kind: no other file's line is quoted
+        shown = f" (its header is {echo(', '.join(header))})" if found else " in its first row"
+        raise DataError(f"{what} {name} needs the columns {', '.join(columns)}; missing: {', '.join(missing)}{shown}")
     body = [r + [""] * (len(header) - len(r)) for r in rows[1:]]
     frame = pd.DataFrame(
         {key: [str(r[i]).strip() if r[i] is not None else "" for r in body] for key, i in found.items()}
@@ -120,40 +126,91 @@ def read_user_table(
     return frame
 
 
-def _text(path: Path, what: str) -> str:
-    data = path.read_bytes()
+def _text(data: bytes, name: str, what: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{what} {name} is not UTF-16 text, though it starts as such") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{what} {path.name} is not UTF-8 text; in Excel save it as 'CSV UTF-8'") from None
+        raise DataError(f"{what} {name} is not UTF-8 text; in Excel save it as 'CSV UTF-8'") from None
 
 
-def _csv_rows(path: Path, what: str) -> list[list[str]]:
-    text = _text(path, what)
+def _csv_rows(data: bytes, name: str, what: str) -> list[list[str]]:
+    text = _text(data, name, what)
     first = text.split("\n", 1)[0]
     separator = max((";", ",", "\t"), key=first.count)
     try:
         return [row for row in csv.reader(io.StringIO(text), delimiter=separator)]
     except csv.Error as exc:
-        raise DataError(f"{what} {path.name} cannot be read as CSV: {exc}") from None
+        raise DataError(f"{what} {name} cannot be read as CSV: {exc}") from None
 
 
-def _xlsx_rows(path: Path, what: str) -> list[list]:
-    import zipfile
+class _TooMuch(Exception):
+    """An XLSX part holds more than a table needs, or something a table never holds (a DTD)."""
 
+
+def check_xlsx(data: bytes, name: str, what: str) -> None:
+    """Refuse, before any spreadsheet parsing, an XLSX file that would unpack to more than XLSX_UNPACKED bytes
+    (the sizes its index declares, which unpacking never exceeds), has more than XLSX_PARTS parts, holds more
+    than MAX_CELLS cells (counted on its XML as it streams, stopping at the limit), declares a DTD or entities,
+    or whose XML is cut off or damaged. DataError says which."""
+    cells = 0
+
+    def element(tag: str, _attributes) -> None:
+        nonlocal cells
+        if tag.rpartition(" ")[2] == "c":  # a cell, in any namespace
+            cells += 1
+            if cells > MAX_CELLS:
+                raise _TooMuch(
+                    f"has more than {MAX_CELLS:,} cells; a table of this kind has a few thousand".replace(",", ".")
+                )
+
+    def declaration(*_) -> None:
+        raise _TooMuch("declares a DTD or entities, which a spreadsheet does not need")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if len(parts) > XLSX_PARTS or unpacked > XLSX_UNPACKED:
+                raise _TooMuch(
+                    f"unpacks to more than {XLSX_UNPACKED // 1_000_000} MB (or {XLSX_PARTS} parts); a table of this "
+                    "kind unpacks to a few hundred kilobytes"
+                )
+            for part in parts:
+                if not part.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                parser = expat.ParserCreate(namespace_separator=" ")
+                parser.StartElementHandler = element
+                parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = declaration
+                with archive.open(part) as stream:
+                    while chunk := stream.read(1 << 16):
+                        parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+    except _TooMuch as exc:
+        raise DataError(f"{what} {name} {exc}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
+        raise DataError(f"{what} {name} is not a readable XLSX workbook; save it again from Excel as .xlsx") from None
+    except expat.ExpatError:
+        raise DataError(f"{what} {name} is damaged (its XML is cut off or broken); save it again from Excel") from None
+
+
+def _xlsx_rows(data: bytes, name: str, what: str) -> list[list]:
     import openpyxl
 
+    check_xlsx(data, name, what)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{what} {path.name} is not a readable XLSX workbook ({type(exc).__name__})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=30):
-            rows.append(["" if v is None else v for v in row])
-        return rows
-    finally:
-        workbook.close()
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [
+                ["" if v is None else v for v in row]
+                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=30)
+            ]
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl raises many kinds for a file that is valid XML but no workbook
+        raise DataError(f"{what} {name} is not a readable XLSX workbook ({type(exc).__name__})") from None

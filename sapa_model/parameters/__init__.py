@@ -14,6 +14,7 @@ from .loader import (
     read_text,
     read_yaml,
     wave_of,
+    whole_in_range,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "read_text",
     "read_yaml",
     "wave_of",
+    "whole_in_range",
 ]

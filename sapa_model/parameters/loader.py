@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import difflib
 import math
+import numbers
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +26,7 @@ import yaml
 
 from ..data.datasets import WAVE_LABELS, WAVES
 from ..errors import ParameterError, ParameterExtrapolationWarning, echo
+from ..files import Unreadable, read_capped
 
 PARAMETER_DIR = Path(__file__).parent
 # Where a value comes from, from the most to the least certain: a stated fact with its source, the seed
@@ -118,19 +122,48 @@ def as_day(value, where: str) -> np.datetime64:
     )
 
 
+LARGEST = 1e12  # no number of the model (a price, a population, a date's year) comes near it
+
+
 def check_value(name: str, value, where: str):
-    """A value must be a finite number, a date or a short text; booleans, lists and nan/inf are refused."""
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+    """A value must be a finite number (Python's, numpy's or a Decimal, at most LARGEST in size), a date or a
+    short text; booleans, lists, bytes and nan/inf are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, decimal.Decimal, str, dt.date)):
         raise ParameterError(f"{where}: value {echo(value)} of {name} must be a number, a date or a word")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value) or abs(value) > 1e12:
-            raise ParameterError(f"{where}: value {echo(value)} of {name} must be a finite number")
-        return float(value)
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            number = math.inf
+        if not math.isfinite(number) or abs(number) > LARGEST:
+            raise ParameterError(
+                f"{where}: value {echo(value)} of {name} must be a finite number of at most {LARGEST:g}"
+            )
+        return number
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str) and len(value) > 500:
         raise ParameterError(f"{where}: the text given for {name} is longer than 500 characters")
     return value
+
+
+def whole_in_range(value: object, parameter: Parameter, argument: str, low: float | None = None) -> int:
+    """A whole-number argument (e.g. risk's draws) within its parameter's minimum (or `low`) and maximum;
+    ParameterError names the argument, the range and what the parameter is."""
+    low = low if low is not None else 0.0 if parameter.minimum is None else parameter.minimum
+    span = f"from {low:g} to {parameter.maximum:g}" if parameter.maximum is not None else f"of at least {low:g}"
+    try:
+        number = float(value) if isinstance(value, (numbers.Real, decimal.Decimal)) else math.nan
+    except (OverflowError, ValueError):
+        number = math.nan
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not math.isfinite(number)
+        or not number.is_integer()
+        or not low <= number <= (math.inf if parameter.maximum is None else parameter.maximum)
+    ):
+        raise ParameterError(f"{argument} must be a whole number {span} ({parameter.label}), not {echo(value)}")
+    return int(number)
 
 
 def check_range(parameter: Parameter, value) -> None:
@@ -203,17 +236,69 @@ def parse_parameter(name: str, record: object, origin: str) -> Parameter:
     return parameter
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key given twice in one mapping (YAML would keep the last), keys
-    that are lists or mappings, and anchors/aliases (`&a`, `*a`: a few bytes of them can expand to
-    gigabytes, and nothing here needs them)."""
+class _Core12Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2's core schema for plain scalars (what a person writing 0150000 or 41:40:00 means), not
+    PyYAML's YAML 1.1: 012 is 12 (not octal 10), 0150000 is 150000 (not 53 248), 41:40:00 and 1_000 are text
+    (not the sexagesimal 150 000 and 1000), yes/no/on/off are text (only true/false are booleans). Dates
+    (2019-01-01) are read as dates, as before."""
+
+
+for _tag, _pattern, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("timestamp", yaml.constructor.SafeConstructor.timestamp_regexp.pattern, "0123456789"),  # as YAML 1.1 reads it
+]:
+    _Core12Resolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern, re.X), list(_first))
+
+
+def _int12(loader, node) -> int:
+    """An integer as YAML 1.2 reads it: decimal (leading zeros too), 0o octal, 0x hexadecimal."""
+    text = loader.construct_scalar(node)
+    return int(text[2:], 8) if text.startswith("0o") else int(text[2:], 16) if text.startswith("0x") else int(text)
+
+
+def _float12(loader, node) -> float:
+    """A number with a point or an exponent, .inf or .nan, as YAML 1.2 reads it."""
+    text = loader.construct_scalar(node).lower()
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+class _StrictLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Core12Resolver,
+):
+    """A safe YAML loader with YAML 1.2's number rules (_Core12Resolver) that refuses a key given twice in one
+    mapping (YAML would keep the last), keys that are lists or mappings, explicit tags (`!!binary`,
+    `!!python/...`: nothing here needs them), and anchors/aliases (`&a`, `*a`: a few bytes of them can expand
+    to gigabytes, and nothing here needs them)."""
+
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Core12Resolver.__init__(self)
 
     def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise ParameterError(
-                f"line {mark.line + 1}: YAML aliases (*name) are not allowed here; write the value out"
-            )
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise ParameterError(f"line {line}: YAML aliases (*name) are not allowed here; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = str(tag).replace("tag:yaml.org,2002:", "!!")[:40]
+            raise ParameterError(f"line {line}: YAML tags ({shown}) are not allowed here; write the value out plainly")
         return super().compose_node(parent, index)
 
 
@@ -243,15 +328,18 @@ def _timestamp(loader, node):
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _int12)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _float12)
 
 
 def read_text(path: Path, what: str = "file") -> str:
-    """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is
-    larger than MAX_YAML_BYTES or not text."""
+    """A small text file as str: UTF-8 (with or without BOM) or UTF-16 with its BOM; ParameterError if it is no
+    regular file, larger than MAX_YAML_BYTES or not text."""
     path = Path(path)
-    if path.stat().st_size > MAX_YAML_BYTES:
-        raise ParameterError(f"{path}: a {what} is at most {MAX_YAML_BYTES // 1000} kB; this one is larger")
-    data = path.read_bytes()
+    try:
+        data = read_capped(path, MAX_YAML_BYTES, what)
+    except Unreadable as exc:
+        raise ParameterError(str(exc)) from None
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")
@@ -265,7 +353,11 @@ def read_yaml(path: Path, what: str = "file") -> object:
     but never quote its content."""
     text = read_text(path, what)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        loader = _StrictLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
     except yaml.MarkedYAMLError as exc:

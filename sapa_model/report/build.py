@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import contextlib
+import errno
 import html
 import json
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,7 +37,7 @@ from ..data import datasets
 from ..data.names import LETTERS, spellings, variants
 from ..engine import compute, model_years
 from ..errors import ReportError
-from ..files import remove_partials, slug, write_text
+from ..files import owner_gone, remove_partials, slug, write_text
 from ..parameters import read_yaml
 from ..scenarios import Scenario, load_scenario
 from ..version import __version__
@@ -43,7 +45,7 @@ from ..views import fmt, render
 from ..views.labels import WAVE
 from ..views.presentation import data_vintage, notice
 from . import exports, page
-from .kernels import SHARED, ReportTimeout, kill_kernels_of, start_worker, time_limit, worker
+from .kernels import SHARED, ReportTimeout, kill_kernels_of, memory_limit_note, start_worker, time_limit, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -237,7 +239,8 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
     except (ReportTimeout, CellTimeoutError):
         return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
     except DeadKernelError:
-        return Outcome(job, error="its Jupyter kernel died while building it (out of memory or killed)")
+        cause = memory_limit_note() or " (out of memory or killed)"
+        return Outcome(job, error=f"its Jupyter kernel died while building it{cause}")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
         return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
@@ -559,7 +562,9 @@ def writable_folder(out: Path | str) -> Path:
     """The output folder, created and checked writable before any work; ReportError says why not."""
     if not str(out).strip():
         raise ReportError("--out is empty; give the folder to write the reports to, e.g. reports")
-    out = Path(out).resolve()
+    out = Path(os.path.abspath(out))
+    if os.path.lexists(out) and not os.path.exists(out):
+        raise ReportError(f"cannot write to {out}: it is a link that leads nowhere or in a circle")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".sapa-probe-{os.getpid()}"
@@ -571,7 +576,8 @@ def writable_folder(out: Path | str) -> Path:
                     f"{out / name} is in the way: it must be a {'folder' if name != 'index.html' else 'file'}"
                 )
     except OSError as exc:
-        raise ReportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        why = "a link on the way leads in a circle" if exc.errno == errno.ELOOP else exc.strerror or exc
+        raise ReportError(f"cannot write to {out}: {why}") from None
     return out
 
 
@@ -593,7 +599,9 @@ def build(
     """
     settings = settings or Settings(budget_year=default_budget_year())
     out = writable_folder(out)
-    with OutputLock(out), tempfile.TemporaryDirectory(prefix="sapa-build-") as scratch:
+    remove_dead_scratch()
+    with OutputLock(out), tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-") as scratch:
+        remove_partials(out)  # those of builds that were killed before they could remove them
         try:
             clock = _Clock()
             with clock("tables, risk and outlook"):
@@ -660,15 +668,59 @@ def _write_timings(path: Path, clock: _Clock, outcomes: list[Outcome]) -> None:
     write_text(path, json.dumps({"phases": dict(clock), "reports": reports}, ensure_ascii=False, indent=1))
 
 
+SCRATCH = "sapa-build-"  # a build's scratch folder in the temporary folder: sapa-build-<its process id>-...
+
+
+def remove_dead_scratch() -> int:
+    """Remove the scratch folders of builds that no longer run (killed with SIGKILL, they could not remove their
+    own), with any kernel still naming them; only this user's. Returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*"):
+        owner = folder.name.removeprefix(SCRATCH).split("-", 1)[0]
+        try:
+            mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and owner_gone(owner):
+            kill_kernels_of(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+@cache
+def _reports_and_their_exports() -> frozenset[str]:
+    """Every report a build may write (reports.yaml, for every region and municipality) and every
+    municipality's exports, relative to the output folder."""
+    jobs = national_jobs() + kommune_jobs(list(datasets.municipalities().index))
+    exported = {
+        str(p)
+        for job in jobs
+        if job.code is not None
+        for p in exports.municipal_paths(Path(job.output).with_suffix(""))
+    }
+    return frozenset({job.output for job in jobs} | exported)
+
+
+def written_by_a_build(relative: str) -> bool:
+    """True for a file a build of these reports may have written (a report or export, for any municipality,
+    region or budget year); a user's own files in the folder (notes, other documents) never are."""
+    path = Path(relative)
+    if path.parent.as_posix() == "exports":
+        return exports.is_national_export(path.name)
+    return path.as_posix() in _reports_and_their_exports()
+
+
 def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
-    """Reports and exports in the folder that this build did not write. A full build (prune) removes them
-    (they may be from another scenario); a partial one leaves them and returns them, for the index to list."""
+    """Reports and exports of earlier builds in the folder that this build did not write again. A full build
+    (prune) removes them (they may be from another scenario); a partial one leaves them and returns them, for
+    the index to list. Any other file in the folder is left alone and not listed."""
     found = [
-        str(p.relative_to(out))
+        p.relative_to(out).as_posix()
         for folder in ("kommuner", "national", "exports")
         if (out / folder).is_dir()
         for p in sorted((out / folder).iterdir())
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.is_symlink() and written_by_a_build(p.relative_to(out).as_posix())
     ]
     stale = [f for f in found if f not in produced]
     if prune:
@@ -702,7 +754,7 @@ def _run_jobs(
                 max_workers=max(1, min(workers, len(todo))),
                 mp_context=context,
                 initializer=start_worker,
-                initargs=(str(ROOT), timeout, str(scratch)),
+                initargs=(str(ROOT), timeout, str(scratch), os.getpid()),
             )
             try:
                 pending = {
@@ -721,7 +773,9 @@ def _run_jobs(
             except futures.process.BrokenProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 for job in _running_on_dead_workers(scratch, todo):
-                    outcomes[job.output] = Outcome(job, error="the report's worker process died while building it")
+                    outcomes[job.output] = Outcome(
+                        job, error=f"the report's worker process died while building it{memory_limit_note()}"
+                    )
                     bar.update()
                 todo = [j for j in jobs if j.output not in outcomes]
                 if not todo:
@@ -736,7 +790,9 @@ def _run_jobs(
                     _stop_now(executor)
                 raise
         else:
-            raise ReportError(f"report workers kept dying ({MAX_RESTARTS} restarts); the build was stopped")
+            raise ReportError(
+                f"report workers kept dying ({MAX_RESTARTS} restarts); the build was stopped{memory_limit_note()}"
+            )
     return [outcomes[job.output] for job in jobs]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,6 +228,25 @@ def followup_sheet(result: pd.DataFrame, unit: int, params: ParameterSet) -> She
     )
 
 
+MUNICIPAL = ("-aar.csv", "-maaned.csv", ".xlsx")  # a municipality's exports: its report's stem + these
+NATIONAL = ("sapa-alle-kommuner.csv", "sapa-budget-{year}.csv", "sapa-alle-kommuner.xlsx")  # in exports/
+
+
+def municipal_paths(stem: Path) -> list[Path]:
+    """A municipality's export files beside its report (stem: the report's path without .html)."""
+    return [stem.with_name(stem.name + ending) for ending in MUNICIPAL]
+
+
+def national_paths(folder: Path, budget_year: int) -> list[Path]:
+    """The national export files in `folder` for a budget year."""
+    return [folder / name.format(year=budget_year) for name in NATIONAL]
+
+
+def is_national_export(name: str) -> bool:
+    """True for the file name of a national export, for any budget year."""
+    return any(re.fullmatch(re.escape(n).replace(r"\{year\}", "[0-9]{4}"), name) for n in NATIONAL)
+
+
 def municipal(
     table: pd.DataFrame,
     invoices: pd.DataFrame,
@@ -242,11 +262,7 @@ def municipal(
     params = scenario.params
     yearly = danish(table.drop(columns=["region"]), params, basis)
     monthly = invoice_lines(table, invoices, budget_year, params, basis)
-    paths = [
-        stem.with_name(stem.name + "-aar.csv"),
-        stem.with_name(stem.name + "-maaned.csv"),
-        stem.with_suffix(".xlsx"),
-    ]
+    paths = municipal_paths(stem)
     write_csv(brief(yearly), paths[0])
     write_csv(monthly, paths[1])
     code = int(table["kommunekode"].iloc[0])
@@ -320,11 +336,7 @@ def national(table: pd.DataFrame, scenario: Scenario, folder: Path, budget_year:
     guide_caption = caption(guide_basis, params)
     guide = guide_table(budget.budget_guide(table, budget_years(budget_year), guide_basis.unit))
     tidy = danish(table, params, basis)
-    paths = [
-        folder / "sapa-alle-kommuner.csv",
-        folder / f"sapa-budget-{budget_year}.csv",
-        folder / "sapa-alle-kommuner.xlsx",
-    ]
+    paths = national_paths(folder, budget_year)
     write_csv(brief(tidy), paths[0])
     years = [str(y) for y in budget_years(budget_year)]
     what = f"{MODEL_SHORT['new'].lower()}, alle betalinger ({fmt_join([COMPONENT[c] for c in EVERY_COMPONENT])})"

@@ -5,7 +5,8 @@ reports cannot see each other's variables, while imports (pandas, altair, sapa_m
 notebooks themselves are untouched: papermill injects the parameters exactly as its CLI does.
 
 A worker never outlives the build: it stops its kernel and exits when the build's process goes away (a
-watcher thread, whatever signal ended the build), and a kernel exits when its worker goes away. Kernels
+thread watches the build's own process, whatever ended it, SIGKILL too), and a kernel exits when its worker
+goes away; then the forkserver and the resource tracker, which wait for the workers, end too. Kernels
 keep their connection files in the build's scratch folder, which the build removes at the end.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
+import select
 import signal
 import threading
 import time
@@ -27,6 +30,7 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from ..errors import ReportError
+from ..files import running
 
 RESET = "get_ipython().reset(new_session=False)"  # what %reset -f does, without its full garbage collection
 WARM_UP = (
@@ -187,16 +191,25 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, _stop_and_exit)
 
 
-def _watch_parent(parent: int) -> None:
-    """Stop the kernel and exit as soon as the build's process is gone, however it ended."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
+def _watch_build(build: int) -> None:
+    """Stop the kernel and exit as soon as the build's process is gone, however it ended (SIGKILL too). The
+    build's own process is watched, not this worker's parent: that is the multiprocessing forkserver, which
+    stays while any worker runs, so it would never go first."""
+    try:
+        handle = os.pidfd_open(build)  # readable once the process has ended: no polling
+    except ProcessLookupError:
+        _stop_and_exit()
+    except (AttributeError, OSError):  # no pidfd (not Linux, or an old kernel): look twice a second
+        while running(build):
+            time.sleep(0.5)
+        _stop_and_exit()
+    select.select([handle], [], [])
     _stop_and_exit()
 
 
-def start_worker(cwd: str, timeout: float, scratch: str = "") -> None:
+def start_worker(cwd: str, timeout: float, scratch: str = "", build: int = 0) -> None:
     """Process-pool initializer: one warm kernel per worker, shut down when the worker is told to stop or
-    the build goes away."""
+    the build (process `build`, default: the parent) goes away."""
     global _worker
     import warnings
 
@@ -211,11 +224,24 @@ def start_worker(cwd: str, timeout: float, scratch: str = "") -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
     install_signal_handlers()
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_watch_build, args=(build or os.getppid(),), daemon=True).start()
     _worker = WarmKernel(Path(cwd), timeout, Path(scratch) if scratch else None)
     import multiprocessing.util
 
     multiprocessing.util.Finalize(None, _worker.stop, exitpriority=10)
+
+
+def memory_limit_note() -> str:
+    """Why a kernel or worker most likely died when this process runs under a memory limit of its own (ulimit -v
+    or -d, which workers and kernels inherit): a clause to add to the message, or '' without such a limit."""
+    for limit, option in ((resource.RLIMIT_AS, "-v"), (resource.RLIMIT_DATA, "-d")):
+        soft, _ = resource.getrlimit(limit)
+        if soft != resource.RLIM_INFINITY:
+            return (
+                f"; most likely it ran out of memory under the limit of {soft / 2**30:.1f} GB set with "
+                f"ulimit {option}, too little for a Jupyter kernel with the model loaded (raise it, or remove it)"
+            )
+    return ""
 
 
 def worker() -> WarmKernel:

@@ -40,6 +40,7 @@ FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "month", "refe
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
 RATE_ROUNDING = 1e-9  # how far the least-squares solve may put a knee rate of exactly 0 or 1 outside 0-1
+MAX_AMOUNT_DKK = 1e9  # an invoice of a municipality for one year of one component is far below a billion kroner
 
 
 def tolerance(amount: float | np.ndarray) -> float | np.ndarray:
@@ -79,10 +80,10 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
     found in them, each naming where it is (file and row)."""
     observations, problems = [], []
     for number_, row in enumerate(rows, start=1):
-        at = f"{where}, row {row.get('row', number_)}" if "row" in row else f"{where} item {number_}"
         if not isinstance(row, Mapping):
-            problems.append(f"{at}: expected kommune, year, component, amount_dkk, reference")
+            problems.append(f"{where} item {number_}: expected kommune, year, component, amount_dkk, reference")
             continue
+        at = f"{where}, row {row.get('row', number_)}" if "row" in row else f"{where} item {number_}"
         unknown = [str(k) for k in row if k not in (*FIELDS, "row")]
         if unknown:
             problems.append(
@@ -103,8 +104,11 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
             found.append(f"component {echo(row.get('component'))} must be one of {', '.join(COMPONENTS)}")
         try:
             amount = number(row.get("amount_dkk", ""))
-            if amount <= 0:
-                found.append(f"amount_dkk {echo(row.get('amount_dkk'))} must be a positive amount in kroner")
+            if not 0 < amount <= MAX_AMOUNT_DKK:
+                found.append(
+                    f"amount_dkk {echo(row.get('amount_dkk'))} must be a positive amount in kroner of at most "
+                    f"{MAX_AMOUNT_DKK:,.0f} kr.".replace(",", ".")
+                )
         except ValueError as exc:
             found.append(f"amount_dkk: {exc}")
         months = row.get("months")

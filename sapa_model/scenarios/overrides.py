@@ -19,6 +19,8 @@ The baseline is never changed: a scenario makes a new ParameterSet.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -48,6 +50,7 @@ from ..rules.events import event_names
 from ..rules.grid import first_billing_year, last_model_year
 from .calibration import Calibration, Observation, combine_invoices, parse_observations, read_observations, solve
 
+FORECAST = "projection.forecast_file"
 TOP_KEYS = (
     "name", "description", "parameters", "prices", "prices_file", "delays", "projection", "calibration",
     "calibration_file",
@@ -150,9 +153,16 @@ class Scenario:
         """Names of the parameters whose values this scenario changes (overrides and calibrated values)."""
         return self.params.differences(baseline())
 
-    def to_yaml(self) -> str:
-        """The scenario as YAML that load_scenario reads back to the same figures."""
-        data: dict = {"name": self.name, "description": self.description, "parameters": _plain_data(self.parameters)}
+    def to_yaml(self, folder: Path | None = None) -> str:
+        """The scenario as YAML that load_scenario reads back to the same figures; written to be kept in `folder`,
+        a forecast file in that folder is named relative to it (so the pair can be moved or shared together)."""
+        parameters = dict(self.parameters)
+        forecast = parameters.get(FORECAST)
+        if folder is not None and isinstance(forecast, str) and forecast:
+            home, path = os.path.realpath(folder), os.path.realpath(forecast)
+            if Path(path).is_relative_to(home):
+                parameters[FORECAST] = Path(os.path.relpath(path, home)).as_posix()
+        data: dict = {"name": self.name, "description": self.description, "parameters": _plain_data(parameters)}
         if self.calibration:
             data["calibration"] = [o.as_data() for o in self.calibration]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
@@ -226,14 +236,33 @@ def _check_consistency(params: ParameterSet) -> list[str]:
     return problems
 
 
-def scenario_from_data(data: object, source: str = "") -> Scenario:
-    """Validate a scenario given as a mapping (what a YAML file holds) and return it."""
+def _text(data: Mapping, key: str, problems: list[str]) -> str:
+    """A scenario's text (its name or description), stripped; anything but text (a list, a mapping, true, a
+    number) is a problem, never turned into text."""
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return (value or "").strip()
+    kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}.get(
+        type(value), type(value).__name__
+    )
+    problems.append(f"'{key}' must be text, not {kind}; write it in quotes if it is meant as text")
+    return ""
+
+
+def _outside(path: Path, within: Path | None) -> bool:
+    """True when `within` is given and the file (links followed) lies outside it."""
+    return within is not None and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(within))
+
+
+def scenario_from_data(data: object, source: str = "", within: Path | None = None) -> Scenario:
+    """Validate a scenario given as a mapping (what a YAML file holds) and return it. `within`: the files it names
+    (forecast, invoices) must lie in this folder; others are refused unread."""
     where = source or "the scenario"
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    problems = [f"unknown key {key!r}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
-    name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip()
-    if not name:
+    problems = [f"unknown key {echo(key)}; a scenario has {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
+    name, description = (_text(data, key, problems) for key in ("name", "description"))
+    if not name and isinstance(data.get("name") or "", str):
         problems.append("'name' is missing; give the scenario a short name")
     if len(name) > SCENARIO_NAME_LIMIT or len(description) > DESCRIPTION_LIMIT:
         problems.append(
@@ -259,10 +288,10 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
             target = f"old_model.events.{event}." + ("delay" if wave is None else f"wave_delay.{wave}")
             if wave is not None and str(wave) not in WAVES:
                 problems.append(f"delays: {event}: unknown wave {echo(wave)}; the waves are {', '.join(WAVES)}")
-            elif isinstance(value, bool) or not isinstance(value, int):
+            elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
                 problems.append(f"delays: {event} must be a whole number of months, not {echo(value)}")
             else:
-                overrides[target] = value
+                overrides[target] = int(value)
     projection = data.get("projection")
     if isinstance(projection, str):
         overrides["projection.method"] = projection
@@ -273,16 +302,18 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
         problems.append(
             "'projection' must be carry_forward, trend or {method: trend, trend_years: 5, forecast_file: x.csv}"
         )
-    forecast = overrides.get("projection.forecast_file")
-    if isinstance(forecast, str) and forecast and source and not Path(forecast).is_absolute():
-        overrides["projection.forecast_file"] = str(Path(source).parent / forecast)  # relative to the scenario
-    announced, found = _announced_prices(data, source)
+    forecast = overrides.get(FORECAST)
+    if isinstance(forecast, str) and forecast:
+        overrides[FORECAST] = str(beside(source, forecast))  # relative to the scenario
+        if _outside(Path(overrides[FORECAST]), within):
+            problems.append(f"{FORECAST}: {_beyond(overrides.pop(FORECAST), within)}")
+    announced, found = _announced_prices(data, source, within)
     problems += found
     for parameter, values in announced.items():
         if parameter in overrides:
             problems.append(f"{parameter} is given both under parameters and under prices; give it once")
         overrides[parameter] = values
-    observations, found = _observations(data, source)
+    observations, found = _observations(data, source, within)
     problems += found
     scenario = Scenario(
         name=name[:SCENARIO_NAME_LIMIT],
@@ -293,12 +324,12 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     )
     try:
         params = scenario.overridden  # validates every override now, before anyone uses the scenario
-        if params.value("projection.forecast_file"):
-            read_forecast(params.value("projection.forecast_file"), last_observed_year() + 1, last_model_year(params))
+        if params.value(FORECAST):
+            read_forecast(params.value(FORECAST), last_observed_year() + 1, last_model_year(params))
     except ScenarioError as exc:
         problems += str(exc).splitlines()[1:]
     except SapaError as exc:
-        problems.append(f"projection.forecast_file: {exc}")
+        problems.append(f"{FORECAST}: {exc}")
     if not problems and observations:
         try:
             _ = scenario.calibrated  # solves now: invoices that cannot be used, or disagree, stop here
@@ -309,20 +340,25 @@ def scenario_from_data(data: object, source: str = "") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path | Scenario | None) -> Scenario:
-    """Read and validate a scenario file (or pass a Scenario through; None is the baseline)."""
+def load_scenario(path: str | Path | Scenario | None, within: Path | None = None) -> Scenario:
+    """Read and validate a scenario file (or pass a Scenario through; None is the baseline). `within`: the files
+    the scenario names must lie in this folder."""
     if path is None:
         return BASELINE
     if isinstance(path, Scenario):
         return path
+    if not isinstance(path, (str, os.PathLike)) or "\0" in str(path):
+        raise ScenarioError(
+            f"a scenario is None (the baseline), a scenario file's path or a Scenario, not {echo(path)}"
+        )
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ScenarioError(f"scenario file {path} does not exist; the shipped examples are in scenarios/")
     try:
         data = read_yaml(path, "scenario file")
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
-    return scenario_from_data(data, str(path))
+    return scenario_from_data(data, str(path), within)
 
 
 def combine(*scenarios: Scenario) -> Scenario:
@@ -348,7 +384,13 @@ def beside(source: str, file: object) -> Path:
     return Path(source).parent / path if source and not path.is_absolute() else path
 
 
-def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[str]]:
+def _beyond(path: str | Path, within: Path | None) -> str:
+    """Why a file a scenario names is not read (it is outside the folder files must lie in)."""
+    folder = Path(within).name if within else ""
+    return f"{Path(path).name} lies outside the scenarios folder {folder}/; only files in it are read here"
+
+
+def _observations(data: Mapping, source: str, within: Path | None = None) -> tuple[list[Observation], list[str]]:
     """The invoices a scenario lists (`calibration:`) and reads from a file (`calibration_file:`, relative to
     the scenario file), with every problem found in them."""
     observations, problems = [], []
@@ -363,18 +405,22 @@ def _observations(data: Mapping, source: str) -> tuple[list[Observation], list[s
                 "'calibration' must be a list of invoices, each with kommune, year, component, amount_dkk and reference"
             )
     file = data.get("calibration_file")
-    if file:
+    if file and _outside(beside(source, file), within):
+        problems.append(f"calibration_file: {_beyond(beside(source, file), within)}")
+    elif file:
         path = beside(source, file)
         try:
             found, bad = read_observations(path)
             observations += found
             problems += bad
+            if not found and not bad:
+                problems.append(f"calibration_file: {path.name} has no invoices, only its header; add one row each")
         except SapaError as exc:
             problems.append(f"calibration_file: {exc}")
     return observations, problems + combine_invoices(observations)[1]
 
 
-def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
+def _announced_prices(data: Mapping, source: str, within: Path | None = None) -> tuple[dict, list[str]]:
     """The prices KOMBIT announced, from a scenario's `prices:` section ({reference: ..., sapa: {2027: 14.10}, ...})
     and `prices_file:` (CSV or XLSX: component, year, price, reference; relative to the scenario file), as
     parameter overrides with status sourced and their reference; and every problem found in them."""
@@ -396,7 +442,9 @@ def _announced_prices(data: Mapping, source: str) -> tuple[dict, list[str]]:
                     continue
                 entries += [(str(component), y, v, reference, f"prices: {component}") for y, v in values.items()]
     file = data.get("prices_file")
-    if file:
+    if file and _outside(beside(source, file), within):
+        problems.append(f"prices_file: {_beyond(beside(source, file), within)}")
+    elif file:
         path = beside(source, file)
         try:
             rows = read_user_table(

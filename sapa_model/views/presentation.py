@@ -8,6 +8,7 @@ import html
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -30,6 +31,8 @@ def describe_value(parameter: Parameter) -> str:
     """A parameter's values in Danish: '16,00 kr./indbygger/år' or '0 fra 2019, 3,00 fra 2020 (kr./...)'."""
 
     def one(value) -> str:
+        if parameter.unit == "fil":  # its name only: no local folder name travels in a report or workbook
+            return Path(str(value)).name or "ingen"
         if parameter.unit == "andel":
             return fmt.pct(value, 0 if (100 * value).is_integer() else 1)
         if isinstance(value, float):
