@@ -285,12 +285,21 @@ def _basis(args: argparse.Namespace, scenario):
 def _reports(args: argparse.Namespace) -> int:
     from .data import datasets
     from .data.names import resolve_codes
-    from .report.build import Settings, build, followup_jobs, kommune_jobs, national_jobs, writable_folder
+    from .report.build import (
+        Settings,
+        build,
+        followup_jobs,
+        kommune_jobs,
+        national_jobs,
+        short_enough_temporary_folder,
+        writable_folder,
+    )
     from .scenarios import load_scenario
 
     # Every option is checked before any work starts.
     if args.jobs < 1:
         raise SapaError(f"--jobs must be 1 or more, not {args.jobs}")
+    short_enough_temporary_folder()
     codes = resolve_codes(args.kommune) if args.kommune else list(datasets.municipalities().index)
     scenario = os.path.abspath(args.scenario) if args.scenario else ""  # the workers run elsewhere
     loaded = load_scenario(scenario or None)

@@ -232,3 +232,29 @@ def test_a_kernel_that_dies_under_a_memory_limit_names_the_limit(tmp_path, limit
         assert "ran out of memory under the limit of 3.0 GB set with ulimit -v" in message
     else:
         assert message.endswith("(out of memory or killed)") and "ulimit" not in message
+
+
+def test_a_long_temporary_folder_path_builds_over_tcp_and_one_too_long_for_the_workers_is_named(tmp_path):
+    from sapa_model.report.kernels import UNIX_SOCKET_PATH, transport_for
+
+    # A kernel's sockets are named after its connection file + '-ipc-<n>'; past a Unix socket's 107 bytes: TCP.
+    fits = Path("/" + "k" * (UNIX_SOCKET_PATH - len("-ipc-99999") - 1) + ".json")
+    assert transport_for(fits) == "ipc" and transport_for(fits.with_name("k" + fits.name)) == "tcp"
+    most = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")  # the workers' forkserver socket
+    longest = tmp_path / ("t" * (most - len(str(tmp_path)) - 1))
+    longest.mkdir()
+    out = tmp_path / "out"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    result = subprocess.run([sys.executable, "-m", "sapa_model.cli", "reports", "--out", str(out), "--quiet",
+                             "--kommune", "Læsø"], cwd=ROOT, capture_output=True, text=True,
+                            env={**env, "TMPDIR": str(longest)}, timeout=300)
+    assert len(str(longest)) == most and result.returncode == 0, result.stderr
+    assert (out / "kommuner/825-laesoe.html").is_file() and not list(longest.iterdir())
+    too_long = Path(str(longest) + "t")
+    too_long.mkdir()
+    result = subprocess.run([sys.executable, "-m", "sapa_model.cli", "reports", "--out", str(tmp_path / "never"),
+                             "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                            env={**env, "TMPDIR": str(too_long)}, timeout=300)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert f"(TMPDIR) is {most + 1} bytes long" in result.stderr and f"at most {most}" in result.stderr
+    assert not (tmp_path / "never").exists()

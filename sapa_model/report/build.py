@@ -45,7 +45,16 @@ from ..views import fmt, render
 from ..views.labels import WAVE
 from ..views.presentation import data_vintage, notice
 from . import exports, page
-from .kernels import SHARED, ReportTimeout, kill_kernels_of, memory_limit_note, start_worker, time_limit, worker
+from .kernels import (
+    SHARED,
+    UNIX_SOCKET_PATH,
+    ReportTimeout,
+    kill_kernels_of,
+    memory_limit_note,
+    start_worker,
+    time_limit,
+    worker,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -598,6 +607,7 @@ def build(
     half-written file, no worker and no kernel is left, and the scratch folder is removed.
     """
     settings = settings or Settings(budget_year=default_budget_year())
+    short_enough_temporary_folder()
     out = writable_folder(out)
     remove_dead_scratch()
     with OutputLock(out), tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-") as scratch:
@@ -644,6 +654,19 @@ def build(
             kill_kernels_of(Path(scratch))
             remove_partials(out)
     return outcomes
+
+
+def short_enough_temporary_folder() -> None:
+    """Stop with a message when the temporary folder's path is too long for the Unix socket multiprocessing's
+    forkserver listens on there (<TMPDIR>/pymp-xxxxxxxx/listener-xxxxxxxx), instead of its traceback."""
+    folder = tempfile.gettempdir()
+    most = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+    if len(os.fsencode(folder)) > most:
+        raise ReportError(
+            f"the temporary folder {folder} (TMPDIR) is {len(os.fsencode(folder))} bytes long; the "
+            f"report workers talk through Unix sockets in it, which allows at most {most}: set TMPDIR to a shorter "
+            "folder (e.g. TMPDIR=/tmp)"
+        )
 
 
 LIBRARY = "vega.js"  # in the build's scratch folder: the chart library, made once, put in every page

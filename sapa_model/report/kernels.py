@@ -57,6 +57,15 @@ class _Client(NotebookClient):
     _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
 
+UNIX_SOCKET_PATH = 107  # bytes a Unix socket's path may hold (Linux's sun_path, less its closing NUL)
+
+
+def transport_for(connection: Path) -> str:
+    """'ipc' (Unix sockets beside the connection file, named after it + '-ipc-<n>'), or 'tcp' on the loopback
+    when those names would be too long for a Unix socket (a long TMPDIR)."""
+    return "ipc" if len(os.fsencode(connection.with_suffix(""))) + len("-ipc-99999") <= UNIX_SOCKET_PATH else "tcp"
+
+
 class WarmKernel:
     """One running kernel that executes notebook after notebook. Its client is asynchronous, so a kernel
     that dies mid-report is noticed within a second (nbclient polls it), not after the time limit."""
@@ -71,11 +80,11 @@ class WarmKernel:
         """Start (or restart) the kernel and import what the notebooks need."""
         self.stop()
         folder = Path(self.scratch) if self.scratch else None
-        name = f"kernel-{os.getpid()}-{time.monotonic_ns()}.json"
+        connection = (
+            folder or Path(os.environ.get("TMPDIR", "/tmp"))
+        ) / f"kernel-{os.getpid()}-{time.monotonic_ns()}.json"
         self.manager = AsyncKernelManager(
-            kernel_name="python3",
-            transport="ipc",
-            connection_file=str((folder or Path(os.environ.get("TMPDIR", "/tmp"))) / name),
+            kernel_name="python3", transport=transport_for(connection), connection_file=str(connection)
         )
         env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
         run_sync(self.manager.start_kernel)(cwd=str(self.cwd), env=env, extra_arguments=KERNEL_OPTIONS)
