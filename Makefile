@@ -30,9 +30,11 @@ $(MUTATION_STAMP): $(STAMP)
 reports: $(STAMP)
 	$(BIN)/sapa reports
 
-## Run the whole test suite (installs Chromium for the browser test if it is missing and you are root).
+## Run the whole test suite (installs Chromium for the browser test if it is missing and you are root), its files
+## spread over the machine's cores (TEST_WORKERS=1 runs them in one process).
+TEST_WORKERS ?= auto
 test: lint chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The package's habits: the layer contract, lint and format (ruff), types (mypy).
 lint: $(STAMP)

@@ -32,12 +32,20 @@ def _fresh_parameter_warnings():
 
 @pytest.fixture(scope="session")
 def built_reports(tmp_path_factory):
-    """The national reports and three municipalities' reports, built once with `sapa reports`."""
+    """The national reports and three municipalities' reports, built once with `sapa reports` for the whole run:
+    with pytest-xdist the first worker to ask builds them into the run's shared temporary folder and the others
+    wait for it and read the same files (the tests only read them)."""
+    from filelock import FileLock
     from reports_fixture import build_subset
 
-    out = tmp_path_factory.mktemp("reports")
-    result = build_subset(out)
-    assert result.returncode == 0, result.stderr
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    out = shared / "built-reports"
+    with FileLock(str(out) + ".lock"):
+        if not (out / "index.html").is_file():
+            result = build_subset(out)
+            assert result.returncode == 0, result.stderr
     return out
 
 
