@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -234,13 +235,20 @@ def test_a_kernel_that_dies_under_a_memory_limit_names_the_limit(tmp_path, limit
         assert message.endswith("(out of memory or killed)") and "ulimit" not in message
 
 
-def test_a_long_temporary_folder_path_builds_over_tcp_and_one_too_long_for_the_workers_is_named(tmp_path):
+def test_a_long_temporary_folder_path_builds_over_tcp_and_one_too_long_for_the_workers_is_named():
+    from sapa_model.report.build import LONGEST_TMPDIR
     from sapa_model.report.kernels import UNIX_SOCKET_PATH, transport_for
 
     # A kernel's sockets are named after its connection file + '-ipc-<n>'; past a Unix socket's 107 bytes: TCP.
     fits = Path("/" + "k" * (UNIX_SOCKET_PATH - len("-ipc-99999") - 1) + ".json")
     assert transport_for(fits) == "ipc" and transport_for(fits.with_name("k" + fits.name)) == "tcp"
-    most = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")  # the workers' forkserver socket
+    with tempfile.TemporaryDirectory(dir="/tmp") as short:  # pytest's own folders may be longer than the limit
+        _builds_in_a_long_temporary_folder(Path(short), LONGEST_TMPDIR)
+
+
+def _builds_in_a_long_temporary_folder(tmp_path: Path, most: int) -> None:
+    """The longest TMPDIR the workers' forkserver socket allows builds (its kernels over TCP); one byte more is
+    named before any work."""
     longest = tmp_path / ("t" * (most - len(str(tmp_path)) - 1))
     longest.mkdir()
     out = tmp_path / "out"

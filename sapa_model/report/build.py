@@ -656,11 +656,13 @@ def build(
     return outcomes
 
 
+LONGEST_TMPDIR = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")  # bytes; the forkserver's socket
+
+
 def short_enough_temporary_folder() -> None:
     """Stop with a message when the temporary folder's path is too long for the Unix socket multiprocessing's
     forkserver listens on there (<TMPDIR>/pymp-xxxxxxxx/listener-xxxxxxxx), instead of its traceback."""
-    folder = tempfile.gettempdir()
-    most = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+    folder, most = tempfile.gettempdir(), LONGEST_TMPDIR
     if len(os.fsencode(folder)) > most:
         raise ReportError(
             f"the temporary folder {folder} (TMPDIR) is {len(os.fsencode(folder))} bytes long; the "

@@ -404,11 +404,8 @@ def _observations(data: Mapping, source: str, within: Path | None = None) -> tup
             problems.append(
                 "'calibration' must be a list of invoices, each with kommune, year, component, amount_dkk and reference"
             )
-    file = data.get("calibration_file")
-    if file and _outside(beside(source, file), within):
-        problems.append(f"calibration_file: {_beyond(beside(source, file), within)}")
-    elif file:
-        path = beside(source, file)
+    path = _named_file(data, "calibration_file", source, within, problems)
+    if path is not None:
         try:
             found, bad = read_observations(path)
             observations += found
@@ -418,6 +415,18 @@ def _observations(data: Mapping, source: str, within: Path | None = None) -> tup
         except SapaError as exc:
             problems.append(f"calibration_file: {exc}")
     return observations, problems + combine_invoices(observations)[1]
+
+
+def _named_file(data: Mapping, key: str, source: str, within: Path | None, problems: list[str]) -> Path | None:
+    """The file a scenario names under `key` (relative to the scenario file), or None when it names none or one
+    outside the folder it must stay within (`within`; that problem is added to `problems`)."""
+    file = data.get(key)
+    if not file:
+        return None
+    if _outside(beside(source, file), within):
+        problems.append(f"{key}: {_beyond(beside(source, file), within)}")
+        return None
+    return beside(source, file)
 
 
 def _announced_prices(data: Mapping, source: str, within: Path | None = None) -> tuple[dict, list[str]]:
@@ -441,11 +450,8 @@ def _announced_prices(data: Mapping, source: str, within: Path | None = None) ->
                     problems.append(f"prices: {echo(component)} must map years to prices, e.g. {{2027: 14.10}}")
                     continue
                 entries += [(str(component), y, v, reference, f"prices: {component}") for y, v in values.items()]
-    file = data.get("prices_file")
-    if file and _outside(beside(source, file), within):
-        problems.append(f"prices_file: {_beyond(beside(source, file), within)}")
-    elif file:
-        path = beside(source, file)
+    path = _named_file(data, "prices_file", source, within, problems)
+    if path is not None:
         try:
             rows = read_user_table(
                 path,
