@@ -40,6 +40,15 @@ def _laesoe(months=range(1, 7), amount="2103,75") -> list[str]:
     return [f"Læsø;2026;sapa;{amount};1;{m};S-{m:02d}" for m in months]
 
 
+@pytest.fixture(autouse=True)
+def _after_every_invoice(monkeypatch):
+    """These tests follow up years up to 2030 (a budget year's population not published yet): as on a day after
+    all of them. The refusal of months not begun has a test of its own."""
+    from sapa_model.analysis import followup as module
+
+    monkeypatch.setattr(module, "_today", lambda: dt.date(2030, 12, 31))
+
+
 # -- Hand-computed examples (tests/cases/followup.yaml, with their working) -------------------------------
 
 
@@ -330,3 +339,66 @@ def test_the_readme_walkthrough_runs_as_written():
     assert result.returncode == 0, result.stderr
     shown = re.search(r"`(Forventet regnskab 2026: [^`]+)`", section).group(1)
     assert result.stdout.splitlines()[0] == shown
+
+
+# -- Invoices checked against the budget and against the other municipalities' ---------------------------------
+
+
+def _laesoe_observed_year() -> float:
+    """Læsø's SAPA for 2026 at the budget's price on the observed population (kr.): budget + its population part."""
+    line = followup("Læsø", EXAMPLE, as_of="2026-06-30").loc["sapa"]
+    return float(line["budget"] + line["population"])
+
+
+@pytest.mark.parametrize("factor, named", [(1.25, True), (1.25 * 1.029, True), (1.25 * 1.031, False), (1.20, False)])
+def test_an_invoice_about_moms_over_the_budgets_price_is_refused_unless_accepted(tmp_path, factor, named):
+    """Six months at 1,25 x the budget's monthly amount (within 3 % of it) look like moms; 1,20 x does not."""
+    month = _laesoe_observed_year() / 12 * factor
+    path = _csv(tmp_path, *_laesoe(amount=f"{month:.2f}".replace(".", ",")))
+    if named:
+        with pytest.raises(FollowupError, match=r"1\.25 times \(moms\?\) what the budget's prices give"):
+            followup("Læsø", path)
+        result = followup("Læsø", path, strict=False)
+        (finding,) = [f for f in result.attrs["accepted_warnings"] if f.values.get("against") == "budget"]
+        assert finding.values["ratio"] == pytest.approx(factor, rel=1e-4)
+        assert any("budgettets priser for de samme måneder" in t and "moms" in t for t in show.notes(result, BUDGET.params))
+    else:
+        result = followup("Læsø", path)
+        assert not [f for f in result.attrs["findings"] if f.kind == "looks_like"]
+
+
+def test_one_municipalitys_price_about_moms_over_the_others_is_named_in_the_national_follow_up(tmp_path):
+    """The new model has one price: Læsø's invoice at 1,25 x the price per inhabitant Aarhus's implies is named;
+    at 1,10 x it is not (nor against the budget: 16,50 kr. over its 14,04 kr. is 1,18 x)."""
+    aarhus = followup("Aarhus", EXAMPLE).at["sapa", "price_expected"]
+    for factor, named in ((1.25, True), (1.10, False)):
+        month = aarhus * 1_683 / 12 * factor  # Læsø: 1 683 inhabitants on 1 January 2026, below the knee
+        path = _csv(tmp_path, "Aarhus;2026;sapa;330225,63;1;1;A1",
+                    f"Læsø;2026;sapa;{month:.2f}".replace(".", ",") + ";1;1;L1")
+        if named:
+            with pytest.raises(FollowupError, match=r"Læsø 2026 .*row 3: the amount is about 1\.25 times \(moms\?\) "
+                                                    r"what the other invoices imply"):
+                followup_all(path)
+            table = followup_all(path, strict=False)
+            assert [f.values["kind"] for f in table.attrs["municipalities"][825]["accepted_warnings"]] == ["moms"]
+        else:
+            findings = followup_all(path).attrs["municipalities"][825]["findings"]
+            assert findings and not [f for f in findings if f.kind == "looks_like"]
+
+
+def test_invoices_for_months_not_begun_and_an_as_of_date_after_today_are_refused(tmp_path, monkeypatch):
+    """On 15 March 2026: an invoice from March is in the year so far (a quarter's invoice may cover April and May
+    too), one from April is not, nor an as-of date of 16 March; a typed 2027 for 2026 is named the same way."""
+    from sapa_model.analysis import followup as module
+
+    monkeypatch.setattr(module, "_today", lambda: dt.date(2026, 3, 15))
+    quarter = _csv(tmp_path, "Læsø;2026;sapa;6311,25;3;3;Q1", name="quarter.csv")
+    assert followup("Læsø", quarter).loc["sapa", "paid"] == 6311.25  # as of 31 May, the quarter's end
+    for row, month in (("Læsø;2026;sapa;2103,75;1;4;A4", "2026-04"), ("Læsø;2027;sapa;2103,75;1;1;T1", "2027-01")):
+        with pytest.raises(FollowupError, match=rf"invoices for a month that has not begun \(today is 2026-03-15; "
+                                                rf"is the year right\?\): .*row 2: Læsø \d+ sapa from {month}"):
+            followup("Læsø", _csv(tmp_path, row))
+    march = _csv(tmp_path, "Læsø;2026;sapa;2103,75;1;3;M3", name="march.csv")
+    assert followup("Læsø", march, as_of="2026-03-15").attrs["as_of"] == dt.date(2026, 3, 15)
+    with pytest.raises(FollowupError, match=r"the as-of date 2026-03-16 is after today \(2026-03-15\)"):
+        followup("Læsø", march, as_of="2026-03-16")

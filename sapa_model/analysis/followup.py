@@ -39,6 +39,7 @@ from ..errors import PROBLEM_LIMIT, FollowupError, ScenarioError, echo, listing
 from ..parameters import STATUSES
 from ..scenarios import Scenario, load_scenario
 from ..scenarios.calibration import (
+    LOOKS_LIKE,
     PRICED,
     Finding,
     Observation,
@@ -228,7 +229,11 @@ def _describe(finding: Finding) -> str:
         )
     if finding.kind == "looks_like":
         like = {"moms": "1.25 times (moms?)", "month": "one month (months missing?) of", "half": "half (months?) of"}
-        against = "the other invoices imply" if v["against"] == "invoices" else "the model's price gives"
+        against = {
+            "invoices": "the other invoices imply",
+            "model": "the model's price gives",
+            "budget": "the budget's prices give for the same months",
+        }[v["against"]]
         return f"{v['where']}: the amount is about {like[v['kind']]} what {against}"
     rates = ", ".join(f"{r:.0%} in {y}" for y, r in v["rates"].items())
     return f"the knee rate the invoices imply ({rates}) is outside {v['low']:.0%}-{v['high']:.0%}"
@@ -280,11 +285,7 @@ def _with_invoices(budget: Budget, code: int, rows: list[Observation], strict: b
     findings = tuple(f for f in solved.findings if _about_year(f, budget.year))
     implausible = [f for f in findings if f.kind in REFUSED]
     if strict and implausible:
-        raise _refuse(
-            f"the invoices for {kommune} {budget.year} imply implausible prices (check moms and months; if the "
-            "amounts are right, follow up with strict=False / --accept-warnings)",
-            [_describe(f) for f in implausible],
-        )
+        raise _implausible(kommune, budget.year, implausible)
     return joined, findings
 
 
@@ -338,6 +339,7 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
             else figures["deviation"]
         )
         figures["price"] = figures["deviation"] - figures["population"] - figures["timing"]
+        findings += _against_the_budget(budget, component, mine, observed[paid_months].sum(), findings)
         months[component] = {"paid": _numbers(paid_months), "rest": _numbers(rest_months)}
         by_month["budget"] += budgeted
         by_month["rest"] += np.where(rest_months, expected, 0.0)
@@ -371,8 +373,96 @@ def _followup(budget: Budget, code: int, rows: list[Observation], as_of: dt.date
                 "references": "; ".join(o.reference for o in mine),
             }
         )
+    implausible = [f for f in findings if f.kind in REFUSED and f.values.get("against") == "budget"]
+    if strict and implausible:
+        raise _implausible(rows[0].kommune, year, implausible)
     return _framed(
         records, budget, code, rows, masks, as_of, to_date, findings, outstanding, months, by_month, table, strict
+    )
+
+
+def _against_the_budget(
+    budget: Budget, component: str, mine: list[Observation], budgeted: float, findings: tuple
+) -> tuple[Finding, ...]:
+    """A 'looks_like' warning when a line's invoices come to about 1,25 times (moms), 1/12 or 1/2 of what the
+    budget's prices give for the same months (on the observed population): the follow-up's own check, for a
+    municipality whose invoices have no others of the year to be checked against. None when the calibration
+    named the line's invoices already."""
+    paid = sum(o.amount_dkk for o in mine) * budget.vat
+    named = any(f.kind == "looks_like" and f.values.get("component") == component for f in findings)
+    if not mine or named or budgeted <= 0:
+        return ()
+    ratio, within = paid / budgeted, budget.scenario.params.value("calibration.ratio_tolerance")
+    kind = next((k for k, target in LOOKS_LIKE.items() if abs(ratio / target - 1) <= within), None)
+    if kind is None:
+        return ()
+    values = {
+        "where": _where([{"where": o.where} for o in mine]),
+        "kommune": mine[0].kommune,
+        "year": budget.year,
+        "component": component,
+    }
+    return (Finding("looks_like", {**values, "kind": kind, "ratio": ratio, "against": "budget"}),)
+
+
+def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float) -> None:
+    """The new model has one price for every municipality: a 'looks_like' warning for a municipality whose
+    invoices imply about 1,25 times (moms), 1/12 or 1/2 of the price the other municipalities' invoices of the
+    same line imply (their median). Strict: FollowupError naming each; else added to its attrs' findings."""
+    prices = pd.DataFrame(
+        [
+            (f.attrs["kommunekode"], line, f.at[line, "price_expected"])
+            for f in frames
+            for line in f.index
+            if f.at[line, "basis"] == "invoiced" and np.isfinite(f.at[line, "price_expected"])
+        ],
+        columns=["code", "line", "price"],
+    )
+    found: dict[int, list[Finding]] = {}
+    for f in frames:
+        for line, price in prices[prices["code"] == f.attrs["kommunekode"]][["line", "price"]].itertuples(False):
+            others = prices[(prices["line"] == line) & (prices["code"] != f.attrs["kommunekode"])]["price"]
+            named = any(g.kind == "looks_like" and g.values.get("component") == line for g in f.attrs["findings"])
+            if others.empty or named:
+                continue
+            ratio = price / others.median()
+            kind = next((k for k, target in LOOKS_LIKE.items() if abs(ratio / target - 1) <= within), None)
+            if kind is not None:
+                values = {
+                    "where": _where([i for i in f.attrs["invoices"] if i["component"] == line]),
+                    "kommune": f.attrs["kommune"],
+                    "year": f.attrs["year"],
+                }
+                finding = Finding(
+                    "looks_like", {**values, "component": line, "kind": kind, "ratio": ratio, "against": "invoices"}
+                )
+                found.setdefault(f.attrs["kommunekode"], []).append(finding)
+    if strict and found:
+        raise FollowupError(
+            "\n".join(
+                str(_implausible(f.attrs["kommune"], f.attrs["year"], found[f.attrs["kommunekode"]]))
+                for f in frames
+                if f.attrs["kommunekode"] in found
+            )
+        )
+    for f in frames:
+        extra = tuple(found.get(f.attrs["kommunekode"], ()))
+        f.attrs["findings"] = (*f.attrs["findings"], *extra)
+        f.attrs["accepted_warnings"] = (*f.attrs["accepted_warnings"], *extra)
+
+
+def _where(invoices: list[dict]) -> str:
+    """Where a line's invoices are: the first three rows, and how many more."""
+    more = f" and {len(invoices) - 3} more" if len(invoices) > 3 else ""
+    return "; ".join(i["where"] for i in invoices[:3]) + more
+
+
+def _implausible(kommune: str, year: int, findings: list[Finding]) -> FollowupError:
+    """The refusal of invoices that imply implausible prices, naming each warning."""
+    return _refuse(
+        f"the invoices for {kommune} {year} imply implausible prices (check moms and months; if the amounts are "
+        "right, follow up with strict=False / --accept-warnings)",
+        [_describe(f) for f in findings],
     )
 
 
@@ -478,6 +568,11 @@ def _as_of(given: object, year: int, masks: Iterable[np.ndarray]) -> dt.date:
     return (pd.Timestamp(year=year, month=last, day=1) + pd.offsets.MonthEnd(0)).date()
 
 
+def _today() -> dt.date:
+    """Today's date (no invoice may be for a later month, no as-of date later)."""
+    return dt.date.today()
+
+
 def _prepared(invoices: InvoicesLike, codes: set[int] | None, year, as_of, budget):
     """The rows of the year per municipality (all in the file when codes is None), their budget and as-of date."""
     scenario = load_scenario(budget)
@@ -491,12 +586,29 @@ def _prepared(invoices: InvoicesLike, codes: set[int] | None, year, as_of, budge
     if not rows:
         raise _no_rows(observations, codes, chosen, name)
     year_budget = budget_for(scenario, chosen)
-    masks = [
-        m
-        for c, r in rows.items()
-        for m in _periods(year_budget, int(np.searchsorted(year_budget.codes, c)), r).values()
+    starts: list[tuple[Observation, int]] = []  # each invoice and the first month it covers (1 = January)
+    masks = []
+    for c, r in rows.items():
+        mine = _periods(year_budget, int(np.searchsorted(year_budget.codes, c)), r)
+        masks += list(mine.values())
+        starts += [(o, int(np.flatnonzero(mine[id(o)])[0]) + 1) for o in r if mine[id(o)].any()]
+    today = _today()
+    ahead = [
+        f"{o.where}: {o.kommune} {chosen} {o.component} from {chosen}-{first:02d}"
+        for o, first in starts
+        if dt.date(chosen, first, 1) > today
     ]
-    return rows, year_budget, _as_of(as_of, chosen, masks)
+    if ahead:
+        raise _refuse(
+            f"invoices for a month that has not begun (today is {today.isoformat()}; is the year right?)", ahead
+        )
+    date = _as_of(as_of, chosen, masks)
+    if as_of not in (None, "") and date > today:
+        raise FollowupError(
+            f"the as-of date {date.isoformat()} is after today ({today.isoformat()}); a follow-up is of the invoices "
+            "received so far: give a date up to today"
+        )
+    return rows, year_budget, date
 
 
 def followup(
@@ -545,6 +657,7 @@ def followup_all(
             problems += str(exc).splitlines()
     if problems:
         raise FollowupError("\n".join(problems))
+    _against_each_other(frames, strict, year_budget.scenario.params.value("calibration.ratio_tolerance"))
     table = pd.concat(
         [f.reset_index().assign(kommunekode=f.attrs["kommunekode"], kommune=f.attrs["kommune"]) for f in frames],
         ignore_index=True,

@@ -55,11 +55,12 @@ def spread_explanation(table: pd.DataFrame, year: int, scenario: Scenario | None
     )
 
 
-LOOKS_LIKE = {  # what an invoice that looks like a multiple of the others probably is
-    "moms": "1,25 gange det, de øvrige fakturaer giver: er beløbet med moms?",
-    "month": "en enkelt måned af det, de øvrige fakturaer giver: mangler antal måneder (months)?",
-    "half": "et halvt år af det, de øvrige fakturaer giver: mangler antal måneder (months)?",
+LOOKS_LIKE = {  # what an invoice that looks like a multiple of what it is checked against probably is
+    "moms": "1,25 gange det, {against} giver: er beløbet med moms?",
+    "month": "en enkelt måned af det, {against} giver: mangler antal måneder (months)?",
+    "half": "et halvt år af det, {against} giver: mangler antal måneder (months)?",
 }
+AGAINST = {"invoices": "de øvrige fakturaer", "budget": "budgettets priser for de samme måneder"}
 
 
 def finding(item: Finding, params: ParameterSet) -> str:
@@ -99,8 +100,8 @@ def finding(item: Finding, params: ParameterSet) -> str:
         )
     if item.kind == "looks_like":
         what = (
-            LOOKS_LIKE[v["kind"]]
-            if v["against"] == "invoices"
+            LOOKS_LIKE[v["kind"]].format(against=AGAINST[v["against"]])
+            if v["against"] in AGAINST
             else "en måned af modellens egen pris for året: er det én måneds faktura uden antal måneder (months)?"
         )
         return f"{v['where']}: {fmt.genitive(v['kommune'])} faktura for {v['year']} svarer til {what}"
