@@ -79,9 +79,9 @@ show.key_figures(kommune=place.name, kommunekode=place.code, year=ctx.year,
 # %% tags=["remove_input"]
 carried = show.carried_forward(ctx.scenario, mine)
 display(show.budget_table(tables.lines_table(wide.loc[ctx.budget_years], ctx.basis.unit),
-                          f"{name}: budget {ctx.year} og overslagsår, {caption}",
-                          [terms.rounding_note(ctx.basis.unit),
-                           terms.price_basis_text(ctx.basis, ctx.params, carried)]))
+                          f"{name}: budget {ctx.year} og overslagsår, {caption}", [],
+                          details=[terms.rounding_note(ctx.basis.unit),
+                                   terms.price_basis_text(ctx.basis, ctx.params, carried)]))
 show.key_figures(budget_table_unit=ctx.basis.unit, budget_years=ctx.budget_years)
 
 # %% [markdown]
@@ -119,9 +119,10 @@ show.key_figures(outlook_central=total["central"].tolist(), outlook_p05=total["p
 # %% tags=["remove_input"]
 months = tables.invoices(place.code, ctx.year, ctx.scenario, ctx.basis, fold=True)
 display(show.budget_table(months, f"{place.name}: fakturaer pr. måned i {ctx.year}, {ctx.kroner_caption}",
-                          ["Måneder med samme beløb står i én række; beløbene er for hver af dem. "
-                           + terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner fra "
-                           "årets beløb i tabellen ovenfor."], index="Måned"))
+                          [], index="Måned", details_summary="Beløbene er for hver af rækkens måneder",
+                          details=["Måneder med samme beløb står i én række; beløbene er for hver af dem. "
+                                   + terms.rounding_note(1) + " Månederne kan derfor tilsammen afvige med få kroner "
+                                   "fra årets beløb i tabellen ovenfor."]))
 
 # %% tags=["remove_input", "repeats_table"]
 monthly_rows = tables.monthly_rows(place.code, ctx.year, ctx.scenario, ctx.basis)
@@ -131,17 +132,17 @@ charts.monthly_bars(monthly_rows, f"{place.name}: fakturaer pr. måned i {ctx.ye
 
 # %% tags=["remove_input"]
 wave = "pilotbølgen" if place.wave == "pilot" else WAVE[place.wave].lower()
-notes = [f"{name} kom på SAPA i **{wave}** i bølgeplanen og faktureres for SAPA fra "
-         f"**{fmt.date(billing_starts(ctx.scenario)[place.code])}**."]
-if place.wave_inferred:
-    notes.append(
+display(Markdown(f"## Forbehold for denne kommune\n\n{name} kom på SAPA i **{wave}** i bølgeplanen og faktureres "
+                 f"for SAPA fra **{fmt.date(billing_starts(ctx.scenario)[place.code])}**."))
+if place.wave_inferred:  # the longer notes: one line each on a phone, to unfold
+    display(show.folded_text("Usikker bølgeplacering", [
         f"**Usikker bølgeplacering.** {whose} placering i bølgeplanen er udledt af rækkefølgen på KOMBITs "
-        "slide, ikke aflæst direkte. " + prose.inferred_wave_note(place, ctx.scenario))
+        "slide, ikke aflæst direkte. " + prose.inferred_wave_note(place, ctx.scenario)], phone_only=True))
 projected = sorted(mine.loc[mine["population_projected"], "year"].unique())
 if projected:
-    notes.append(f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
-                 f"med {projected[0] - 1}; derefter: {prose.projection(ctx.params)}.")
-display(Markdown("## Forbehold for denne kommune\n\n" + "\n\n".join(notes)))
+    display(show.folded_text("Fremskrevet indbyggertal", [
+        f"**Fremskrevet indbyggertal** for {projected[0]}-{projected[-1]}: Danmarks Statistiks tal slutter "
+        f"med {projected[0] - 1}; derefter: {prose.projection(ctx.params)}."], phone_only=True))
 display(show.scenario_box(ctx.scenario))
 
 # %% [markdown]
@@ -171,11 +172,14 @@ charts.stacked_components(
 
 # %% [markdown]
 # ## Historik: monopolbruddets forsinkelser
-#
-# Under den gamle model afhang SAPA-regningen af, hvornår KSD, KY og Udbetaling Danmark nåede kommunens
-# bølge, og KMD Sag af, hvornår den kunne slukkes. Under begge modeller flytter forsinkelser KMD Sag. Her
-# er forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene. Det er
-# historie: forsinkelserne i monopolbruddet flytter ikke budgetårenes regning (se usikkerheden ovenfor).
+
+# %% tags=["remove_input"]
+display(show.folded_text("Hvad forsinkelserne flyttede", [
+    "Under den gamle model afhang SAPA-regningen af, hvornår KSD, KY og Udbetaling Danmark nåede kommunens bølge, "
+    "og KMD Sag af, hvornår den kunne slukkes. Under begge modeller flytter forsinkelser KMD Sag. Her er "
+    "forsinkelserne trukket mange gange; skyggen viser, hvor hele regningen lå i 90 % af forløbene. Det er "
+    "historie: forsinkelserne i monopolbruddet flytter ikke budgetårenes regning (se usikkerheden ovenfor)."],
+    phone_only=True))
 
 # %% tags=["remove_input"]
 history = express(risk.risk_table(ctx.scenario, ctx.years, ctx.draws), ctx.basis, ctx.params, ("timeline", *STATS))

@@ -309,14 +309,15 @@ def folded(summary: str, inner_html: str) -> str:
     return f'<details class="sapa-fold" open><summary>{html.escape(summary)}</summary>{inner_html}</details>'
 
 
-def folded_text(summary: str, paragraphs: Iterable[str]) -> HTML:
+def folded_text(summary: str, paragraphs: Iterable[str], phone_only: bool = False) -> HTML:
     """Paragraphs (Markdown with **bold** at most, escaped here) in a fold (see folded): the details behind a
-    sentence, open on a screen and on paper, shut on a phone."""
+    sentence, open on a screen and on paper, shut on a phone; `phone_only`: a fold only on a phone (phone_fold),
+    the text as it is on a screen and on paper."""
     shown = "".join(
         "<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(p, quote=False)) + "</p>"
         for p in paragraphs
     )
-    return HTML(folded(summary, shown))
+    return HTML(phone_fold(summary, shown) if phone_only else folded(summary, shown))
 
 
 def table(
@@ -324,12 +325,15 @@ def table(
     formats: Mapping[str, Callable] | None = None,
     caption: str | None = None,
     fold: str = "",
+    narrow: bool = False,
 ) -> HTML:
     """A DataFrame as an HTML table with Danish number formats per column and no index; with `fold`, in a fold
-    (see folded) with that summary."""
+    (see folded) with that summary; `narrow`: few and short columns, a table on a phone too (else one card per
+    row)."""
     formats = dict(formats or {})
+    classes = "sapa-table sapa-narrow" if narrow else "sapa-table"
     body = frame.to_html(
-        index=False, formatters=formats, escape=True, border=0, classes="sapa-table", na_rep="–", justify="left"
+        index=False, formatters=formats, escape=True, border=0, classes=classes, na_rep="–", justify="left"
     )
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
@@ -355,12 +359,32 @@ def label_cells(table_html: str) -> str:
     return head + "</thead>" + re.sub(r"<tr[^>]*>.*?</tr>", row, rest, flags=re.S)
 
 
-def budget_table(lines: pd.DataFrame, caption: str, notes: list[str], index: str = "År", fold: str = "") -> HTML:
+def budget_table(
+    lines: pd.DataFrame,
+    caption: str,
+    notes: list[str],
+    index: str = "År",
+    fold: str = "",
+    details: Iterable[str] = (),
+    details_summary: str = "Om beløbene",
+) -> HTML:
     """A budget table (index: years or months; columns: rounded amounts in the caption's unit) with its notes
-    (the rounding rule, the price basis) beneath; with `fold`, the table in a fold (see folded)."""
+    beneath, then the longer `details` (the rounding rule, the price basis), which a phone folds under
+    `details_summary` (see phone_fold); with `fold`, the table and its notes in a fold (see folded). A table of at
+    most three amounts a row stays a table on a phone, a wider one becomes one card per row."""
     frame = lines.rename_axis(index).reset_index()
-    body = table(frame, {c: fmt.num for c in lines.columns}, caption=caption, fold=fold).data
-    return HTML(body + "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in notes if n))
+    body = table(frame, {c: fmt.num for c in lines.columns}, caption=caption, narrow=len(lines.columns) <= 3).data
+    body += "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in notes if n)
+    longer = "".join(f'<p class="sapa-note">{html.escape(n)}</p>' for n in details if n)
+    body += phone_fold(details_summary, longer) if longer else ""
+    return HTML(folded(fold, body) if fold else body)
+
+
+def phone_fold(summary: str, inner_html: str) -> str:
+    """HTML (already escaped) as it is on a screen and on paper, and on a phone folded under `summary`: a line that
+    only a phone shows (the page's script shuts the fold there)."""
+    summary = f"<summary>{html.escape(summary)}</summary>"
+    return f'<details class="sapa-fold sapa-phone-fold" open>{summary}{inner_html}</details>'
 
 
 def code(value) -> str:

@@ -60,10 +60,11 @@ def _vega_bundle() -> str:
 
 # Drawing a chart for the width it gets (a phone: 360 px): a single or layered chart fills the width exactly
 # (Vega's autosize fit-x, axes and legends included); one with a height per row (bars) and small multiples are
-# drawn once and narrowed by what they overflow (small multiples go one per row on a narrow screen); titles
-# wrapped into lines and legends one entry per row on a narrow screen. Text keeps its size (11 px and up): nothing is
-# scaled down. A chart is drawn again when its width changes (a phone turned, a window resized); a chart that is not
-# shown (width 0: left off a phone) is drawn as designed.
+# drawn once and narrowed by what they overflow (small multiples go one per row on a narrow screen). On a narrow
+# screen a chart of fixed height is also drawn lower (the page stays short), a crowded x axis shows every other
+# label (years that would run together), titles are wrapped into lines and legends have one entry per row. Text
+# keeps its size (11 px and up): nothing is scaled down. A chart is drawn again when its width changes (a phone
+# turned, a window resized); a chart that is not shown (width 0: left off a phone) is drawn as designed.
 _FIT = (
     "function sapaWrap(t,n){if(typeof t!=='string'||t.length<=n)return t;var out=[],line='';"
     "t.split(' ').forEach(function(word){if(line&&(line+' '+word).length>n){out.push(line);line=word;}"
@@ -75,7 +76,9 @@ _FIT = (
     "else{s.width=w;s.autosize={type:'fit-x',contains:'padding'};}}"
     "if(narrow&&s.title&&typeof s.title==='object'){s.title=Object.assign({},s.title,"
     "{text:sapaWrap(s.title.text,Math.floor(w/9)),subtitle:sapaWrap(s.title.subtitle,Math.floor(w/6.6))});}"
-    "if(narrow){s.config=Object.assign({},s.config);"
+    "if(narrow){s.config=Object.assign({},s.config);if(typeof s.height==='number')"
+    "s.height=Math.max(140,Math.round(s.height*0.7));"
+    "s.config.axisX=Object.assign({},s.config.axisX,{labelOverlap:'parity'});"
     "s.config.legend=Object.assign({},s.config.legend,{columns:1});}return s;}"
 )
 # The sliders' readouts in Danish formats (150.000; 50 %), where a chart asks for them (usermeta.sapaReadout).
