@@ -516,6 +516,8 @@ def test_the_cli_calibrates_from_a_file_and_writes_a_scenario_that_reproduces_th
     people = compute(load_scenario(out), [2027]).query("kommune == 'Læsø'")["population"].iloc[0]
     assert f" {fmt.num(12.0 * people)} " in budget.stdout.splitlines()[4]  # 2027: 12,00 kr. x its inhabitants
     assert "SAPA: 2021-prisen fremskrevet uændret, 2027-2030" in budget.stdout
+    # no P/L index given: the rule's own value (with_index) may not claim the prices were regulated
+    assert "fremskrevet med pris- og lønskønnet (P/L), når et er givet, ellers uændret i kroner" in budget.stdout
     bad = subprocess.run([sys.executable, "-m", "sapa_model.cli", "calibrate", str(tmp_path / "none.csv"), "--out",
                           str(tmp_path / "x.yaml")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr

@@ -61,7 +61,7 @@ VALUE = {
     "given": "indtastet pr. år",
     "per_year": "hvert års egen pris",
     "carried": "sidst kendte pris fremskrevet",
-    "with_index": "fremskrevet med pris- og lønskønnet (P/L)",
+    "with_index": "fremskrevet med pris- og lønskønnet (P/L), når et er givet, ellers uændret i kroner",
     "unchanged": "fremskrevet uændret i kroner",
     "excluded": "ekskl. moms",
     "included": "inkl. moms",
