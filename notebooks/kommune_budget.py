@@ -64,7 +64,9 @@ show.heading(
              ("Ny minus gammel model", fmt.signed_kr(top["difference"]),
               f"gammel model: {fmt.kr(top['total_old'])}")],
     answer=f"**I {ctx.year} betaler {name} {fmt.kr(top['sapa_new'])} for SAPA** efter den nye model, "
-    f"{fmt.kr_per_inhabitant(top['sapa_new'] / top['population'])} pr. indbygger. Med "
+    f"{fmt.kr_per_inhabitant(top['sapa_new'] / top['population'])} pr. indbygger"
+    + (f" i gennemsnit (indbyggerne ud over {fmt.num(ctx.knee()[0])} koster {fmt.pct(ctx.knee()[1], 0)} af prisen: "
+       "knækrabatten)" if top["population"] > ctx.knee()[0] else "") + ". Med "
     f"{fmt.kr(top['infrastructure'])} for den fælleskommunale infrastruktur, {fmt.kr(top['buffet'])} i buffetpris og "
     f"{fmt.kr(top['kmd_sag'])} til KMD Sag er det **i alt {fmt.kr(top['total_new'])}**; efter den gamle model "
     f"ville kommunen have betalt {fmt.kr(top['total_old'])} i alt på den planlagte tidsplan for monopolbruddet.")

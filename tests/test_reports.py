@@ -269,3 +269,11 @@ def test_a_scenario_and_its_forecast_give_the_same_bytes_from_any_folder(tmp_pat
         assert (built[0] / name).read_bytes() == (built[1] / name).read_bytes(), name
     page = (built[0] / "kommuner" / "825-laesoe.html").read_text(encoding="utf-8")
     assert "prognose.csv" in page and str(tmp_path) not in page
+
+
+def test_the_answers_price_per_inhabitant_says_when_it_is_an_average_after_the_knee(built_reports):
+    """København (above the knee) pays less per inhabitant than the price: the answer says why; Læsø (below) not."""
+    above = (built_reports / "kommuner/101-koebenhavn.html").read_text(encoding="utf-8")
+    below = (built_reports / "kommuner/825-laesoe.html").read_text(encoding="utf-8")
+    assert "pr. indbygger i gennemsnit (indbyggerne ud over 150.000 koster 50 % af prisen: knækrabatten)" in above
+    assert "i gennemsnit (indbyggerne ud over" not in below and "pr. indbygger. Med" in below
