@@ -34,7 +34,7 @@ reports: $(STAMP)
 ## spread over the machine's cores (TEST_WORKERS=1 runs them in one process).
 TEST_WORKERS ?= auto
 test: lint chromium
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## The package's habits: the layer contract, lint and format (ruff), types (mypy).
 lint: $(STAMP)
