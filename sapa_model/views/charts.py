@@ -50,17 +50,25 @@ def _with_model_names(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return data.assign(Model=frame["model"].map(MODEL_SHORT))
 
 
-def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
-    """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style."""
-    title_params = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return (
-        chart.properties(title=title_params, description=description)
-        .configure_axis(labelFontSize=11, titleFontSize=12)
-        .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=260)
-        .configure_header(labelFontSize=12, titleFontSize=12)
-        .configure_title(fontSize=14, subtitleFontSize=11)
-        .configure_view(stroke=None)
+def _house_style() -> alt.Config:
+    """The configuration every chart shares: font sizes, the legend's label width, no frame around the view."""
+    return alt.Config(
+        axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12),
+        legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=260),
+        header=alt.HeaderConfig(labelFontSize=12, titleFontSize=12),
+        title=alt.TitleConfig(fontSize=14, subtitleFontSize=11),
+        view=alt.ViewConfig(stroke=None),
     )
+
+
+def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
+    """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style. One
+    copy of the chart (each of Altair's .properties() and .configure_...() copies a layered chart whole)."""
+    finished = chart.copy(deep=False)
+    finished.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    finished.description = description
+    finished.config = _house_style()
+    return finished
 
 
 def model_lines(
