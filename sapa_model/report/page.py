@@ -28,6 +28,7 @@ def _exporter() -> HTMLExporter:
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = ("remove_cell",)
     config.HTMLExporter.exclude_anchor_links = True
+    config.HTMLExporter.optimistic_validation = True  # validate once, not after each of a dozen preprocessors
     return HTMLExporter(config=config, template_name="basic")
 
 
