@@ -61,14 +61,18 @@ def _house_style() -> alt.Config:
     )
 
 
-def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
-    """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style. One
-    copy of the chart (each of Altair's .properties() and .configure_...() copies a layered chart whole)."""
-    finished = chart.copy(deep=False)
-    finished.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    finished.description = description
-    finished.config = _house_style()
-    return finished
+def finish(
+    chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None, **size: Any
+) -> alt.Chart:
+    """Give a chart just built its title, subtitle and description (read aloud by screen readers), its `size`
+    (width, height) and the house style, in place: each of Altair's .properties() and .configure_...() would
+    copy a layered chart whole."""
+    chart.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    chart.description = description
+    for name, value in size.items():
+        setattr(chart, name, value)
+    chart.config = _house_style()
+    return chart
 
 
 def model_lines(
@@ -96,16 +100,15 @@ def model_lines(
         **MODEL_SCALE,
         tooltip=tooltip,
     )
-    chart = base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=45)
+    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45))
     if facet:
-        chart = (
+        facets = (
             chart.properties(width=330, height=160)
             .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=2)
             .resolve_scale(y="independent")
         )
-    else:
-        chart = chart.properties(width=620, height=260)
-    return finish(chart, title, description, subtitle)
+        return finish(facets, title, description, subtitle)
+    return finish(chart, title, description, subtitle, width=620, height=260)
 
 
 def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str, terms: str = "") -> alt.Chart:
@@ -148,13 +151,14 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
             tooltip=tooltip,
         )
     )
-    chart = (band + planned + expected).properties(width=620, height=260)
     return finish(
-        chart,
+        alt.layer(band, planned, expected),
         title,
         description,
         subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan"
         + (f" ({terms})" if terms else ""),
+        width=620,
+        height=260,
     )
 
 
@@ -267,8 +271,8 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
         ),
         fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=legend),
     )
-    chart = (line + points).properties(width=620, height=220)
-    return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
+    subtitle = f"Observeret til og med {last_observed}, derefter fremskrevet"
+    return finish(alt.layer(line, points), title, description, subtitle, width=620, height=220)
 
 
 def labelled_payments(curve: pd.DataFrame, points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -318,8 +322,7 @@ def effective_price(
         .mark_rule(strokeDash=[2, 2], color="#888")
         .encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
     )
-    chart = (lines + dots + rules).properties(width=620, height=300)
-    return finish(chart, title, description)
+    return finish(alt.layer(lines, dots, rules), title, description, width=620, height=300)
 
 
 def knee_explorer(
@@ -469,5 +472,5 @@ def outlook_band(frame: pd.DataFrame, title: str, description: str, axis_title: 
     line = (
         alt.Chart(data).mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y="central:Q", tooltip=tooltip)
     )
-    chart = (band + line).properties(width=620, height=240)
-    return finish(chart, title, description, subtitle=f"Skygge: {BAND} af forløbene; linje: budgetteret")
+    subtitle = f"Skygge: {BAND} af forløbene; linje: budgetteret"
+    return finish(alt.layer(band, line), title, description, subtitle, width=620, height=240)
