@@ -23,4 +23,4 @@ def run(sources: list[str]) -> None:
         if source is not None:
             result = shell.run_cell(source, store_history=True)
             if not result.success:
-                raise result.error_in_exec or result.error_before_exec  # type: ignore[misc]
+                raise result.error_in_exec or result.error_before_exec

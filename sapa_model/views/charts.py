@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -67,12 +67,13 @@ def finish(
     """Give a chart just built its title, subtitle and description (read aloud by screen readers), its `size`
     (width, height) and the house style, in place: each of Altair's .properties() and .configure_...() would
     copy a layered chart whole."""
-    chart.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    chart.description = description
+    finished = cast(alt.Chart, chart)  # a Chart, LayerChart or FacetChart: each has these properties
+    finished.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    finished.description = description
     for name, value in size.items():
-        setattr(chart, name, value)
-    chart.config = _house_style()
-    return chart
+        setattr(finished, name, value)
+    finished.config = _house_style()
+    return finished
 
 
 def model_lines(
