@@ -306,13 +306,13 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
     with clock("exports"):
         files = _exports(job, out, settings, scenario, table)
     parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
-    charts_before, kernel_cpu = (worker().chart_seconds(), worker().cpu_seconds()) if timed else (0.0, 0.0)
+    kernel_cpu = worker().cpu_seconds() if timed else 0.0
     with clock("kernel"):
         notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
     cells = _cell_seconds(notebook)
     clock["cells"] = sum(seconds for _, seconds in cells)
     if timed:
-        clock["charts"] = worker().chart_seconds() - charts_before
+        clock["charts"] = worker().chart_seconds()
         clock["kernel cpu"] = worker().cpu_seconds() - kernel_cpu
     assets = "../" * job.output.count("/") if settings.shared_assets else None
     with clock("nbconvert"):

@@ -75,12 +75,14 @@ class WarmKernel:
     def __init__(self, cwd: Path, timeout: float, scratch: Path | None = None):
         self.cwd, self.timeout, self.scratch = cwd, timeout, scratch
         self.manager: AsyncKernelManager | None = None
+        self.charts = 0.0  # the kernel's chart seconds when last asked (chart_seconds)
         self.client = None  # the kernel client, kept open between notebooks
         self.start()
 
     def start(self) -> None:
         """Start (or restart) the kernel and import what the notebooks need."""
         self.stop()
+        self.charts = 0.0
         folder = Path(self.scratch) if self.scratch else None
         connection = (
             folder or Path(os.environ.get("TMPDIR", "/tmp"))
@@ -137,10 +139,13 @@ class WarmKernel:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def chart_seconds(self) -> float:
-        """Seconds the kernel has spent turning charts into HTML since it started (views.render.chart_seconds)."""
+        """Seconds the kernel has spent turning charts into HTML since this was last asked, or since it started
+        (views.render.chart_seconds): one round trip per report."""
         code = "from sapa_model.views.render import chart_seconds\nprint(chart_seconds())"
         cell = self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])).cells[0]
-        return float("".join(o.get("text", "") for o in cell.outputs) or 0)
+        total = float("".join(o.get("text", "") for o in cell.outputs) or 0)
+        spent, self.charts = total - self.charts, total
+        return spent
 
     def execute(self, path: Path, parameters: dict) -> nbformat.NotebookNode:
         """Run a notebook with papermill's parameter injection on a clean namespace, its code cells in one request
