@@ -137,7 +137,7 @@ def where_the_time_went(path: Path) -> None:
     totals = [sum(r["seconds"].get(s, 0.0) for r in timings["reports"]) for s in stages]
     print(f"  {'all reports (sum s)':<24}" + "".join(f"{t:>11.1f}" for t in totals))
     print("  (kernel: the notebook on its warm kernel, of which cells: its cells' own time, of which charts: Altair to "
-          "HTML; the rest is round trips. Stages overlap on 2 cores; kernel cpu + worker cpu is the work.)")
+          "HTML; the rest is the kernel's messages, one request per report. Stages overlap on 2 cores; kernel cpu + worker cpu is the work.)")
     municipal = by_notebook.get("kommune_budget", [])
     if municipal:
         cells = defaultdict(list)

@@ -266,3 +266,38 @@ def _builds_in_a_long_temporary_folder(tmp_path: Path, most: int) -> None:
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"(TMPDIR) is {most + 1} bytes long" in result.stderr and f"at most {most}" in result.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_a_notebook_runs_in_one_request_and_each_cell_gets_its_own_outputs_and_error(tmp_path):
+    """cells.run: each cell's prints, displays and last value land in that cell, a cell ending in ';' shows
+    nothing, the namespace is fresh for each notebook, and the first failing cell stops the notebook with its own
+    error (the cells after it do not run)."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    from sapa_model.report.kernels import WarmKernel
+
+    def notebook(*sources: str) -> Path:
+        path = tmp_path / f"n{len(list(tmp_path.iterdir()))}.ipynb"
+        cells = [nbformat.v4.new_code_cell(s) for s in sources]
+        spec = {"name": "python3", "language": "python", "display_name": "Python 3"}
+        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": spec}), path)
+        return path
+
+    kernel = WarmKernel(ROOT, 60)
+    try:
+        done = kernel.execute(notebook("x = 2\nprint('one')", "from IPython.display import display\ndisplay(x)\nx + 1",
+                                       "x * 10;", "print('four')"), {})
+        cells = done.cells[-4:]  # after the cell papermill injects
+        outputs = [[o.get("text") or o["data"]["text/plain"] for o in cell.outputs] for cell in cells]
+        assert outputs == [["one\n"], ["2", "3"], [], ["four\n"]]
+        assert [o.output_type for o in cells[1].outputs] == ["display_data", "execute_result"]
+        assert all("shell.execute_reply" in cell.metadata["execution"] for cell in done.cells)
+        with pytest.raises(CellExecutionError) as failed:
+            kernel.execute(notebook("print(x)"), {})  # a fresh namespace: x is gone
+        assert failed.value.ename == "NameError"
+        with pytest.raises(CellExecutionError) as failed:
+            kernel.execute(notebook("y = 1", "raise ValueError('cell two')", "print('never')"), {})
+        assert (failed.value.ename, failed.value.evalue) == ("ValueError", "cell two")
+    finally:
+        kernel.stop()

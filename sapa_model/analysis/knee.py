@@ -12,14 +12,17 @@ from ..engine import compute, months_billed, price_per_inhabitant
 from ..scenarios import Scenario, load_scenario
 from .budget import round_to
 from .compare import person_years
+from .memo import per_scenario
 
 KNEES = {"sapa": "sapa.knee", "infrastructure": "infrastructure.knee"}  # the payments with a knee, and its parameters
 
 
+@per_scenario
 def knee_effect(scenario: Scenario | None, years: Iterable[int]) -> pd.DataFrame:
     """Per municipality: new-model SAPA with the knee and without it, the same total redistributed over every
     inhabitant alike (each year's total is what the year's price, derived, announced or invoiced, brings in), and
-    the difference; negative = the knee saves the municipality money. kr. and kr. per inhabitant per year."""
+    the difference; negative = the knee saves the municipality money. kr. and kr. per inhabitant per year.
+    Computed once per process (or once per build: memo.save_results)."""
     years = list(years)
     table = compute(scenario, years)
     rows = table[(table["model"] == "new") & (table["component"] == "sapa")]

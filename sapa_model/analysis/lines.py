@@ -20,6 +20,7 @@ LINES = (*PARTS, "total_new", "total_old", "difference")
 def budget_lines(table: pd.DataFrame, code: int) -> pd.DataFrame:
     """One municipality's yearly payments (kr.): rows year, columns (model, component) plus totals per model."""
     rows = table[table["kommunekode"] == code]
+    rows.attrs = {}  # the table's provenance, which pandas would copy at every step of the pivot
     wide = rows.pivot_table(index="year", columns=["model", "component"], values="amount_dkk", observed=True)
     for model in MODELS:
         wide[(model, "total")] = wide[model].sum(axis=1)

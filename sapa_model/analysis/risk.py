@@ -54,7 +54,9 @@ def municipal_band(risk_frame: pd.DataFrame, code: int) -> pd.DataFrame:
     """One municipality's whole bill per year under each model: on the scenario's own timeline, expected over
     the drawn delays, and the 5-95 % band (kr.); and the difference new - old with its band."""
     rows = risk_frame[(risk_frame["kommunekode"] == code) & (risk_frame["component"] == "total")]
-    return rows[["year", "model", "timeline", "mean", "p05", "p95"]].reset_index(drop=True)
+    band = rows[["year", "model", "timeline", "mean", "p05", "p95"]].reset_index(drop=True)
+    band.attrs = {}  # the national figures: not the band's, and pandas would copy them at every step after
+    return band
 
 
 def as_budgeted(band: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..analysis.budget import Basis, build_date, default_budget_year, express, horizon
 from ..analysis.followup import followup
+from ..analysis.knee import knee_effect
 from ..analysis.lines import monthly_basis
 from ..analysis.memo import save_results
 from ..analysis.outlook import outlook_table
@@ -305,13 +306,13 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
     with clock("exports"):
         files = _exports(job, out, settings, scenario, table)
     parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
-    charts_before, kernel_cpu = (worker().chart_seconds(), worker().cpu_seconds()) if timed else (0.0, 0.0)
+    kernel_cpu = worker().cpu_seconds() if timed else 0.0
     with clock("kernel"):
         notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
     cells = _cell_seconds(notebook)
     clock["cells"] = sum(seconds for _, seconds in cells)
     if timed:
-        clock["charts"] = worker().chart_seconds() - charts_before
+        clock["charts"] = worker().chart_seconds()
         clock["kernel cpu"] = worker().cpu_seconds() - kernel_cpu
     assets = "../" * job.output.count("/") if settings.shared_assets else None
     with clock("nbconvert"):
@@ -675,12 +676,14 @@ LIBRARY = "vega.js"  # in the build's scratch folder: the chart library, made on
 
 
 def _share_results(jobs: list[Job], scenario: Scenario, settings: Settings, scratch: Path) -> None:
-    """The risk table and the budget years' outlook the reports read (the same draws for every municipality),
-    computed once here and left in the scratch folder, where each kernel loads them as it starts (SHARED)."""
+    """The risk table, the budget years' outlook and the knee's effect in the budget year the reports read (the
+    same for every municipality), computed once here and left in the scratch folder, where each kernel loads them
+    as it starts (SHARED)."""
     if any(job.notebook in ("kommune_budget", "old_vs_new") for job in jobs):
         risk_table(scenario, model_years(horizon(settings.budget_year, scenario.params), scenario.params))
         outlook_table(scenario, settings.budget_year)
-        save_results(scratch / SHARED, [risk_table, outlook_table])
+        knee_effect(scenario, [settings.budget_year])
+        save_results(scratch / SHARED, [risk_table, outlook_table, knee_effect])
 
 
 def _write_timings(path: Path, clock: _Clock, outcomes: list[Outcome]) -> None:

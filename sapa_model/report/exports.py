@@ -260,6 +260,9 @@ def municipal(
     `table` and `invoices` are in the basis's price level and moms already; with a budget follow-up (`followup`,
     analysis.followup) the workbook has a sheet 'Budgetopfølgning <år>' too."""
     params = scenario.params
+    described = about(scenario, table, basis)  # from the table's attrs: the values its figures rest on
+    table = table.copy(deep=False)
+    table.attrs = {}  # which pandas would copy at every step below
     yearly = danish(table.drop(columns=["region"]), params, basis)
     monthly = invoice_lines(table, invoices, budget_year, params, basis)
     paths = municipal_paths(stem)
@@ -276,7 +279,7 @@ def municipal(
                 if followup is not None
                 else {}
             ),
-            "Om tallene": about(scenario, table, basis),
+            "Om tallene": described,
         },
         paths[2],
     )

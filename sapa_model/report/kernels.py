@@ -13,6 +13,7 @@ keep their connection files in the build's scratch folder, which the build remov
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import resource
@@ -31,6 +32,7 @@ from papermill.parameterize import parameterize_notebook
 
 from ..errors import ReportError
 from ..files import running
+from .cells import MARK
 
 RESET = "get_ipython().reset(new_session=False)"  # what %reset -f does, without its full garbage collection
 WARM_UP = (
@@ -73,12 +75,14 @@ class WarmKernel:
     def __init__(self, cwd: Path, timeout: float, scratch: Path | None = None):
         self.cwd, self.timeout, self.scratch = cwd, timeout, scratch
         self.manager: AsyncKernelManager | None = None
+        self.charts = 0.0  # the kernel's chart seconds when last asked (chart_seconds)
         self.client = None  # the kernel client, kept open between notebooks
         self.start()
 
     def start(self) -> None:
         """Start (or restart) the kernel and import what the notebooks need."""
         self.stop()
+        self.charts = 0.0
         folder = Path(self.scratch) if self.scratch else None
         connection = (
             folder or Path(os.environ.get("TMPDIR", "/tmp"))
@@ -135,17 +139,24 @@ class WarmKernel:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def chart_seconds(self) -> float:
-        """Seconds the kernel has spent turning charts into HTML since it started (views.render.chart_seconds)."""
+        """Seconds the kernel has spent turning charts into HTML since this was last asked, or since it started
+        (views.render.chart_seconds): one round trip per report."""
         code = "from sapa_model.views.render import chart_seconds\nprint(chart_seconds())"
         cell = self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])).cells[0]
-        return float("".join(o.get("text", "") for o in cell.outputs) or 0)
+        total = float("".join(o.get("text", "") for o in cell.outputs) or 0)
+        spent, self.charts = total - self.charts, total
+        return spent
 
     def execute(self, path: Path, parameters: dict) -> nbformat.NotebookNode:
-        """Run a notebook with papermill's parameter injection on a clean namespace; a failure restarts the kernel."""
+        """Run a notebook with papermill's parameter injection on a clean namespace, its code cells in one request
+        (cells.run: one round trip, not one per cell), each cell given back its own outputs and timing; a failure
+        restarts the kernel."""
         notebook = parameterize_notebook(load_notebook_node(str(path)), parameters)
-        notebook.cells.insert(0, nbformat.v4.new_code_cell(RESET))
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        sources = [RESET, *(cell.source for cell in code)]
+        request = nbformat.v4.new_code_cell(f"__import__('sapa_model.report.cells', fromlist=['run']).run({sources!r})")
         try:
-            self._run(notebook)
+            self._run(nbformat.v4.new_notebook(cells=[request]))
         except BaseException:
             if not _stopping.is_set():
                 self.start()  # a failed or timed-out notebook may leave the kernel busy or broken
@@ -153,8 +164,22 @@ class WarmKernel:
         finally:
             if _worker is self:
                 install_signal_handlers()
-        del notebook.cells[0]
+        _give_back(request.outputs, [nbformat.v4.new_code_cell(RESET), *code])
         return notebook
+
+
+def _give_back(outputs: list, cells: list) -> None:
+    """Share the outputs of a cells.run request among the cells it ran, at its markers, and give each cell the
+    times its marker and the next one were made (as nbclient times a cell)."""
+    marks, number = [], -1
+    for output in outputs:
+        if MARK in output.get("data", {}):
+            marks.append(output["data"][MARK])
+            number = marks[-1]["cell"]
+        elif 0 <= number < len(cells):
+            cells[number].outputs.append(output)
+    for cell, (begun, ended) in zip(cells, itertools.pairwise(mark["at"] for mark in marks)):
+        cell.metadata["execution"] = {"iopub.execute_input": begun, "shell.execute_reply": ended}
 
 
 _worker: WarmKernel | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -50,17 +50,30 @@ def _with_model_names(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return data.assign(Model=frame["model"].map(MODEL_SHORT))
 
 
-def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.Chart:
-    """Give a chart its title, subtitle and description (read aloud by screen readers) and the house style."""
-    title_params = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return (
-        chart.properties(title=title_params, description=description)
-        .configure_axis(labelFontSize=11, titleFontSize=12)
-        .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=260)
-        .configure_header(labelFontSize=12, titleFontSize=12)
-        .configure_title(fontSize=14, subtitleFontSize=11)
-        .configure_view(stroke=None)
+def _house_style() -> alt.Config:
+    """The configuration every chart shares: font sizes, the legend's label width, no frame around the view."""
+    return alt.Config(
+        axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12),
+        legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=260),
+        header=alt.HeaderConfig(labelFontSize=12, titleFontSize=12),
+        title=alt.TitleConfig(fontSize=14, subtitleFontSize=11),
+        view=alt.ViewConfig(stroke=None),
     )
+
+
+def finish(
+    chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None, **size: Any
+) -> alt.Chart:
+    """Give a chart just built its title, subtitle and description (read aloud by screen readers), its `size`
+    (width, height) and the house style, in place: each of Altair's .properties() and .configure_...() would
+    copy a layered chart whole."""
+    finished = cast(alt.Chart, chart)  # a Chart, LayerChart or FacetChart: each has these properties
+    finished.title = alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    finished.description = description
+    for name, value in size.items():
+        setattr(finished, name, value)
+    finished.config = _house_style()
+    return finished
 
 
 def model_lines(
@@ -88,16 +101,15 @@ def model_lines(
         **MODEL_SCALE,
         tooltip=tooltip,
     )
-    chart = base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=45)
+    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45))
     if facet:
-        chart = (
+        facets = (
             chart.properties(width=330, height=160)
             .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=2)
             .resolve_scale(y="independent")
         )
-    else:
-        chart = chart.properties(width=620, height=260)
-    return finish(chart, title, description, subtitle)
+        return finish(facets, title, description, subtitle)
+    return finish(chart, title, description, subtitle, width=620, height=260)
 
 
 def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str, terms: str = "") -> alt.Chart:
@@ -140,13 +152,14 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
             tooltip=tooltip,
         )
     )
-    chart = (band + planned + expected).properties(width=620, height=260)
     return finish(
-        chart,
+        alt.layer(band, planned, expected),
         title,
         description,
         subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan"
         + (f" ({terms})" if terms else ""),
+        width=620,
+        height=260,
     )
 
 
@@ -259,8 +272,8 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
         ),
         fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=legend),
     )
-    chart = (line + points).properties(width=620, height=220)
-    return finish(chart, title, description, subtitle=f"Observeret til og med {last_observed}, derefter fremskrevet")
+    subtitle = f"Observeret til og med {last_observed}, derefter fremskrevet"
+    return finish(alt.layer(line, points), title, description, subtitle, width=620, height=220)
 
 
 def labelled_payments(curve: pd.DataFrame, points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -310,8 +323,7 @@ def effective_price(
         .mark_rule(strokeDash=[2, 2], color="#888")
         .encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
     )
-    chart = (lines + dots + rules).properties(width=620, height=300)
-    return finish(chart, title, description)
+    return finish(alt.layer(lines, dots, rules), title, description, width=620, height=300)
 
 
 def knee_explorer(
@@ -461,5 +473,5 @@ def outlook_band(frame: pd.DataFrame, title: str, description: str, axis_title: 
     line = (
         alt.Chart(data).mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y="central:Q", tooltip=tooltip)
     )
-    chart = (band + line).properties(width=620, height=240)
-    return finish(chart, title, description, subtitle=f"Skygge: {BAND} af forløbene; linje: budgetteret")
+    subtitle = f"Skygge: {BAND} af forløbene; linje: budgetteret"
+    return finish(alt.layer(band, line), title, description, subtitle, width=620, height=240)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 
 from ..files import write_text
 from . import fmt
@@ -198,8 +199,18 @@ def _render(spec: dict, **_) -> dict:
     }
 
 
+def _values(data: Any) -> Any:
+    """Altair's own data transformer, given a table without its attrs (the provenance our tables carry, which
+    pandas would copy at each of the transformer's steps); the values are the same."""
+    from altair.vegalite.data import default_data_transformer
+
+    return default_data_transformer(pd.DataFrame(data) if isinstance(data, pd.DataFrame) else data)
+
+
 def enable() -> None:
     """Use the offline renderer from here on; the next chart carries the JavaScript bundle again."""
     alt.renderers.register("sapa", _render)
     alt.renderers.enable("sapa")
+    alt.data_transformers.register("sapa", _values)
+    alt.data_transformers.enable("sapa")
     _session.update(count=0, bundle_sent=False)
