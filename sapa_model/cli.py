@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import SapaError, counted, echo
+from .errors import NAMES_SHOWN, SapaError, counted, echo
 
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
 # Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
@@ -319,6 +319,7 @@ def _reports(args: argparse.Namespace) -> int:
             invoices, None, args.as_of or None, load_scenario(scenario or None), not args.accept_warnings
         )
         followed = sorted(table.attrs["municipalities"])
+        _all_followed(codes if args.kommune else [], followed, invoices.name, table.attrs["year"])
         codes = codes if args.kommune else followed
         settings = replace(
             settings,
@@ -343,6 +344,27 @@ def _reports(args: argparse.Namespace) -> int:
             say(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _all_followed(asked: list[int], followed: list[int], file: str, year: int) -> None:
+    """SapaError naming each municipality asked for (--kommune) that the invoice file has no follow-up for, and the
+    municipalities it has (at most NAMES_SHOWN of them, the rest counted)."""
+    from .data.datasets import municipalities
+
+    names = municipalities()["kommune"]
+    missing = [str(names[c]) for c in asked if c not in followed]
+    if not missing:
+        return
+    held = [str(names[c]) for c in followed]
+    if len(held) > NAMES_SHOWN:
+        shown = f"{', '.join(held[:NAMES_SHOWN])} and {len(held) - NAMES_SHOWN} more"
+    else:
+        shown = f"{', '.join(held[:-1])} and {held[-1]}" if len(held) > 1 else held[0]
+    named = ", ".join(missing[:NAMES_SHOWN]) + (" …" if len(missing) > NAMES_SHOWN else "")
+    raise SapaError(
+        f"--kommune {named}: {file} has no invoices for {'it' if len(missing) == 1 else 'them'} in {year}, only for "
+        f"{shown}; give a municipality the file has, or build {named} without --followup"
+    )
 
 
 def _budget(args: argparse.Namespace) -> int:
