@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import NAMES_SHOWN, SapaError, counted, echo
 
+PIPE_CLOSED = 141  # the exit code when the reader of the output goes away: 128 + SIGPIPE, as a shell reports it
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
 # Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
 # and tables), plus, in the kernel, ~9 kB per Monte Carlo draw at the peak of the risk computation (measured:
@@ -526,12 +527,37 @@ def _followup(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sapa` console script. Ctrl-C at any moment, also while the libraries load, ends it
-    with a line, never a trace."""
+    with a line, never a trace; output read by a command that stops reading (`sapa budget Aarhus | head -1`) ends
+    it quietly with PIPE_CLOSED."""
     try:
-        return _run(argv)
+        try:
+            return _run(argv)
+        finally:  # what is still buffered (also after --help), while a reader that has gone can be answered here
+            sys.stdout.flush()
     except KeyboardInterrupt:
         say("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        closed = _closed_outputs()
+        if not closed:  # another pipe (not stdout or stderr) broke: a fault to show, not a reader gone
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for descriptor in closed:  # so that nothing written later, nor the final flush, fails again
+            os.dup2(devnull, descriptor)
+        return PIPE_CLOSED
+
+
+def _closed_outputs() -> list[int]:
+    """The descriptors of stdout and stderr that are pipes whose reader has gone (poll() reports an error)."""
+    import select
+
+    poller = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller.register(stream.fileno(), select.POLLOUT)
+        except (AttributeError, ValueError, OSError):  # replaced by an object without a descriptor, or closed
+            continue
+    return [descriptor for descriptor, events in poller.poll(0) if events & select.POLLERR]
 
 
 def _run(argv: list[str] | None) -> int:
