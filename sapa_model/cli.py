@@ -428,8 +428,11 @@ def _marks(rows) -> dict[int, str]:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from .analysis.followup import read_invoices
+    from .errors import ScenarioError
     from .files import write_text
-    from .scenarios import combine, load_scenario, scenario_from_data
+    from .scenarios import Scenario, load_scenario, scenario_from_data
+    from .scenarios.calibration import unusable
     from .views.presentation import calibration_table, unsourced_values
     from .views.prose import finding
 
@@ -438,15 +441,20 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.out.is_dir():
         raise SapaError(f"--out {args.out} is a folder; give the scenario file to write, e.g. min.yaml")
     base = load_scenario(args.scenario or None)
-    name = args.name.strip() or f"Kalibreret fra {args.file.name}"
-    data: dict = {
-        "name": name,
-        "description": f"Priser løst fra fakturaerne i {args.file.name}.",
-        "calibration_file": os.path.abspath(args.file),
-    }
-    invoices = scenario_from_data(data)
-    scenario = combine(base, invoices) if base.parameters else invoices
-    solved = scenario.calibrated
+    observations, file = read_invoices(args.file)  # every bad row named at once, as `sapa followup` names them
+    name = args.name.strip() or f"Kalibreret fra {file}"
+    own = f"Priser løst fra fakturaerne i {file}."
+    scenario = Scenario(  # the start scenario with the file's invoices added, each still named by its row
+        name=name,
+        description=f"{base.description} {own}" if base.parameters or base.calibration else own,
+        parameters=base.parameters,
+        source=base.source,
+        calibration=(*base.calibration, *observations),
+    )
+    try:
+        solved = scenario.calibrated
+    except ScenarioError as exc:  # invoices the model cannot place, or that disagree: the file named, not a scenario
+        raise SapaError(unusable(f"{file} cannot be used", exc)) from None
     assert solved is not None
     params = scenario.params
     say(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")

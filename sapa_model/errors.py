@@ -21,6 +21,11 @@ def listing(problems: list[str]) -> str:
     return "\n".join(shown)
 
 
+def refusal(head: str, problems: list[str]) -> str:
+    """Why something cannot be used: one line for one problem ('head: problem'), else the heading and one line each."""
+    return f"{head}: {problems[0]}" if len(problems) == 1 else f"{head}:\n{listing(problems)}"
+
+
 def counted(count: int, one: str, many: str) -> str:
     """A count with its noun in the right number: '1 faktura', '3 fakturaer'."""
     return f"{count} {one if count == 1 else many}"

@@ -634,3 +634,45 @@ def test_strict_refuses_implausible_invoices_and_writes_nothing(tmp_path):
     assert not out.exists() and "Traceback" not in strict.stderr
     lenient = run()
     assert lenient.returncode == 0 and "Advarsler" in lenient.stdout and out.exists()
+
+
+@pytest.mark.parametrize("rows,message", [
+    (["Læsø;2026;sapa;abc;F-1"], "f.csv cannot be used: f.csv, row 2: amount_dkk: 'abc' is not a number\n"),
+    (["Læsø;2026;sapa;abc;F-1", "Læsø;2026;sapa;10;"],
+     "f.csv cannot be used:\n  f.csv, row 2: amount_dkk: 'abc' is not a number\n  f.csv, row 3: reference is missing; "
+     "say where the amount comes from (e.g. the invoice number)\n"),
+])
+def test_calibrate_names_a_bad_invoice_file_as_followup_does(tmp_path, rows, message):
+    invoices = tmp_path / "f.csv"
+    invoices.write_text("\n".join(["kommune;year;component;amount_dkk;reference", *rows]) + "\n", encoding="utf-8")
+    cli = lambda *args: subprocess.run([sys.executable, "-m", "sapa_model.cli", *args], cwd=ROOT, capture_output=True,
+                                       text=True, timeout=120)
+    calibrated = cli("calibrate", str(invoices), "--out", str(tmp_path / "x.yaml"))
+    followed = cli("followup", "--invoices", str(invoices))
+    assert (calibrated.returncode, calibrated.stderr) == (2, f"sapa: error: {message}")
+    assert followed.stderr == calibrated.stderr and not (tmp_path / "x.yaml").exists()
+
+
+def test_calibrate_names_the_file_when_the_model_cannot_place_an_invoice(tmp_path, capsys):
+    from sapa_model.cli import main
+
+    invoices = tmp_path / "f.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;reference\nLæsø;2050;sapa;2103,75;F-1\n", encoding="utf-8")
+    assert main(["calibrate", str(invoices), "--out", str(tmp_path / "x.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        "sapa: error: f.csv cannot be used: f.csv, row 2: year 2050 is outside the years the model covers, 2019-2040\n")
+
+
+@pytest.mark.parametrize("raised,shown", [
+    ("the invoices cannot be used:\n  f.csv, row 2: a", "f.csv cannot be used: f.csv, row 2: a"),
+    ("the invoices cannot be used:\n  f.csv, row 2: a\n  f.csv, row 3: b",
+     "f.csv cannot be used:\n  f.csv, row 2: a\n  f.csv, row 3: b"),  # each row on a line of its own
+    ("the SAPA invoices imply a knee rate outside 0-1", "f.csv cannot be used: the SAPA invoices imply a knee rate outside 0-1"),
+    ("the invoices do not agree:\n  f.csv, row 2: a", "f.csv cannot be used: the invoices do not agree: f.csv, row 2: a"),
+    ("the invoices do not agree:\n  f.csv, row 2: a\n  f.csv, row 3: b",
+     "f.csv cannot be used: the invoices do not agree:\n  f.csv, row 2: a\n  f.csv, row 3: b"),
+])
+def test_a_refusal_of_the_solve_is_shown_under_the_callers_heading(raised, shown):
+    from sapa_model.scenarios.calibration import unusable
+
+    assert unusable("f.csv cannot be used", ScenarioError(raised)) == shown

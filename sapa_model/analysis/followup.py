@@ -35,7 +35,7 @@ from ..data import datasets
 from ..data import population as people
 from ..data.names import resolve_code
 from ..engine import FLAGGED, compute, first_billing_year, last_model_year, run
-from ..errors import PROBLEM_LIMIT, FollowupError, ScenarioError, echo, listing
+from ..errors import PROBLEM_LIMIT, FollowupError, ScenarioError, echo, refusal
 from ..parameters import STATUSES
 from ..scenarios import Scenario, load_scenario
 from ..scenarios.calibration import (
@@ -47,6 +47,7 @@ from ..scenarios.calibration import (
     covered,
     parse_observations,
     read_observations,
+    unusable,
 )
 from .budget import round_half_away, vat_included
 from .outlook import billed_inhabitants, population_factor, population_method
@@ -65,9 +66,7 @@ InvoicesLike = str | Path | Iterable[Mapping] | Iterable[Observation]
 
 def _refuse(head: str, problems: list[str]) -> FollowupError:
     """One line for one problem; a heading and one line each for several."""
-    if len(problems) == 1:
-        return FollowupError(f"{head}: {problems[0]}")
-    return FollowupError(f"{head}:\n{listing(problems)}")
+    return FollowupError(refusal(head, problems))
 
 
 def read_invoices(invoices: InvoicesLike) -> tuple[list[Observation], str]:
@@ -276,11 +275,8 @@ def _with_invoices(budget: Budget, code: int, rows: list[Observation], strict: b
     joined = joined_scenario(scenario, rows)
     try:
         solved = joined.calibrated
-    except ScenarioError as exc:  # the calibration's own message: its first line says why, the rest names the rows
-        why, *problems = str(exc).removeprefix("the invoices cannot be used:").strip().splitlines()
-        head = f"the invoices for {kommune} {budget.year} cannot be used"
-        problems = [p.strip() for p in problems]
-        raise _refuse(f"{head}: {why.rstrip(':')}" if problems else head, problems or [why]) from None
+    except ScenarioError as exc:  # the calibration's own message: why, and the rows it names
+        raise FollowupError(unusable(f"the invoices for {kommune} {budget.year} cannot be used", exc)) from None
     assert solved is not None
     findings = tuple(f for f in solved.findings if _about_year(f, budget.year))
     implausible = [f for f in findings if f.kind in REFUSED]

@@ -25,7 +25,7 @@ from ..components import NAMES as COMPONENTS
 from ..data.datasets import municipalities
 from ..data.names import resolve_code
 from ..data.tables import number, read_user_table, whole_number
-from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing
+from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing, refusal
 from ..parameters import Parameter, ParameterSet, as_day, baseline, merge_values
 from ..rules.buffet import buffet_price, buffet_units
 from ..rules.events import effective_months, staircase
@@ -40,7 +40,18 @@ FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "month", "refe
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
 RATE_ROUNDING = 1e-9  # how far the least-squares solve may put a knee rate of exactly 0 or 1 outside 0-1
+UNUSABLE = "the invoices cannot be used:"  # the heading of the solve's refusal of invoices it cannot place
 MAX_AMOUNT_DKK = 1e9  # an invoice of a municipality for one year of one component is far below a billion kroner
+
+
+def unusable(head: str, exc: ScenarioError) -> str:
+    """The solve's refusal under the caller's heading ('f.csv cannot be used', 'the invoices for Læsø 2026 cannot be
+    used'), as errors.refusal() lays it out: its reason, then the rows it names."""
+    text = str(exc)
+    if text.startswith(UNUSABLE):  # only rows, each with its reason
+        return refusal(head, [line.strip() for line in text.removeprefix(UNUSABLE).strip().splitlines()])
+    why, *rows = text.splitlines()
+    return refusal(f"{head}: {why.rstrip(':')}", [r.strip() for r in rows]) if rows else refusal(head, [why])
 
 
 def tolerance(amount: float | np.ndarray) -> float | np.ndarray:
@@ -228,6 +239,8 @@ def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
             "reference": ("reference", "kilde", "bilag"),
         },
     )
+    if frame.empty:
+        return [], [f"{Path(path).name} has no invoices, only its header; add one row each"]
     return parse_observations(frame.to_dict("records"), Path(path).name)
 
 
@@ -309,7 +322,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
         if not first <= o.year <= last
     ]
     if problems:
-        raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
+        raise ScenarioError(f"{UNUSABLE}\n{listing(problems)}")
     years = sorted({o.year for o in observations})
     grid = Grid.build(params, years)
     before = _before(params)
@@ -368,7 +381,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
             }
         )
     if problems:
-        raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
+        raise ScenarioError(f"{UNUSABLE}\n{listing(problems)}")
     solved: dict[str, Parameter] = {}
     findings: list[Finding] = []
     modelled: dict[int, float] = {}
