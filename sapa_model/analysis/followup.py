@@ -269,7 +269,7 @@ def _with_invoices(budget: Budget, code: int, rows: list[Observation], strict: b
     if twice:
         raise FollowupError(
             f"the budget scenario {echo(scenario.name)} already holds {kommune}'s {budget.year} invoices "
-            f"({', '.join(o.where for o in twice[:3])}); follow up against the budget as it was adopted, a scenario "
+            f"({', '.join(str(o.where) for o in twice[:3])}); follow up against the budget as it was adopted, a scenario "
             f"without the year's own invoices"
         )
     joined = joined_scenario(scenario, rows)

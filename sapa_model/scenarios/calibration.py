@@ -60,6 +60,23 @@ def tolerance(amount: float | np.ndarray) -> float | np.ndarray:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where an observation comes from: a file's row or an item of a scenario's list (its number, and how many others
+    were added to it). str() names it as the English messages do, 'fakturaer.csv, row 4 and 2 other rows'; views/
+    names it in Danish."""
+
+    source: str  # the file's name, or the list's ('calibration')
+    number: int  # the row a spreadsheet shows, or the item's number from 1
+    row: bool = True  # a file's row, or an item of a list
+    others: int = 0  # rows (items) added up with it
+
+    def __str__(self) -> str:
+        first = f"{self.source}, row {self.number}" if self.row else f"{self.source} item {self.number}"
+        noun = ("other row", "other rows") if self.row else ("other item", "other items")
+        return f"{first} and {counted(self.others, *noun)}" if self.others else first
+
+
+@dataclass(frozen=True)
 class Observation:
     """One amount paid: by whom, for which year and component, covering how many months, and from where."""
 
@@ -69,7 +86,7 @@ class Observation:
     amount_dkk: float
     months: int | None
     reference: str
-    where: str  # 'fakturaer.csv, row 4' or 'calibration item 2', for messages
+    where: Where  # 'fakturaer.csv, row 4' or 'calibration item 2', for messages
     period: tuple[int, ...] = ()  # the months of the year it covers (1 = January), when the row says (`month`)
 
     @property
@@ -94,7 +111,10 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
         if not isinstance(row, Mapping):
             problems.append(f"{where} item {number_}: expected kommune, year, component, amount_dkk, reference")
             continue
-        at = f"{where}, row {row.get('row', number_)}" if "row" in row else f"{where} item {number_}"
+        line = row.get("row")  # a file's row number (a list's item may carry anything there)
+        at = (
+            Where(where, line) if isinstance(line, int) and not isinstance(line, bool) else Where(where, number_, False)
+        )
         unknown = [str(k) for k in row if k not in (*FIELDS, "row")]
         if unknown:
             problems.append(
@@ -171,7 +191,7 @@ def combine_invoices(observations: list[Observation]) -> tuple[list[Observation]
         if len(group) == 1:
             combined.append(first)
             continue
-        where = f"{first.where} and {counted(len(group) - 1, 'other row', 'other rows')}"
+        where = dataclasses.replace(first.where, others=len(group) - 1)
         references = [o.reference for o in group]
         twice = sorted({r for r in references if references.count(r) > 1})
         if twice:

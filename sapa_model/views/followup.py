@@ -31,7 +31,7 @@ from .labels import (
 )
 from .presentation import label_cells, unsourced_values
 from .presentation import table as show_table
-from .prose import finding
+from .prose import finding, rows_text
 
 MAIN = ("budget", "budget_to_date", "paid", "rest", "year_end", "deviation", "deviation_pct")
 EXPLAINED = ("price", "population", "timing", "deviation")
@@ -214,7 +214,7 @@ def invoices(result: pd.DataFrame) -> pd.DataFrame:
     rows = result.attrs["invoices"]
     return pd.DataFrame(
         {
-            "Række": [i["where"].rsplit("row ", 1)[-1] for i in rows],  # 'fakturaer.csv, row 4': its number
+            "Række": [rows_text(i["where"]) for i in rows],
             "Betaling": [FOLLOWUP_LINE[i["component"]] for i in rows],
             "Måneder": [months_text(i["months"]) for i in rows],
             "Beløb (kr.)": [fmt.num(i["amount_dkk"], 2) for i in rows],
