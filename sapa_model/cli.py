@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import NAMES_SHOWN, SapaError, counted, echo
+from .errors import NAMES_SHOWN, SapaError, as_option, counted, echo
 
 PIPE_CLOSED = 141  # the exit code when the reader of the output goes away: 128 + SIGPIPE, as a shell reports it
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
@@ -592,7 +592,7 @@ def _run(argv: list[str] | None) -> int:
         }
         return commands[args.command](args)
     except SapaError as exc:
-        say(f"sapa: error: {exc}", file=sys.stderr)
+        say(f"sapa: error: {as_option(exc, '--accept-warnings')}", file=sys.stderr)
         return 2
     except Terminated:
         say(

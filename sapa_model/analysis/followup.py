@@ -35,7 +35,7 @@ from ..data import datasets
 from ..data import population as people
 from ..data.names import resolve_code
 from ..engine import FLAGGED, compute, first_billing_year, last_model_year, run
-from ..errors import PROBLEM_LIMIT, FollowupError, ScenarioError, echo, refusal
+from ..errors import ACCEPT_WARNINGS, PROBLEM_LIMIT, FollowupError, ScenarioError, echo, refusal
 from ..parameters import STATUSES
 from ..scenarios import Scenario, load_scenario
 from ..scenarios.calibration import (
@@ -457,7 +457,7 @@ def _implausible(kommune: str, year: int, findings: list[Finding]) -> FollowupEr
     """The refusal of invoices that imply implausible prices, naming each warning."""
     return _refuse(
         f"the invoices for {kommune} {year} imply implausible prices (check moms and months; if the amounts are "
-        "right, follow up with strict=False / --accept-warnings)",
+        f"right, follow up with {ACCEPT_WARNINGS})",
         [_describe(f) for f in findings],
     )
 

@@ -14,7 +14,7 @@ from ..analysis.budget import Basis
 from ..analysis.followup import LINES, followup, followup_all, joined_scenario, ranking, rounded
 from ..analysis.outlook import KNEE
 from ..components import NAMES as COMPONENTS
-from ..errors import NotebookParameterError, ParameterExtrapolationWarning, echo
+from ..errors import FollowupError, NotebookParameterError, ParameterExtrapolationWarning, as_option, echo
 from ..files import project_folder
 from ..parameters import ParameterSet
 from ..scenarios import Scenario, load_scenario
@@ -469,7 +469,10 @@ def setup(
         raise NotebookParameterError("kommune: give the municipality, by name or code")
     path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup(kommune, path, year, as_of or None, budget, not accept_warnings)
+    try:
+        return budget, followup(kommune, path, year, as_of or None, budget, not accept_warnings)
+    except FollowupError as exc:
+        raise FollowupError(as_option(exc, "accept_warnings = 1")) from None
 
 
 def setup_all(
@@ -478,4 +481,7 @@ def setup_all(
     """The national follow-up notebook's parameters checked and every municipality in the file followed up."""
     path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup_all(path, year, as_of or None, budget, not accept_warnings)
+    try:
+        return budget, followup_all(path, year, as_of or None, budget, not accept_warnings)
+    except FollowupError as exc:
+        raise FollowupError(as_option(exc, "accept_warnings = 1")) from None
