@@ -362,6 +362,7 @@ def test_an_invoice_about_moms_over_the_budgets_price_is_refused_unless_accepted
         (finding,) = [f for f in result.attrs["accepted_warnings"] if f.values.get("against") == "budget"]
         assert finding.values["ratio"] == pytest.approx(factor, rel=1e-4)
         assert any("budgettets priser for de samme måneder" in t and "moms" in t for t in show.notes(result, BUDGET.params))
+        assert any("fakturaer.csv, række 2 og 5 andre rækker: Læsøs faktura" in t for t in show.notes(result, BUDGET.params))
     else:
         result = followup("Læsø", path)
         assert not [f for f in result.attrs["findings"] if f.kind == "looks_like"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from ..scenarios.calibration import (
     PRICED,
     Finding,
     Observation,
+    Where,
     combine_invoices,
     covered,
     parse_observations,
@@ -447,10 +448,9 @@ def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float)
         f.attrs["accepted_warnings"] = (*f.attrs["accepted_warnings"], *extra)
 
 
-def _where(invoices: list[dict]) -> str:
-    """Where a line's invoices are: the first three rows, and how many more."""
-    more = f" and {len(invoices) - 3} more" if len(invoices) > 3 else ""
-    return "; ".join(i["where"] for i in invoices[:3]) + more
+def _where(invoices: list[dict]) -> Where:
+    """Where a line's invoices are: the first one's row, and how many other rows."""
+    return replace(invoices[0]["where"], others=len(invoices) - 1)
 
 
 def _implausible(kommune: str, year: int, findings: list[Finding]) -> FollowupError:
