@@ -34,7 +34,7 @@ from IPython.display import Markdown, display
 from sapa_model.analysis import compare, risk
 from sapa_model.views import charts, fmt, prose, terms
 from sapa_model.views import presentation as show
-from sapa_model.views.labels import APPROVED, BAND, COMPONENT, MUNICIPALITIES
+from sapa_model.views.labels import APPROVED, BAND, COMPONENT, LINE, MUNICIPALITIES
 from sapa_model.views.notebook import setup
 
 ctx = setup(scenario=scenario, budget_year=budget_year, first_year=first_year, last_year=last_year, draws=draws)
@@ -94,7 +94,7 @@ expected = (f"**Mod de forventede forsinkelser: {'ja' if compare.more(rise['expe
             f"{fmt.mio_kr(rise['p95'])}, ny minus gammel), fordi forsinkelser udskød den gamle models trin op ad "
             "trappen. Forsinkelsernes fordelinger er antagelser, vist i rammen øverst.")
 display(Markdown(plan + "\n\n" + expected))
-shown = check.rename(columns={"old": "SAPA, gammel model", "new": "SAPA, ny model", "difference": "Forskel (ny - gammel)"})
+shown = check.rename(columns={"old": LINE["sapa_old"], "new": LINE["sapa_new"], "difference": LINE["difference"]})
 display(show.table(shown.rename_axis("År").reset_index(), {c: fmt.kr for c in shown.columns},
                    caption=f"SAPA i alt for de {MUNICIPALITIES} kommuner på den planlagte tidsplan, {ctx.kroner_caption}"))
 expected_by_year = bands.attrs["national"].query("model == 'difference'").set_index("year")
@@ -184,9 +184,9 @@ charts.diverging_bars(
 # %% tags=["remove_input"]
 ends = prose.ends(spread.head(5)["change"], spread.tail(5)["change"])
 shown = pd.concat([spread.head(5), spread.tail(5)]).rename(columns={
-    "kommune": "Kommune", "old": "Spænd, gammel model", "new": "Spænd, ny model", "change": "Ændring (ny - gammel)"})
-display(show.table(shown[["Kommune", "Spænd, ny model", "Spænd, gammel model", "Ændring (ny - gammel)"]],
-                   {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny - gammel)")},
+    "kommune": "Kommune", "old": "Spænd, gammel model", "new": "Spænd, ny model", "change": "Ændring (ny − gammel)"})
+display(show.table(shown[["Kommune", "Spænd, ny model", "Spænd, gammel model", "Ændring (ny − gammel)"]],
+                   {c: fmt.kr for c in ("Spænd, gammel model", "Spænd, ny model", "Ændring (ny − gammel)")},
                    caption=f"Hele regningens spænd ({BAND}) i det mest usikre år: {ends}, {ctx.kroner_caption}"))
 show.key_figures(draws=bands.attrs["draws"], more_predictable=len(better), less_predictable=len(worse))
 

@@ -11,8 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import SapaError, counted, echo
+from .errors import NAMES_SHOWN, SapaError, as_option, counted, echo
 
+PIPE_CLOSED = 141  # the exit code when the reader of the output goes away: 128 + SIGPIPE, as a shell reports it
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
 # Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
 # and tables), plus, in the kernel, ~9 kB per Monte Carlo draw at the peak of the risk computation (measured:
@@ -319,6 +320,7 @@ def _reports(args: argparse.Namespace) -> int:
             invoices, None, args.as_of or None, load_scenario(scenario or None), not args.accept_warnings
         )
         followed = sorted(table.attrs["municipalities"])
+        _all_followed(codes if args.kommune else [], followed, invoices.name, table.attrs["year"])
         codes = codes if args.kommune else followed
         settings = replace(
             settings,
@@ -343,6 +345,27 @@ def _reports(args: argparse.Namespace) -> int:
             say(f"  {outcome.job.output}: {outcome.error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _all_followed(asked: list[int], followed: list[int], file: str, year: int) -> None:
+    """SapaError naming each municipality asked for (--kommune) that the invoice file has no follow-up for, and the
+    municipalities it has (at most NAMES_SHOWN of them, the rest counted)."""
+    from .data.datasets import municipalities
+
+    names = municipalities()["kommune"]
+    missing = [str(names[c]) for c in asked if c not in followed]
+    if not missing:
+        return
+    held = [str(names[c]) for c in followed]
+    if len(held) > NAMES_SHOWN:
+        shown = f"{', '.join(held[:NAMES_SHOWN])} and {len(held) - NAMES_SHOWN} more"
+    else:
+        shown = f"{', '.join(held[:-1])} and {held[-1]}" if len(held) > 1 else held[0]
+    named = ", ".join(missing[:NAMES_SHOWN]) + (" …" if len(missing) > NAMES_SHOWN else "")
+    raise SapaError(
+        f"--kommune {named}: {file} has no invoices for {'it' if len(missing) == 1 else 'them'} in {year}, only for "
+        f"{shown}; give a municipality the file has, or build {named} without --followup"
+    )
 
 
 def _budget(args: argparse.Namespace) -> int:
@@ -405,8 +428,11 @@ def _marks(rows) -> dict[int, str]:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from .analysis.followup import read_invoices
+    from .errors import ScenarioError
     from .files import write_text
-    from .scenarios import combine, load_scenario, scenario_from_data
+    from .scenarios import Scenario, load_scenario, scenario_from_data
+    from .scenarios.calibration import unusable
     from .views.presentation import calibration_table, unsourced_values
     from .views.prose import finding
 
@@ -415,15 +441,20 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.out.is_dir():
         raise SapaError(f"--out {args.out} is a folder; give the scenario file to write, e.g. min.yaml")
     base = load_scenario(args.scenario or None)
-    name = args.name.strip() or f"Kalibreret fra {args.file.name}"
-    data: dict = {
-        "name": name,
-        "description": f"Priser løst fra fakturaerne i {args.file.name}.",
-        "calibration_file": os.path.abspath(args.file),
-    }
-    invoices = scenario_from_data(data)
-    scenario = combine(base, invoices) if base.parameters else invoices
-    solved = scenario.calibrated
+    observations, file = read_invoices(args.file)  # every bad row named at once, as `sapa followup` names them
+    name = args.name.strip() or f"Kalibreret fra {file}"
+    own = f"Priser løst fra fakturaerne i {file}."
+    scenario = Scenario(  # the start scenario with the file's invoices added, each still named by its row
+        name=name,
+        description=f"{base.description} {own}" if base.parameters or base.calibration else own,
+        parameters=base.parameters,
+        source=base.source,
+        calibration=(*base.calibration, *observations),
+    )
+    try:
+        solved = scenario.calibrated
+    except ScenarioError as exc:  # invoices the model cannot place, or that disagree: the file named, not a scenario
+        raise SapaError(unusable(f"{file} cannot be used", exc)) from None
     assert solved is not None
     params = scenario.params
     say(f"Kalibreret fra {counted(len(solved.residuals), 'faktura', 'fakturaer')} i {args.file.name}.\n")
@@ -504,12 +535,37 @@ def _followup(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sapa` console script. Ctrl-C at any moment, also while the libraries load, ends it
-    with a line, never a trace."""
+    with a line, never a trace; output read by a command that stops reading (`sapa budget Aarhus | head -1`) ends
+    it quietly with PIPE_CLOSED."""
     try:
-        return _run(argv)
+        try:
+            return _run(argv)
+        finally:  # what is still buffered (also after --help), while a reader that has gone can be answered here
+            sys.stdout.flush()
     except KeyboardInterrupt:
         say("sapa: afbrudt; ingen halvt skrevne filer er efterladt", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        closed = _closed_outputs()
+        if not closed:  # another pipe (not stdout or stderr) broke: a fault to show, not a reader gone
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for descriptor in closed:  # so that nothing written later, nor the final flush, fails again
+            os.dup2(devnull, descriptor)
+        return PIPE_CLOSED
+
+
+def _closed_outputs() -> list[int]:
+    """The descriptors of stdout and stderr that are pipes whose reader has gone (poll() reports an error)."""
+    import select
+
+    poller = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller.register(stream.fileno(), select.POLLOUT)
+        except (AttributeError, ValueError, OSError):  # replaced by an object without a descriptor, or closed
+            continue
+    return [descriptor for descriptor, events in poller.poll(0) if events & select.POLLERR]
 
 
 def _run(argv: list[str] | None) -> int:
@@ -536,7 +592,7 @@ def _run(argv: list[str] | None) -> int:
         }
         return commands[args.command](args)
     except SapaError as exc:
-        say(f"sapa: error: {exc}", file=sys.stderr)
+        say(f"sapa: error: {as_option(exc, '--accept-warnings')}", file=sys.stderr)
         return 2
     except Terminated:
         say(

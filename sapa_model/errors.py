@@ -7,6 +7,9 @@ PROBLEM_LIMIT = 20  # problems listed in one message; the rest are counted
 NAMES_SHOWN = 5  # unknown municipalities named in one (one-line) message; the rest are counted
 
 
+ACCEPT_WARNINGS = "strict=False"  # how a message tells a caller of followup() to use invoices it finds implausible
+
+
 def echo(value: object) -> str:
     """A user's value as a message shows it: repr, cut to ECHO_LIMIT characters."""
     text = repr(value)
@@ -19,6 +22,17 @@ def listing(problems: list[str]) -> str:
     if len(problems) > PROBLEM_LIMIT:
         shown.append(f"  … and {len(problems) - PROBLEM_LIMIT} more")
     return "\n".join(shown)
+
+
+def refusal(head: str, problems: list[str]) -> str:
+    """Why something cannot be used: one line for one problem ('head: problem'), else the heading and one line each."""
+    return f"{head}: {problems[0]}" if len(problems) == 1 else f"{head}:\n{listing(problems)}"
+
+
+def as_option(error: Exception, accept: str) -> str:
+    """The error's message with the way to accept implausible invoices said as an interface says it: the command's
+    option (--accept-warnings) or a notebook's parameter (accept_warnings = 1), not the Python argument."""
+    return str(error).replace(ACCEPT_WARNINGS, accept)
 
 
 def counted(count: int, one: str, many: str) -> str:

@@ -140,7 +140,7 @@ def test_the_headline_is_the_budget_table_s_line_to_the_krone(table):
     from the rounded total."""
     top = budget_lines_of.headline(table, 101, 2026)
     shown = tables.lines_table(budget_lines_of.budget_lines(table, 101)).loc[2026]
-    assert top["total_new"] == shown["I alt, ny model"] and top["difference"] == shown["Forskel (ny - gammel)"]
+    assert top["total_new"] == shown["I alt, ny model"] and top["difference"] == shown[LINE["difference"]]
     assert top["sapa_new"] == shown["SAPA, ny model"] and top["population"] == 671_714  # DST, 1 January 2026
     assert top["per_inhabitant"] == pytest.approx(top["total_new"] / 671_714) and not top["projected"]
     assert budget_lines_of.headline(table, 101, 2028)["projected"]

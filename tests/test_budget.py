@@ -86,7 +86,7 @@ def test_every_budget_table_adds_up_for_all_98_municipalities_and_years(unit):
         lines = tables.lines_table(budget_lines_of.budget_lines(table, code), unit)
         parts = lines[["SAPA, ny model", *[LINE[c] for c in SHARED]]].sum(axis=1)
         assert (lines["I alt, ny model"] == parts).all()
-        assert (lines["Forskel (ny - gammel)"] == lines["I alt, ny model"] - lines["I alt, gammel model"]).all()
+        assert (lines[LINE["difference"]] == lines["I alt, ny model"] - lines["I alt, gammel model"]).all()
         assert (lines == lines.round()).all().all()  # whole units
 
 

@@ -212,7 +212,8 @@ def test_a_value_only_one_invoice_fixes_is_flagged_as_resting_on_that_invoice():
     samsoe = {"kommune": "Samsø", "year": 2021, "component": "sapa", "amount_dkk": 12 * 3_682, "reference": "S"}
     kmd = [{"kommune": "Aalborg", "year": 2020, "component": "kmd_sag", "amount_dkk": 4_012_503.18, "reference": "K1"},
            {"kommune": "Aalborg", "year": 2021, "component": "kmd_sag", "amount_dkk": 897_205.68, "reference": "K2"}]
-    single = lambda invoices: [f.values for f in _calibrated(invoices).calibrated.findings if f.kind == "single"]  # noqa: E731
+    single = lambda invoices: [{**f.values, "where": str(f.values["where"])}  # noqa: E731
+                               for f in _calibrated(invoices).calibrated.findings if f.kind == "single"]
     assert single([laesoe]) == [{"parameter": "sapa.price.calibrated", "year": 2021, "where": "calibration item 1"}]
     assert single([laesoe, aarhus]) == [{"parameter": "sapa.knee.rate", "year": None, "where": "calibration item 1"}]
     assert single(kmd[:1]) == [{"parameter": "kmd_sag.baseline.851", "year": None, "where": "calibration item 1"}]
@@ -441,11 +442,12 @@ def test_every_problem_in_a_scenarios_invoice_list_is_named_in_full():
 
 
 def test_an_invoice_rows_own_number_and_the_limit_on_how_many():
-    from sapa_model.scenarios.calibration import MAX_OBSERVATIONS, Observation, parse_observations
+    from sapa_model.scenarios.calibration import MAX_OBSERVATIONS, Observation, Where, parse_observations
 
     row = {"kommune": "læsø", "year": "2021", "component": " Sapa", "amount_dkk": "1", "months": 1, "reference": "x" * 300}
     found, problems = parse_observations([{**row, "row": 7}], "f.csv")
-    assert found == [Observation(825, 2021, "sapa", 1.0, 1, "x" * 200, "f.csv, row 7")] and problems == []
+    assert found == [Observation(825, 2021, "sapa", 1.0, 1, "x" * 200, Where("f.csv", 7))] and problems == []
+    assert str(found[0].where) == "f.csv, row 7"
     assert found[0].as_data() == {"kommune": "Læsø", "year": 2021, "component": "sapa", "amount_dkk": 1.0,
                                   "months": 1, "reference": "x" * 200}
     assert "months" not in parse_observations([{**row, "months": ""}], "f")[0][0].as_data()
@@ -634,3 +636,75 @@ def test_strict_refuses_implausible_invoices_and_writes_nothing(tmp_path):
     assert not out.exists() and "Traceback" not in strict.stderr
     lenient = run()
     assert lenient.returncode == 0 and "Advarsler" in lenient.stdout and out.exists()
+
+
+@pytest.mark.parametrize("rows,message", [
+    (["Læsø;2026;sapa;abc;F-1"], "f.csv cannot be used: f.csv, row 2: amount_dkk: 'abc' is not a number\n"),
+    (["Læsø;2026;sapa;abc;F-1", "Læsø;2026;sapa;10;"],
+     "f.csv cannot be used:\n  f.csv, row 2: amount_dkk: 'abc' is not a number\n  f.csv, row 3: reference is missing; "
+     "say where the amount comes from (e.g. the invoice number)\n"),
+])
+def test_calibrate_names_a_bad_invoice_file_as_followup_does(tmp_path, rows, message):
+    invoices = tmp_path / "f.csv"
+    invoices.write_text("\n".join(["kommune;year;component;amount_dkk;reference", *rows]) + "\n", encoding="utf-8")
+    cli = lambda *args: subprocess.run([sys.executable, "-m", "sapa_model.cli", *args], cwd=ROOT, capture_output=True,
+                                       text=True, timeout=120)
+    calibrated = cli("calibrate", str(invoices), "--out", str(tmp_path / "x.yaml"))
+    followed = cli("followup", "--invoices", str(invoices))
+    assert (calibrated.returncode, calibrated.stderr) == (2, f"sapa: error: {message}")
+    assert followed.stderr == calibrated.stderr and not (tmp_path / "x.yaml").exists()
+
+
+def test_calibrate_names_the_file_when_the_model_cannot_place_an_invoice(tmp_path, capsys):
+    from sapa_model.cli import main
+
+    invoices = tmp_path / "f.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;reference\nLæsø;2050;sapa;2103,75;F-1\n", encoding="utf-8")
+    assert main(["calibrate", str(invoices), "--out", str(tmp_path / "x.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        "sapa: error: f.csv cannot be used: f.csv, row 2: year 2050 is outside the years the model covers, 2019-2040\n")
+
+
+@pytest.mark.parametrize("raised,shown", [
+    ("the invoices cannot be used:\n  f.csv, row 2: a", "f.csv cannot be used: f.csv, row 2: a"),
+    ("the invoices cannot be used:\n  f.csv, row 2: a\n  f.csv, row 3: b",
+     "f.csv cannot be used:\n  f.csv, row 2: a\n  f.csv, row 3: b"),  # each row on a line of its own
+    ("the SAPA invoices imply a knee rate outside 0-1", "f.csv cannot be used: the SAPA invoices imply a knee rate outside 0-1"),
+    ("the invoices do not agree:\n  f.csv, row 2: a", "f.csv cannot be used: the invoices do not agree: f.csv, row 2: a"),
+    ("the invoices do not agree:\n  f.csv, row 2: a\n  f.csv, row 3: b",
+     "f.csv cannot be used: the invoices do not agree:\n  f.csv, row 2: a\n  f.csv, row 3: b"),
+])
+def test_a_refusal_of_the_solve_is_shown_under_the_callers_heading(raised, shown):
+    from sapa_model.scenarios.calibration import unusable
+
+    assert unusable("f.csv cannot be used", ScenarioError(raised)) == shown
+
+
+@pytest.mark.parametrize("where,english,danish", [
+    (("f.csv", 4), "f.csv, row 4", "f.csv, række 4"),
+    (("f.csv", 4, True, 1), "f.csv, row 4 and 1 other row", "f.csv, række 4 og 1 anden række"),
+    (("f.csv", 4, True, 2), "f.csv, row 4 and 2 other rows", "f.csv, række 4 og 2 andre rækker"),
+    (("calibration", 2, False), "calibration item 2", "calibration, punkt 2"),
+    (("calibration", 2, False, 3), "calibration item 2 and 3 other items", "calibration, punkt 2 og 3 andre punkter"),
+])
+def test_where_an_invoice_comes_from_is_named_in_the_language_of_the_message(where, english, danish):
+    from sapa_model.scenarios.calibration import Where
+    from sapa_model.views.prose import place
+
+    assert (str(Where(*where)), place(Where(*where))) == (english, danish)
+
+
+def test_a_warning_in_danish_names_the_invoice_row_in_danish(tmp_path):
+    from sapa_model.scenarios.calibration import read_observations
+    from sapa_model.views.prose import finding
+
+    people = compute(None, [2023]).query("kommune == 'Læsø'")["population"].iloc[0]
+    invoices = tmp_path / "jan.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;reference\n\n"  # a blank row keeps its number
+                        f"Læsø;2023;sapa;{11.5 * people / 12:.2f};F-jan\n", encoding="utf-8")
+    scenario = scenario_from_data({"name": "x", "calibration_file": str(invoices)})
+    texts = [finding(f, scenario.params) for f in scenario.calibrated.warnings]
+    assert texts[0] == ("SAPA-pris pr. indbygger, kalibreret fra fakturaer 2023 bygger på én faktura alene "
+                        "(jan.csv, række 3) og kan ikke kontrolleres mod andre.")
+    assert texts[1].startswith("jan.csv, række 3: Læsøs faktura for 2023 svarer til en måned af modellens egen pris")
+    assert all(" row" not in t for t in texts) and read_observations(invoices)[0][0].where.number == 3

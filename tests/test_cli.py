@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from reports_fixture import sapa
+from reports_fixture import EPOCH, sapa
 
 
 def _table(stdout: str) -> dict[int, list[str]]:
@@ -90,3 +90,54 @@ def test_fewer_workers_are_used_when_memory_holds_fewer_kernels_at_the_scenarios
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert usable_workers(8, 10_000, free=2 * 2**30) == 4 and usable_workers(8, 100_000, free=2 * 2**30) == 1
     assert usable_workers(2, 10_000, free=2 * 2**30) == 2 and usable_workers(8, 100_000, free=0) == 1
+
+
+def _reader_gone(*args: str, closed: str = "stdout") -> subprocess.CompletedProcess:
+    """`sapa ARGS` with its stdout (or stderr) a pipe whose reader has gone before it writes, as `| head -1` leaves
+    it: the first write meets a closed pipe, however fast or slow the machine."""
+    read, write = os.pipe()
+    os.close(read)
+    other = subprocess.PIPE
+    try:
+        return subprocess.run([sys.executable, "-m", "sapa_model.cli", *args], cwd=ROOT, text=True, timeout=600,
+                              stdout=write if closed == "stdout" else other,
+                              stderr=write if closed == "stderr" else other,
+                              env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+    finally:
+        os.close(write)
+
+
+FOLLOWUP = str(ROOT / "scenarios" / "fakturaer_opfoelgning_eksempel.csv")
+
+
+@pytest.mark.parametrize("args", [
+    ["budget", "Aarhus"],
+    ["followup", "--invoices", FOLLOWUP],  # the national table
+    ["followup", "Læsø", "--invoices", FOLLOWUP],
+    ["calibrate", str(ROOT / "scenarios" / "fakturaer_eksempel.csv"), "--out", "OUT"],
+])
+def test_output_into_a_pipe_whose_reader_has_gone_ends_quietly_with_141(tmp_path, args):
+    result = _reader_gone(*[str(tmp_path / "x.yaml") if a == "OUT" else a for a in args])
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_help_into_a_pipe_whose_reader_has_gone_ends_quietly():
+    assert (_reader_gone("--help").returncode, _reader_gone("budget", "--help").stderr) == (0, "")  # argparse's 0
+
+
+def test_an_error_into_a_pipe_whose_reader_has_gone_ends_quietly_with_141(tmp_path):
+    result = _reader_gone("reports", "--kommune", "Nowhere", "--out", str(tmp_path / "o"), closed="stderr")
+    assert (result.returncode, result.stdout) == (141, "") and not (tmp_path / "o").exists()
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_a_fault_not_a_reader_gone(monkeypatch, capfd):
+    from sapa_model import cli
+
+    def broken(_argv):
+        print("written")
+        raise BrokenPipeError(32, "Broken pipe")  # e.g. a worker's pipe; stdout and stderr are files, still open
+
+    monkeypatch.setattr(cli, "_run", broken)
+    with pytest.raises(BrokenPipeError):
+        cli.main(["budget", "Aarhus"])
+    assert capfd.readouterr().out == "written\n"

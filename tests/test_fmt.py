@@ -71,3 +71,23 @@ def test_the_ends_of_a_sorted_list_are_named_by_their_signs():
     assert ends(pd.Series([-5.0, -1]), pd.Series([2.0, 9])) == "de 2 største fald og de 2 største stigninger"
     assert ends(pd.Series([1.0, 2]), pd.Series([8.0, 9])) == "de 2 mindste stigninger og de 2 største stigninger"
     assert ends(pd.Series([-9.0, -8]), pd.Series([-2.0, -1])) == "de 2 største fald og de 2 mindste fald"
+
+
+def _texts(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+
+
+def test_a_label_that_subtracts_writes_the_minus_sign_as_the_figures_do():
+    from sapa_model.views import labels
+
+    assert labels.LINE["difference"] == "Forskel (ny \u2212 gammel)"
+    assert fmt.num(-56) == "\u221256"  # the same sign as a negative figure
+    hyphens = [text for value in vars(labels).values() for text in _texts(value) if " - " in text]
+    assert hyphens == []  # a spaced hyphen would be a minus written as a hyphen

@@ -205,8 +205,8 @@ BAD = [
     ("an unknown municipality in a row", ["Arhus;2026;sapa;2103,75;1;1;S1", *_laesoe()], {},
      "fakturaer.csv, row 2: unknown municipality 'Arhus'; did you mean 'Aarhus'?"),
     ("one month without months", ["Læsø;2026;sapa;2103,75;;;M"], {},
-     "imply implausible prices (check moms and months; if the amounts are right, follow up with strict=False / "
-     "--accept-warnings): fakturaer.csv, row 2: the amount is about one month (months missing?) of what the "
+     "imply implausible prices (check moms and months; if the amounts are right, follow up with strict=False): "
+     "fakturaer.csv, row 2: the amount is about one month (months missing?) of what the "
      "model's price gives"),
     ("a price jump", ["Læsø;2026;sapa;5000;1;1;M"], {"budget": BUDGET},
      "the sapa price 2026 would be 35.65 kr., +155% from 2025's 14.00 kr.; more than 25% is implausible"),
@@ -362,6 +362,7 @@ def test_an_invoice_about_moms_over_the_budgets_price_is_refused_unless_accepted
         (finding,) = [f for f in result.attrs["accepted_warnings"] if f.values.get("against") == "budget"]
         assert finding.values["ratio"] == pytest.approx(factor, rel=1e-4)
         assert any("budgettets priser for de samme måneder" in t and "moms" in t for t in show.notes(result, BUDGET.params))
+        assert any("fakturaer.csv, række 2 og 5 andre rækker: Læsøs faktura" in t for t in show.notes(result, BUDGET.params))
     else:
         result = followup("Læsø", path)
         assert not [f for f in result.attrs["findings"] if f.kind == "looks_like"]
@@ -402,3 +403,26 @@ def test_invoices_for_months_not_begun_and_an_as_of_date_after_today_are_refused
     assert followup("Læsø", march, as_of="2026-03-15").attrs["as_of"] == dt.date(2026, 3, 15)
     with pytest.raises(FollowupError, match=r"the as-of date 2026-03-16 is after today \(2026-03-15\)"):
         followup("Læsø", march, as_of="2026-03-16")
+
+
+@pytest.mark.parametrize("how,accept", [("cli", "--accept-warnings"), ("notebook", "accept_warnings = 1")])
+def test_implausible_invoices_name_the_way_to_accept_them_that_the_user_has(tmp_path, capsys, how, accept):
+    invoices = tmp_path / "fakturaer.csv"
+    invoices.write_text("kommune;year;component;amount_dkk;months;month;reference\nLæsø;2026;sapa;2103,75;;;M\n",
+                        encoding="utf-8")
+    expected = ("the invoices for Læsø 2026 imply implausible prices (check moms and months; if the amounts are right, "
+                f"follow up with {accept}): fakturaer.csv, row 2: the amount is about one month (months missing?) of "
+                "what the model's price gives")
+    if how == "cli":
+        from sapa_model.cli import main
+
+        assert main(["followup", "Læsø", "--invoices", str(invoices)]) == 2
+        assert capsys.readouterr().err == f"sapa: error: {expected}\n"
+    else:
+        from sapa_model.views import followup as show
+
+        for setup in (lambda: show.setup("Læsø", str(invoices), None, "", "", 1, 0),
+                      lambda: show.setup_all(str(invoices), None, "", "", 1, 0)):
+            with pytest.raises(FollowupError) as caught:
+                setup()
+            assert str(caught.value) == expected

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 from notebook_runner import key_figures, run, text
 from reports_fixture import sapa
-from sapa_model import followup, load_scenario
+from sapa_model import SapaError, followup, load_scenario
 from sapa_model.analysis.followup import rounded
 from sapa_model.report import page
 from sapa_model.views import followup as show
@@ -205,3 +205,36 @@ def test_the_municipal_notebook_needs_a_municipality():
         show.setup("", str(ROOT / "scenarios/fakturaer_opfoelgning_eksempel.csv"), None, "", "", 1, 0)
     with pytest.raises(NotebookParameterError, match="unit must be 1"):
         show.setup("Læsø", str(ROOT / "scenarios/fakturaer_opfoelgning_eksempel.csv"), None, "", "", 100, 0)
+
+
+def test_a_kommune_the_follow_up_file_has_no_invoices_for_stops_the_build_naming_what_it_has(tmp_path):
+    out = tmp_path / "reports"
+    result = sapa("reports", "--followup", str(ROOT / "scenarios" / "fakturaer_opfoelgning_eksempel.csv"),
+                  "--kommune", "Odense", "--kommune", "Læsø", "--out", str(out), "--quiet")
+    assert result.returncode == 2 and result.stderr == (
+        "sapa: error: --kommune Odense: fakturaer_opfoelgning_eksempel.csv has no invoices for it in 2026, only for "
+        "Aarhus and Læsø; give a municipality the file has, or build Odense without --followup\n")
+    assert not out.exists()  # nothing written, not even the folder
+
+
+@pytest.mark.parametrize("asked,message", [
+    ([825], None),  # in the file: built
+    ([825, 751], None),
+    ([461], "--kommune Odense: f.csv has no invoices for it in 2026, only for Aarhus and Læsø;"),
+    ([461, 825, 147], "--kommune Odense, Frederiksberg: f.csv has no invoices for them in 2026"),
+])
+def test_every_kommune_asked_must_be_in_the_follow_up_file(asked, message):
+    from sapa_model.cli import _all_followed
+
+    if message is None:
+        assert _all_followed(asked, [751, 825], "f.csv", 2026) is None
+    else:
+        with pytest.raises(SapaError, match=f"^{re.escape(message)}"):
+            _all_followed(asked, [751, 825], "f.csv", 2026)
+
+
+def test_a_file_of_many_municipalities_is_named_five_at_a_time():
+    from sapa_model.cli import _all_followed
+
+    with pytest.raises(SapaError, match=r"only for København, Frederiksberg, Ballerup, Brøndby, Dragør and 3 more; "):
+        _all_followed([461], [101, 147, 151, 153, 155, 157, 159, 161], "f.csv", 2026)

@@ -6,6 +6,7 @@ import contextlib
 import decimal
 import errno
 import os
+import re
 import subprocess
 import sys
 import resource
@@ -586,3 +587,54 @@ def test_names_and_references_cannot_steer_the_terminal(tmp_path):
     result = sapa("calibrate", str(invoices), "--out", str(tmp_path / "x.yaml"))
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout + result.stderr and "\u2066" not in result.stdout and "F-1\\x1b[8m" in result.stdout
+
+
+# -- a row with more fields than its header: a separator inside a value (a decimal comma in a comma-separated file)
+
+DECIMAL_COMMA = "kommune,year,component,amount_dkk,reference\nLæsø,2026,sapa,2103,75,a\n"
+SHIFTED = ("row 2 has 6 fields, the header 5: a decimal comma in a comma-separated file? Separate with ; or put the "
+           "amount in quotes")
+
+
+def _table(tmp_path, text: str, name="f.csv"):
+    from sapa_model.data.tables import read_user_table
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return read_user_table(tmp_path / name, {"kommune": (), "amount_dkk": ()}, "invoice file",
+                           optional={"reference": ()})
+
+
+def test_a_decimal_comma_in_a_comma_separated_invoice_is_refused_naming_the_row(tmp_path):
+    (tmp_path / "f.csv").write_text(DECIMAL_COMMA, encoding="utf-8")
+    result = sapa("calibrate", str(tmp_path / "f.csv"), "--out", str(tmp_path / "x.yaml"))
+    assert result.returncode == 2 and not (tmp_path / "x.yaml").exists()
+    assert result.stderr == f"sapa: error: invoice file f.csv: {SHIFTED}\n"
+
+
+def test_a_row_as_wide_as_its_header_is_read_and_one_field_more_is_refused(tmp_path):
+    header = "kommune,year,component,amount_dkk,reference\n"
+    quoted = _table(tmp_path, header + 'Læsø,2026,sapa,"2103,75",a\nLæsø,2026,sapa,1,\n')  # 5 fields each: read
+    assert quoted[["amount_dkk", "reference", "row"]].values.tolist() == [["2103,75", "a", 2], ["1", "", 3]]
+    assert _table(tmp_path, header + "Læsø,2026,sapa\n")["reference"].tolist() == [""]  # fewer: the rest empty
+    with pytest.raises(SapaError, match="^invoice file f.csv: row 3 has 6 fields, the header 5: a decimal comma"):
+        _table(tmp_path, header + "Læsø,2026,sapa,1,a\nLæsø,2026,sapa,2103,75,\n")  # an empty sixth field too
+
+
+def test_every_row_too_wide_is_counted_and_the_rows_keep_their_numbers_past_a_blank_line(tmp_path):
+    text = "kommune;amount_dkk;reference\nLæsø;1;a\n\nLæsø;2;b;x\nLæsø;3;c;y;z\n"
+    message = ("invoice file f.csv: row 4 has 4 fields, the header 3 (1 other row has more than 3 too): a ; inside a "
+               "value? Put that value in quotes")
+    with pytest.raises(SapaError, match=f"^{re.escape(message)}$"):
+        _table(tmp_path, text)
+    assert _table(tmp_path, "kommune;amount_dkk\n\nLæsø;1\n\nLæsø;2\n")["row"].tolist() == [3, 5]
+    with pytest.raises(SapaError, match="row 2 has 3 fields, the header 2: a tab inside a value"):
+        _table(tmp_path, "kommune\tamount_dkk\nLæsø\t1\t5\n")
+
+
+def test_forecasts_and_price_files_refuse_a_row_wider_than_their_header(tmp_path):
+    with pytest.raises(SapaError, match="forecast file f.csv: row 2 has 4 fields, the header 3: a decimal comma"):
+        _forecast(tmp_path, "kommune,year,population\nAarhus,2027,380000,5\n")
+    (tmp_path / "priser.csv").write_text("component,year,price,reference\nsapa,2027,14,10,Prisbrev\n",
+                                         encoding="utf-8")
+    with pytest.raises(ScenarioError, match="price file priser.csv: row 2 has 5 fields, the header 4: a decimal comma"):
+        scenario_from_data({"name": "x", "prices_file": str(tmp_path / "priser.csv")})

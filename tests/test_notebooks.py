@@ -17,7 +17,7 @@ from sapa_model.analysis.compare import total_check
 from sapa_model.analysis.knee import knee_effect
 from sapa_model.analysis.lines import budget_lines
 from sapa_model.views.tables import lines_table
-from sapa_model.views.labels import official_name
+from sapa_model.views.labels import LINE, official_name
 
 NAMES = ["kommune_budget", "old_vs_new", "costs_over_years", "knee_discount", "explorer", "kommune_followup",
          "national_followup"]
@@ -56,7 +56,7 @@ def test_kommune_budget_shows_what_sapa_model_computes(tmp_path, kommune, scenar
     assert f"I 2028 betaler {official_name(place.name)} {fmt.kr(shown_lines['SAPA, ny model'])} for SAPA" in shown
     # The key figures say what the budget table shows, to the krone.
     assert figures["shown_total_new"] == shown_lines["I alt, ny model"]
-    assert figures["shown_difference"] == shown_lines["Forskel (ny - gammel)"]
+    assert figures["shown_difference"] == shown_lines[LINE["difference"]]
     assert f"<dd>{fmt.kr(shown_lines['I alt, ny model'])}" in shown and fmt.signed_kr(figures["shown_difference"]) in shown
     assert f"budget 2028 og overslagsår, kr., løbende priser, ekskl. moms" in shown
     assert "fakturaer pr. måned i 2028" in shown and ">2031<" in shown

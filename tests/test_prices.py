@@ -86,3 +86,17 @@ def test_the_given_method_needs_a_price_for_every_year():
     with pytest.raises(Exception, match="no SAPA price is known for 2019"):
         compute(scenario, [2019, 2020, 2021])
     assert compute(scenario, [2020, 2021]).attrs["sapa_price"][2021] == pytest.approx(9.0)
+
+
+def test_prices_per_inhabitant_are_always_written_with_oere_and_years_without_a_separator():
+    from sapa_model.views.presentation import describe_value
+
+    scenario = scenario_from_data({"name": "x", "prices": {"reference": "r", "sapa": {2026: 15, 2027: 14.1}},
+                                   "parameters": {"old_model.full_price": 16}})
+    params = scenario.params
+    assert describe_value(params["sapa.price.per_inhabitant"]) == "15,00 i 2026, 14,10 i 2027 (kr./indbygger/år)"
+    assert describe_value(params["old_model.full_price"]) == "16,00 kr./indbygger/år"  # an int in the scenario
+    assert describe_value(params["infrastructure.price_per_inhabitant"]) == "0,00 fra 2019, 25,00 fra 2020 (kr./indbygger/år)"
+    assert describe_value(params["kmd_sag.baseline_year"]) == "2013 år"
+    assert describe_value(params["sapa.knee.threshold"]) == "150.000 indbyggere"  # not kroner: no øre
+    assert describe_value(params["sapa.knee.rate"]) == "50 %"

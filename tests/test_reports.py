@@ -15,6 +15,7 @@ from conftest import ROOT
 from reports_fixture import EPOCH, sapa
 from sapa_model import __version__, compute
 from sapa_model.report.build import Job, build
+from sapa_model.views.labels import LINE
 
 REPORTS = ["national/gammel-mod-ny-model.html", "national/knaekrabatten.html", "national/udgifter-hele-landet.html",
            "national/scenarieudforsker.html",
@@ -96,7 +97,7 @@ def test_exports_hold_numbers_that_equal_sapa_model(built_reports):
     for row in rows.values():  # the sheet adds up as shown
         shared = row["Fælleskommunal infrastruktur"] + row["Buffetpris (drift af services)"] + row["KMD Sag"]
         assert row["I alt, ny model"] == row["SAPA, ny model"] + shared
-        assert row["Forskel (ny - gammel)"] == row["I alt, ny model"] - row["I alt, gammel model"]
+        assert row[LINE["difference"]] == row["I alt, ny model"] - row["I alt, gammel model"]
     assert budget.auto_filter.ref.startswith("A4:")
 
 

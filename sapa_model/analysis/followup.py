@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ from ..data import datasets
 from ..data import population as people
 from ..data.names import resolve_code
 from ..engine import FLAGGED, compute, first_billing_year, last_model_year, run
-from ..errors import PROBLEM_LIMIT, FollowupError, ScenarioError, echo, listing
+from ..errors import ACCEPT_WARNINGS, PROBLEM_LIMIT, FollowupError, ScenarioError, echo, refusal
 from ..parameters import STATUSES
 from ..scenarios import Scenario, load_scenario
 from ..scenarios.calibration import (
@@ -43,10 +43,12 @@ from ..scenarios.calibration import (
     PRICED,
     Finding,
     Observation,
+    Where,
     combine_invoices,
     covered,
     parse_observations,
     read_observations,
+    unusable,
 )
 from .budget import round_half_away, vat_included
 from .outlook import billed_inhabitants, population_factor, population_method
@@ -65,9 +67,7 @@ InvoicesLike = str | Path | Iterable[Mapping] | Iterable[Observation]
 
 def _refuse(head: str, problems: list[str]) -> FollowupError:
     """One line for one problem; a heading and one line each for several."""
-    if len(problems) == 1:
-        return FollowupError(f"{head}: {problems[0]}")
-    return FollowupError(f"{head}:\n{listing(problems)}")
+    return FollowupError(refusal(head, problems))
 
 
 def read_invoices(invoices: InvoicesLike) -> tuple[list[Observation], str]:
@@ -270,17 +270,14 @@ def _with_invoices(budget: Budget, code: int, rows: list[Observation], strict: b
     if twice:
         raise FollowupError(
             f"the budget scenario {echo(scenario.name)} already holds {kommune}'s {budget.year} invoices "
-            f"({', '.join(o.where for o in twice[:3])}); follow up against the budget as it was adopted, a scenario "
+            f"({', '.join(str(o.where) for o in twice[:3])}); follow up against the budget as it was adopted, a scenario "
             f"without the year's own invoices"
         )
     joined = joined_scenario(scenario, rows)
     try:
         solved = joined.calibrated
-    except ScenarioError as exc:  # the calibration's own message: its first line says why, the rest names the rows
-        why, *problems = str(exc).removeprefix("the invoices cannot be used:").strip().splitlines()
-        head = f"the invoices for {kommune} {budget.year} cannot be used"
-        problems = [p.strip() for p in problems]
-        raise _refuse(f"{head}: {why.rstrip(':')}" if problems else head, problems or [why]) from None
+    except ScenarioError as exc:  # the calibration's own message: why, and the rows it names
+        raise FollowupError(unusable(f"the invoices for {kommune} {budget.year} cannot be used", exc)) from None
     assert solved is not None
     findings = tuple(f for f in solved.findings if _about_year(f, budget.year))
     implausible = [f for f in findings if f.kind in REFUSED]
@@ -451,17 +448,16 @@ def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float)
         f.attrs["accepted_warnings"] = (*f.attrs["accepted_warnings"], *extra)
 
 
-def _where(invoices: list[dict]) -> str:
-    """Where a line's invoices are: the first three rows, and how many more."""
-    more = f" and {len(invoices) - 3} more" if len(invoices) > 3 else ""
-    return "; ".join(i["where"] for i in invoices[:3]) + more
+def _where(invoices: list[dict]) -> Where:
+    """Where a line's invoices are: the first one's row, and how many other rows."""
+    return replace(invoices[0]["where"], others=len(invoices) - 1)
 
 
 def _implausible(kommune: str, year: int, findings: list[Finding]) -> FollowupError:
     """The refusal of invoices that imply implausible prices, naming each warning."""
     return _refuse(
         f"the invoices for {kommune} {year} imply implausible prices (check moms and months; if the amounts are "
-        "right, follow up with strict=False / --accept-warnings)",
+        f"right, follow up with {ACCEPT_WARNINGS})",
         [_describe(f) for f in findings],
     )
 

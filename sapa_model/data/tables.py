@@ -2,11 +2,13 @@
 
 Every file is read only if it is a regular file, and at most MAX_BYTES of it; a CSV is decoded as UTF-8 (with
 or without the BOM Danish Excel writes) or UTF-16 and split on the separator its header uses (semicolon, comma
-or tab); an XLSX is refused before any spreadsheet parsing if it would unpack to more than XLSX_UNPACKED bytes or
-hold more than MAX_CELLS cells (counted on its XML as it streams, stopping at the limit). The rows are handed on
-as text with their row numbers, so that each caller can list every bad row at once. A file's content is quoted
-in a message only once its header shows it is the table asked for. Numbers are parsed by `number()`, which
-accepts a decimal comma or point and refuses what could be read two ways.
+or tab), and a row with more fields than the header is refused (a value cut in two by the separator, typically a
+decimal comma in a comma-separated file, would shift the fields after it); an XLSX is refused before any
+spreadsheet parsing if it would unpack to more than XLSX_UNPACKED bytes or hold more than MAX_CELLS cells (counted
+on its XML as it streams, stopping at the limit). The rows are handed on as text with their row numbers (a blank
+row keeps its number, as a spreadsheet shows it), so that each caller can list every bad row at once. A file's
+content is quoted in a message only once its header shows it is the table asked for. Numbers are parsed by
+`number()`, which accepts a decimal comma or point and refuses what could be read two ways.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from ..errors import DataError, echo
+from ..errors import DataError, counted, echo
 from ..files import Unreadable, read_capped
 
 MAX_BYTES = 5_000_000  # a forecast or an invoice list is a few kilobytes; this leaves room and bounds memory
@@ -100,8 +102,8 @@ def read_user_table(
         data = read_capped(path, MAX_BYTES, what, "; such a table has a few hundred rows")
     except Unreadable as exc:
         raise DataError(str(exc)) from None
-    rows = _xlsx_rows(data, name, what) if path.suffix.lower() == ".xlsx" else _csv_rows(data, name, what)
-    rows = [r for r in rows if any(str(c).strip() for c in r)]
+    read = _xlsx_rows(data, name, what) if path.suffix.lower() == ".xlsx" else _csv_rows(data, name, what)
+    numbers, rows = _filled(read)
     if not rows:
         raise DataError(f"{what} {name} is empty; it needs a header row with the columns {', '.join(columns)}")
     if len(rows) > MAX_ROWS:
@@ -122,8 +124,34 @@ def read_user_table(
     frame = pd.DataFrame(
         {key: [str(r[i]).strip() if r[i] is not None else "" for r in body] for key, i in found.items()}
     )
-    frame["row"] = range(2, len(body) + 2)
+    frame["row"] = numbers[1:]
     return frame
+
+
+def _filled(rows: list[list]) -> tuple[list[int], list[list]]:
+    """The rows that hold anything, and their numbers as a spreadsheet shows them (a blank row keeps its number)."""
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(str(c).strip() for c in row)]
+    return [number for number, _ in numbered], [row for _, row in numbered]
+
+
+def _check_widths(rows: list[list[str]], separator: str, name: str, what: str) -> None:
+    """DataError naming the first row with more fields than the header (and how many more there are): a value cut
+    in two by the separator (a decimal comma in a comma-separated file) would shift the fields after it, silently."""
+    numbers, filled = _filled(rows)
+    if not filled:
+        return
+    width = len(filled[0])
+    long = [(number, len(row)) for number, row in zip(numbers[1:], filled[1:]) if len(row) > width]
+    if not long:
+        return
+    (first, fields), others = long[0], len(long) - 1
+    also = f" ({counted(others, 'other row has', 'other rows have')} more than {width} too)" if others else ""
+    hint = (
+        "a decimal comma in a comma-separated file? Separate with ; or put the amount in quotes"
+        if separator == ","
+        else f"{'a tab' if separator == chr(9) else 'a ' + separator} inside a value? Put that value in quotes"
+    )
+    raise DataError(f"{what} {name}: row {first} has {fields} fields, the header {width}{also}: {hint}")
 
 
 def _text(data: bytes, name: str, what: str) -> str:
@@ -143,9 +171,11 @@ def _csv_rows(data: bytes, name: str, what: str) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     separator = max((";", ",", "\t"), key=first.count)
     try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=separator)]
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=separator)]
     except csv.Error as exc:
         raise DataError(f"{what} {name} cannot be read as CSV: {exc}") from None
+    _check_widths(rows, separator, name, what)
+    return rows
 
 
 class _TooMuch(Exception):

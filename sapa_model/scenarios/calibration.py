@@ -25,7 +25,7 @@ from ..components import NAMES as COMPONENTS
 from ..data.datasets import municipalities
 from ..data.names import resolve_code
 from ..data.tables import number, read_user_table, whole_number
-from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing
+from ..errors import PROBLEM_LIMIT, ScenarioError, UnknownMunicipalityError, counted, echo, listing, refusal
 from ..parameters import Parameter, ParameterSet, as_day, baseline, merge_values
 from ..rules.buffet import buffet_price, buffet_units
 from ..rules.events import effective_months, staircase
@@ -40,12 +40,40 @@ FIELDS = ("kommune", "year", "component", "amount_dkk", "months", "month", "refe
 TOLERANCE_DKK, TOLERANCE_SHARE = 1.0, 0.005  # an invoice is reproduced when within 1 kr. or 0,5 %, the larger
 MAX_OBSERVATIONS = 2_000
 RATE_ROUNDING = 1e-9  # how far the least-squares solve may put a knee rate of exactly 0 or 1 outside 0-1
+UNUSABLE = "the invoices cannot be used:"  # the heading of the solve's refusal of invoices it cannot place
 MAX_AMOUNT_DKK = 1e9  # an invoice of a municipality for one year of one component is far below a billion kroner
+
+
+def unusable(head: str, exc: ScenarioError) -> str:
+    """The solve's refusal under the caller's heading ('f.csv cannot be used', 'the invoices for Læsø 2026 cannot be
+    used'), as errors.refusal() lays it out: its reason, then the rows it names."""
+    text = str(exc)
+    if text.startswith(UNUSABLE):  # only rows, each with its reason
+        return refusal(head, [line.strip() for line in text.removeprefix(UNUSABLE).strip().splitlines()])
+    why, *rows = text.splitlines()
+    return refusal(f"{head}: {why.rstrip(':')}", [r.strip() for r in rows]) if rows else refusal(head, [why])
 
 
 def tolerance(amount: float | np.ndarray) -> float | np.ndarray:
     """How far a modelled amount may be from an invoice (kr.): 1 kr. or 0,5 % of it, whichever is larger."""
     return np.maximum(TOLERANCE_DKK, TOLERANCE_SHARE * np.abs(amount))
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an observation comes from: a file's row or an item of a scenario's list (its number, and how many others
+    were added to it). str() names it as the English messages do, 'fakturaer.csv, row 4 and 2 other rows'; views/
+    names it in Danish."""
+
+    source: str  # the file's name, or the list's ('calibration')
+    number: int  # the row a spreadsheet shows, or the item's number from 1
+    row: bool = True  # a file's row, or an item of a list
+    others: int = 0  # rows (items) added up with it
+
+    def __str__(self) -> str:
+        first = f"{self.source}, row {self.number}" if self.row else f"{self.source} item {self.number}"
+        noun = ("other row", "other rows") if self.row else ("other item", "other items")
+        return f"{first} and {counted(self.others, *noun)}" if self.others else first
 
 
 @dataclass(frozen=True)
@@ -58,7 +86,7 @@ class Observation:
     amount_dkk: float
     months: int | None
     reference: str
-    where: str  # 'fakturaer.csv, row 4' or 'calibration item 2', for messages
+    where: Where  # 'fakturaer.csv, row 4' or 'calibration item 2', for messages
     period: tuple[int, ...] = ()  # the months of the year it covers (1 = January), when the row says (`month`)
 
     @property
@@ -83,7 +111,10 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
         if not isinstance(row, Mapping):
             problems.append(f"{where} item {number_}: expected kommune, year, component, amount_dkk, reference")
             continue
-        at = f"{where}, row {row.get('row', number_)}" if "row" in row else f"{where} item {number_}"
+        line = row.get("row")  # a file's row number (a list's item may carry anything there)
+        at = (
+            Where(where, line) if isinstance(line, int) and not isinstance(line, bool) else Where(where, number_, False)
+        )
         unknown = [str(k) for k in row if k not in (*FIELDS, "row")]
         if unknown:
             problems.append(
@@ -160,7 +191,7 @@ def combine_invoices(observations: list[Observation]) -> tuple[list[Observation]
         if len(group) == 1:
             combined.append(first)
             continue
-        where = f"{first.where} and {counted(len(group) - 1, 'other row', 'other rows')}"
+        where = dataclasses.replace(first.where, others=len(group) - 1)
         references = [o.reference for o in group]
         twice = sorted({r for r in references if references.count(r) > 1})
         if twice:
@@ -228,6 +259,8 @@ def read_observations(path: str | Path) -> tuple[list[Observation], list[str]]:
             "reference": ("reference", "kilde", "bilag"),
         },
     )
+    if frame.empty:
+        return [], [f"{Path(path).name} has no invoices, only its header; add one row each"]
     return parse_observations(frame.to_dict("records"), Path(path).name)
 
 
@@ -309,7 +342,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
         if not first <= o.year <= last
     ]
     if problems:
-        raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
+        raise ScenarioError(f"{UNUSABLE}\n{listing(problems)}")
     years = sorted({o.year for o in observations})
     grid = Grid.build(params, years)
     before = _before(params)
@@ -368,7 +401,7 @@ def solve(params: ParameterSet, observations: list[Observation]) -> Calibration:
             }
         )
     if problems:
-        raise ScenarioError("the invoices cannot be used:\n" + listing(problems))
+        raise ScenarioError(f"{UNUSABLE}\n{listing(problems)}")
     solved: dict[str, Parameter] = {}
     findings: list[Finding] = []
     modelled: dict[int, float] = {}

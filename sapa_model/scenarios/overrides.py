@@ -410,8 +410,6 @@ def _observations(data: Mapping, source: str, within: Path | None = None) -> tup
             found, bad = read_observations(path)
             observations += found
             problems += bad
-            if not found and not bad:
-                problems.append(f"calibration_file: {path.name} has no invoices, only its header; add one row each")
         except SapaError as exc:
             problems.append(f"calibration_file: {exc}")
     return observations, problems + combine_invoices(observations)[1]

@@ -14,7 +14,7 @@ from ..analysis.budget import Basis
 from ..analysis.followup import LINES, followup, followup_all, joined_scenario, ranking, rounded
 from ..analysis.outlook import KNEE
 from ..components import NAMES as COMPONENTS
-from ..errors import NotebookParameterError, ParameterExtrapolationWarning, echo
+from ..errors import FollowupError, NotebookParameterError, ParameterExtrapolationWarning, as_option, echo
 from ..files import project_folder
 from ..parameters import ParameterSet
 from ..scenarios import Scenario, load_scenario
@@ -31,7 +31,7 @@ from .labels import (
 )
 from .presentation import label_cells, unsourced_values
 from .presentation import table as show_table
-from .prose import finding
+from .prose import finding, rows_text
 
 MAIN = ("budget", "budget_to_date", "paid", "rest", "year_end", "deviation", "deviation_pct")
 EXPLAINED = ("price", "population", "timing", "deviation")
@@ -214,7 +214,7 @@ def invoices(result: pd.DataFrame) -> pd.DataFrame:
     rows = result.attrs["invoices"]
     return pd.DataFrame(
         {
-            "Række": [i["where"].rsplit("row ", 1)[-1] for i in rows],  # 'fakturaer.csv, row 4': its number
+            "Række": [rows_text(i["where"]) for i in rows],
             "Betaling": [FOLLOWUP_LINE[i["component"]] for i in rows],
             "Måneder": [months_text(i["months"]) for i in rows],
             "Beløb (kr.)": [fmt.num(i["amount_dkk"], 2) for i in rows],
@@ -469,7 +469,10 @@ def setup(
         raise NotebookParameterError("kommune: give the municipality, by name or code")
     path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup(kommune, path, year, as_of or None, budget, not accept_warnings)
+    try:
+        return budget, followup(kommune, path, year, as_of or None, budget, not accept_warnings)
+    except FollowupError as exc:
+        raise FollowupError(as_option(exc, "accept_warnings = 1")) from None
 
 
 def setup_all(
@@ -478,4 +481,7 @@ def setup_all(
     """The national follow-up notebook's parameters checked and every municipality in the file followed up."""
     path = _checked(invoices, unit, accept_warnings)
     budget = load_scenario(scenario or None)
-    return budget, followup_all(path, year, as_of or None, budget, not accept_warnings)
+    try:
+        return budget, followup_all(path, year, as_of or None, budget, not accept_warnings)
+    except FollowupError as exc:
+        raise FollowupError(as_option(exc, "accept_warnings = 1")) from None

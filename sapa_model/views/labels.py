@@ -26,7 +26,7 @@ LINE = {
     **{c: COMPONENT[c] for c in SHARED},
     "total_new": "I alt, ny model",
     "total_old": "I alt, gammel model",
-    "difference": "Forskel (ny - gammel)",
+    "difference": "Forskel (ny − gammel)",
 }
 UNIT = {1: "kr.", 1000: "1.000 kr."}  # analysis.budget.UNITS in words
 TOTAL_ROW = "I alt"  # the last row of a table whose total is the sum of the rows above

@@ -28,13 +28,18 @@ from .prose import projection
 
 
 def describe_value(parameter: Parameter) -> str:
-    """A parameter's values in Danish: '16,00 kr./indbygger/år' or '0 fra 2019, 3,00 fra 2020 (kr./...)'."""
+    """A parameter's values in Danish: '16,00 kr./indbygger/år' or '0,00 fra 2019, 3,00 fra 2020 (kr./...)' (kroner
+    always with øre), '150.000 indbyggere', '2013 år' (a year as an integer)."""
 
     def one(value) -> str:
         if parameter.unit == "fil":  # its name only: no local folder name travels in a report or workbook
             return Path(str(value)).name or "ingen"
         if parameter.unit == "andel":
             return fmt.pct(value, 0 if (100 * value).is_integer() else 1)
+        if parameter.unit.startswith("kr.") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return fmt.num(value, 2)  # a price as invoiced, to the øre: '15,00 i 2026' beside '12,40 i 2021'
+        if parameter.unit == "år" and isinstance(value, float) and value.is_integer():
+            return str(int(value))  # a year or a number of years: '2013', never '2.013'
         if isinstance(value, float):
             return fmt.num(value, 0 if value.is_integer() else 2)
         if isinstance(value, dt.date):

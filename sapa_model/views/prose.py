@@ -10,7 +10,7 @@ from ..data.names import Municipality
 from ..engine import QUANTILES, billing_starts
 from ..parameters import ParameterSet
 from ..scenarios import Scenario, load_scenario
-from ..scenarios.calibration import Finding
+from ..scenarios.calibration import Finding, Where
 from . import fmt
 from .labels import COMPONENT, PROJECTION, STATUS, WAVE
 
@@ -63,6 +63,20 @@ LOOKS_LIKE = {  # what an invoice that looks like a multiple of what it is check
 AGAINST = {"invoices": "de øvrige fakturaer", "budget": "budgettets priser for de samme måneder"}
 
 
+def rows_text(where: Where) -> str:
+    """The rows (or items) an observation comes from, in Danish: '4', '4 og 2 andre rækker', 'punkt 2'."""
+    first = f"{where.number}" if where.row else f"punkt {where.number}"
+    if not where.others:
+        return first
+    one, many = ("anden række", "andre rækker") if where.row else ("andet punkt", "andre punkter")
+    return f"{first} og {where.others} {one if where.others == 1 else many}"
+
+
+def place(where: Where) -> str:
+    """Where an observation comes from, in Danish: 'fakturaer.csv, række 4', 'calibration, punkt 2'."""
+    return f"{where.source}, {'række ' if where.row else ''}{rows_text(where)}"
+
+
 def finding(item: Finding, params: ParameterSet) -> str:
     """One thing a calibration noticed, as a Danish sentence with Danish numbers."""
     v = item.values
@@ -84,7 +98,7 @@ def finding(item: Finding, params: ParameterSet) -> str:
             "knækket beholder sin egen."
         )
     if item.kind == "single":
-        return f"{label}{year} bygger på én faktura alene ({v['where']}) og kan ikke kontrolleres mod andre."
+        return f"{label}{year} bygger på én faktura alene ({place(v['where'])}) og kan ikke kontrolleres mod andre."
     if item.kind == "jump":
         change = v["value"] / v["neighbour"] - 1
         return (
@@ -104,7 +118,7 @@ def finding(item: Finding, params: ParameterSet) -> str:
             if v["against"] in AGAINST
             else "en måned af modellens egen pris for året: er det én måneds faktura uden antal måneder (months)?"
         )
-        return f"{v['where']}: {fmt.genitive(v['kommune'])} faktura for {v['year']} svarer til {what}"
+        return f"{place(v['where'])}: {fmt.genitive(v['kommune'])} faktura for {v['year']} svarer til {what}"
     raise ValueError(f"unknown finding {item.kind!r}")
 
 

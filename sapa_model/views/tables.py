@@ -14,7 +14,7 @@ GUIDE_COLUMNS = {"kommunekode": "Kommunekode", "kommune": "Kommune"}
 
 
 def lines_table(wide: pd.DataFrame, unit: int | None = 1) -> pd.DataFrame:
-    """Budget lines (analysis.lines.lines) headed in Danish: 'SAPA, ny model', …, 'Forskel (ny - gammel)'."""
+    """Budget lines (analysis.lines.lines) headed in Danish: 'SAPA, ny model', …, 'Forskel (ny − gammel)'."""
     return budget.lines(wide, unit).rename(columns=LINE)
 
 
