@@ -504,32 +504,32 @@ def _followup(args: argparse.Namespace) -> int:
         code = in_file.pop() if len(in_file) == 1 else None  # one municipality in the file: its own follow-up
     if code is None:
         table = followup_all(args.invoices, args.year, as_of, budget, strict)
-        print(show.national_answer(table) + "\n")
+        say(show.national_answer(table) + "\n")
         year, date = table.attrs["year"], table.attrs["as_of"]
-        print(
+        say(
             f"Budgetopfølgning {year} pr. {show.fmt.date(date)}, {show.caption(args.unit, budget.params)}. "
             f"Budget: scenariet {budget.name}. Sorteret efter afvigelsen, størst overskridelse først."
         )
         shown = show.national_table(table, args.unit)
-        print(show.formatted(shown.drop(columns=show.PRICE)).to_string(index=False))
-        print(f"\n{show.rounding_note(args.unit)} »I alt« er summen af kommunerne.")
-        print(show.parts_note())
+        say(show.formatted(shown.drop(columns=show.PRICE)).to_string(index=False))
+        say(f"\n{show.rounding_note(args.unit)} »I alt« er summen af kommunerne.")
+        say(show.parts_note())
         return 0
     result = followup(code, args.invoices, args.year, as_of, budget, strict)
-    print(show.answer(result) + "\n")
-    print(f"{show.title(result)}, {show.caption(args.unit, budget.params)}. Budget: scenariet {budget.name}.")
-    print(show.formatted(show.table(result, args.unit)).to_string())
-    print(f"\nAfvigelsen forklaret ({show.caption(args.unit, budget.params)}):")
-    print(show.formatted(show.explained(result, args.unit)).to_string())
-    print(f"\n{show.rounding_note(args.unit)}")
-    print(show.parts_note())
-    print("\nGrundlag:")
+    say(show.answer(result) + "\n")
+    say(f"{show.title(result)}, {show.caption(args.unit, budget.params)}. Budget: scenariet {budget.name}.")
+    say(show.formatted(show.table(result, args.unit)).to_string())
+    say(f"\nAfvigelsen forklaret ({show.caption(args.unit, budget.params)}):")
+    say(show.formatted(show.explained(result, args.unit)).to_string())
+    say(f"\n{show.rounding_note(args.unit)}")
+    say(show.parts_note())
+    say("\nGrundlag:")
     for text in [*show.resting(result), show.population_note(result), *show.notes(result, budget.params)]:
-        print(f"  - {text}")
+        say(f"  - {text}")
     listed = show.values(result, budget)
     if len(listed):
-        print("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
-        print(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
+        say("\nTallene bygger på disse værdier, der ikke er dokumenterede kilder (mindst sikre først):")
+        say(listed[["Værdi", "Tal", "Grundlag"]].to_string(index=False))
     return 0
 
 

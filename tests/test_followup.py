@@ -426,3 +426,10 @@ def test_implausible_invoices_name_the_way_to_accept_them_that_the_user_has(tmp_
             with pytest.raises(FollowupError) as caught:
                 setup()
             assert str(caught.value) == expected
+
+
+def test_the_cli_shows_an_invoice_reference_with_terminal_escapes_made_visible(tmp_path):
+    path = _csv(tmp_path, "Læsø;2026;sapa;2103,75;1;1;\x1b[2J\u202eevil")
+    result = sapa("followup", "Læsø", "--invoices", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "\\x1b[2J\\u202eevil" in result.stdout and "\x1b" not in result.stdout and "\u202e" not in result.stdout
