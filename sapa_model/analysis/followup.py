@@ -39,13 +39,13 @@ from ..errors import ACCEPT_WARNINGS, PROBLEM_LIMIT, FollowupError, ScenarioErro
 from ..parameters import STATUSES
 from ..scenarios import Scenario, load_scenario
 from ..scenarios.calibration import (
-    LOOKS_LIKE,
     PRICED,
     Finding,
     Observation,
     Where,
     combine_invoices,
     covered,
+    looks_like,
     parse_observations,
     read_observations,
     unusable,
@@ -385,21 +385,12 @@ def _against_the_budget(
     budget's prices give for the same months (on the observed population): the follow-up's own check, for a
     municipality whose invoices have no others of the year to be checked against. None when the calibration
     named the line's invoices already."""
+    if not mine or _named(findings, component) or budgeted <= 0:
+        return ()
     paid = sum(o.amount_dkk for o in mine) * budget.vat
-    named = any(f.kind == "looks_like" and f.values.get("component") == component for f in findings)
-    if not mine or named or budgeted <= 0:
-        return ()
-    ratio, within = paid / budgeted, budget.scenario.params.value("calibration.ratio_tolerance")
-    kind = next((k for k, target in LOOKS_LIKE.items() if abs(ratio / target - 1) <= within), None)
-    if kind is None:
-        return ()
-    values = {
-        "where": _where([{"where": o.where} for o in mine]),
-        "kommune": mine[0].kommune,
-        "year": budget.year,
-        "component": component,
-    }
-    return (Finding("looks_like", {**values, "kind": kind, "ratio": ratio, "against": "budget"}),)
+    within = budget.scenario.params.value("calibration.ratio_tolerance")
+    where = _where([o.where for o in mine])
+    return tuple(looks_like(paid / budgeted, within, where, mine[0].kommune, budget.year, component, "budget"))
 
 
 def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float) -> None:
@@ -417,23 +408,17 @@ def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float)
     )
     found: dict[int, list[Finding]] = {}
     for f in frames:
-        for line, price in prices[prices["code"] == f.attrs["kommunekode"]][["line", "price"]].itertuples(False):
-            others = prices[(prices["line"] == line) & (prices["code"] != f.attrs["kommunekode"])]["price"]
-            named = any(g.kind == "looks_like" and g.values.get("component") == line for g in f.attrs["findings"])
-            if others.empty or named:
+        code = f.attrs["kommunekode"]
+        for line, price in prices[prices["code"] == code][["line", "price"]].itertuples(False):
+            others = prices[(prices["line"] == line) & (prices["code"] != code)]["price"]
+            if others.empty or _named(f.attrs["findings"], line):
                 continue
-            ratio = price / others.median()
-            kind = next((k for k, target in LOOKS_LIKE.items() if abs(ratio / target - 1) <= within), None)
-            if kind is not None:
-                values = {
-                    "where": _where([i for i in f.attrs["invoices"] if i["component"] == line]),
-                    "kommune": f.attrs["kommune"],
-                    "year": f.attrs["year"],
-                }
-                finding = Finding(
-                    "looks_like", {**values, "component": line, "kind": kind, "ratio": ratio, "against": "invoices"}
-                )
-                found.setdefault(f.attrs["kommunekode"], []).append(finding)
+            where = _where([i["where"] for i in f.attrs["invoices"] if i["component"] == line])
+            slips = looks_like(
+                price / others.median(), within, where, f.attrs["kommune"], f.attrs["year"], line, "invoices"
+            )
+            if slips:
+                found.setdefault(code, []).extend(slips)
     if strict and found:
         raise FollowupError(
             "\n".join(
@@ -448,9 +433,14 @@ def _against_each_other(frames: list[pd.DataFrame], strict: bool, within: float)
         f.attrs["accepted_warnings"] = (*f.attrs["accepted_warnings"], *extra)
 
 
-def _where(invoices: list[dict]) -> Where:
+def _named(findings: Iterable[Finding], component: str) -> bool:
+    """Whether a line's invoices have a 'looks_like' warning already (one is enough)."""
+    return any(f.kind == "looks_like" and f.values.get("component") == component for f in findings)
+
+
+def _where(rows: list[Where]) -> Where:
     """Where a line's invoices are: the first one's row, and how many other rows."""
-    return replace(invoices[0]["where"], others=len(invoices) - 1)
+    return replace(rows[0], others=len(rows) - 1)
 
 
 def _implausible(kommune: str, year: int, findings: list[Finding]) -> FollowupError:
@@ -599,7 +589,7 @@ def _prepared(invoices: InvoicesLike, codes: set[int] | None, year, as_of, budge
             f"invoices for a month that has not begun (today is {today.isoformat()}; is the year right?)", ahead
         )
     date = _as_of(as_of, chosen, masks)
-    if as_of not in (None, "") and date > today:
+    if given is not None and date > today:
         raise FollowupError(
             f"the as-of date {date.isoformat()} is after today ({today.isoformat()}); a follow-up is of the invoices "
             "received so far: give a date up to today"

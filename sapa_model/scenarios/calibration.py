@@ -103,6 +103,14 @@ class Observation:
         return {**data, "reference": self.reference}
 
 
+def _one_to_twelve(value: object) -> int:
+    """A month's number or a count of months: a whole number from 1 to 12 (ValueError otherwise)."""
+    number = whole_number(value)
+    if not 1 <= number <= 12:
+        raise ValueError(f"{number} is outside 1-12")
+    return number
+
+
 def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observation], list[str]]:
     """Observations from mappings (a scenario's `calibration:` list or a file's rows), and every problem
     found in them, each naming where it is (file and row)."""
@@ -145,9 +153,7 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
         months = row.get("months")
         if months not in (None, ""):
             try:
-                months = whole_number(months)
-                if not 1 <= months <= 12:
-                    raise ValueError
+                months = _one_to_twelve(months)
             except ValueError:
                 found.append(f"months {echo(row.get('months'))} must be a whole number of months from 1 to 12")
         else:
@@ -156,9 +162,7 @@ def parse_observations(rows: Iterable[Mapping], where: str) -> tuple[list[Observ
         first = row.get("month")
         if first not in (None, ""):
             try:
-                first = whole_number(first)
-                if not 1 <= first <= 12:
-                    raise ValueError
+                first = _one_to_twelve(first)
                 span = months if isinstance(months, int) else 1  # a month without months: that month alone
                 if first + span - 1 > 12:
                     found.append(f"month {first} and months {span} run past December; an invoice covers one year")
@@ -652,24 +656,29 @@ def _looks_like(
             candidates, within, against = {"month": LOOKS_LIKE["month"]}, wide, "model"
         if not rest or np.isnan(rest):
             continue
-        ratio = implied[id(r)] / rest
-        for kind, target in candidates.items():
-            if abs(ratio / target - 1) <= within:
-                findings.append(
-                    Finding(
-                        "looks_like",
-                        {
-                            "where": o.where,
-                            "kommune": o.kommune,
-                            "year": o.year,
-                            "component": component,
-                            "kind": kind,
-                            "ratio": ratio,
-                            "against": against,
-                        },
-                    )
-                )
-                break
+        findings += looks_like(
+            implied[id(r)] / rest, within, o.where, o.kommune, o.year, component, against, candidates
+        )
+
+
+def looks_like(
+    ratio: float,
+    within: float,
+    where: Where,
+    kommune: str,
+    year: int,
+    component: str,
+    against: str,
+    candidates: Mapping[str, float] = LOOKS_LIKE,
+) -> list[Finding]:
+    """A 'looks_like' warning for invoices (at `where`) that come to `ratio` times what they are checked against
+    (`against`: 'invoices', 'model' or 'budget') when that is within `within` of a candidate slip (1,25: moms;
+    1/12: one month; 1/2: half a year); else none."""
+    kind = next((k for k, target in candidates.items() if abs(ratio / target - 1) <= within), None)
+    if kind is None:
+        return []
+    values = {"where": where, "kommune": kommune, "year": year, "component": component}
+    return [Finding("looks_like", {**values, "kind": kind, "ratio": ratio, "against": against})]
 
 
 def _model_price(params: ParameterSet, grid: Grid, component: str, year: int, before: PricePath) -> float:
