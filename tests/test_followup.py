@@ -403,6 +403,8 @@ def test_invoices_for_months_not_begun_and_an_as_of_date_after_today_are_refused
     assert followup("Læsø", march, as_of="2026-03-15").attrs["as_of"] == dt.date(2026, 3, 15)
     with pytest.raises(FollowupError, match=r"the as-of date 2026-03-16 is after today \(2026-03-15\)"):
         followup("Læsø", march, as_of="2026-03-16")
+    monkeypatch.setattr(module, "_today", lambda: dt.date(2026, 4, 1))  # April has begun on its first day
+    assert followup("Læsø", _csv(tmp_path, "Læsø;2026;sapa;2103,75;1;4;A4")).loc["sapa", "months_paid"] == 1
 
 
 @pytest.mark.parametrize("how,accept", [("cli", "--accept-warnings"), ("notebook", "accept_warnings = 1")])
