@@ -52,6 +52,7 @@ wide = lines.budget_lines(ctx.table, place.code)
 in_kroner = lines.lines(wide)  # each line rounded to whole kroner; totals are their sums
 caption = ctx.caption
 top = lines.headline(ctx.table, place.code, ctx.year)  # the budget year's lines as the budget table shows them
+threshold, rate = ctx.knee()
 people = f"{fmt.num(top['population'])} indbyggere 1. januar{' (fremskrevet)' if top['projected'] else ''}"
 show.heading(
     f"{name}: SAPA i budget {ctx.year} og overslagsårene {ctx.budget_years[1]}-{ctx.budget_years[-1]}",
@@ -65,8 +66,8 @@ show.heading(
               f"gammel model: {fmt.kr(top['total_old'])}")],
     answer=f"**I {ctx.year} betaler {name} {fmt.kr(top['sapa_new'])} for SAPA** efter den nye model, "
     f"{fmt.kr_per_inhabitant(top['sapa_new'] / top['population'])} pr. indbygger"
-    + (f" i gennemsnit (indbyggerne ud over {fmt.num(ctx.knee()[0])} koster {fmt.pct(ctx.knee()[1], 0)} af prisen: "
-       "knækrabatten)" if top["population"] > ctx.knee()[0] else "") + ". Med "
+    + (f" i gennemsnit (indbyggerne ud over {fmt.num(threshold)} koster {fmt.pct(rate, 0)} af prisen: knækrabatten)"
+       if top["population"] > threshold else "") + ". Med "
     f"{fmt.kr(top['infrastructure'])} for den fælleskommunale infrastruktur, {fmt.kr(top['buffet'])} i buffetpris og "
     f"{fmt.kr(top['kmd_sag'])} til KMD Sag er det **i alt {fmt.kr(top['total_new'])}**; efter den gamle model "
     f"ville kommunen have betalt {fmt.kr(top['total_old'])} i alt på den planlagte tidsplan for monopolbruddet.")
@@ -227,7 +228,6 @@ show.key_figures(risk_worst_year=int(worst), risk_old_p05=diff[("p05", "old")], 
 
 # %% tags=["remove_input"]
 effect = knee.knee_effect(ctx.scenario, [ctx.year]).set_index("kommunekode").loc[place.code]
-threshold, rate = ctx.knee()
 rate_status = show.status_note(ctx.params, "sapa.knee.rate")
 if effect["above_threshold"]:
     text = (f"{place.name} har flere end {fmt.num(threshold)} indbyggere, så de {fmt.num(top['population'] - threshold)} "
