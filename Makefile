@@ -49,7 +49,7 @@ mutation: $(MUTATION_STAMP)
 	$(BIN)/python tests/mutation/run.py
 
 ## Print build and compute timings.
-benchmark: $(STAMP)
+benchmark: $(STAMP) chromium
 	$(BIN)/python benchmarks/run.py
 
 ## Serve the scenario explorer as a web app (Voilà) on http://localhost:8866.

@@ -95,13 +95,13 @@ def model_lines(
     ]
     if facet:
         tooltip.insert(0, alt.Tooltip(f"{facet}:N"))
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90 if facet else 0)),
         y=alt.Y(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt.d3(kind))),
         **MODEL_SCALE,
         tooltip=tooltip,
     )
-    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45))
+    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45), data=data)
     if facet:
         facets = (
             chart.properties(width=330, height=160)
@@ -127,33 +127,33 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
     ]
     x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
     band = (
-        alt.Chart(data)
+        alt.Chart()
         .mark_area(opacity=0.22)
         .encode(
             x=x,
             y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))),
-            y2="p95:Q",
+            y2=alt.Y2("p95:Q"),
             color=MODEL_SCALE["color"],
             tooltip=tooltip,
         )
     )
     expected = (
-        alt.Chart(data)
+        alt.Chart()
         .mark_line(strokeWidth=2, point=True)
-        .encode(x=x, y="mean:Q", color=MODEL_SCALE["color"], strokeDash=MODEL_SCALE["strokeDash"], tooltip=tooltip)
+        .encode(x=x, y=alt.Y("mean:Q"), color=MODEL_SCALE["color"], strokeDash=MODEL_SCALE["strokeDash"], tooltip=tooltip)
     )
     planned = (
-        alt.Chart(data)
+        alt.Chart()
         .mark_line(strokeWidth=1.5, strokeDash=[1, 3])
         .encode(
             x=x,
-            y="timeline:Q",
+            y=alt.Y("timeline:Q"),
             color=MODEL_SCALE["color"],
             tooltip=tooltip,
         )
     )
     return finish(
-        alt.layer(band, planned, expected),
+        alt.layer(band, planned, expected, data=data),
         title,
         description,
         subtitle=f"Skygge: {BAND} af de simulerede forsinkelser; linje: forventet; prikket: planlagt tidsplan"
@@ -246,7 +246,7 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
     """Population on 1 January over the years; projected years drawn hollow and dashed."""
     data = frame[["year", "population", "projected"]]
     data = data.assign(Status=data["projected"].map(POPULATION_STATUS))
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
             "population:Q",
@@ -273,7 +273,7 @@ def population_path(frame: pd.DataFrame, title: str, description: str, last_obse
         fill=alt.Fill("Status:N", scale=alt.Scale(domain=POPULATION_ORDER, range=["#555", "white"]), legend=legend),
     )
     subtitle = f"Observeret til og med {last_observed}, derefter fremskrevet"
-    return finish(alt.layer(line, points), title, description, subtitle, width=620, height=220)
+    return finish(alt.layer(line, points, data=data), title, description, subtitle, width=620, height=220)
 
 
 def labelled_payments(curve: pd.DataFrame, points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -307,8 +307,8 @@ def effective_price(
         alt.Chart(points)
         .mark_point(size=35, filled=True)
         .encode(
-            x="population:Q",
-            y="price:Q",
+            x=alt.X("population:Q"),
+            y=alt.Y("price:Q"),
             color=alt.Color("Betaling:N", legend=legend, scale=colours),
             tooltip=[
                 alt.Tooltip("kommune:N", title="Kommune"),
@@ -321,7 +321,7 @@ def effective_price(
     rules = (
         alt.Chart(pd.DataFrame({"x": list(thresholds.values()), "label": list(thresholds.keys())}))
         .mark_rule(strokeDash=[2, 2], color="#888")
-        .encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="Knæk"))
+        .encode(x=alt.X("x:Q"), tooltip=alt.Tooltip("label:N", title="Knæk"))
     )
     return finish(alt.layer(lines, dots, rules), title, description, width=620, height=300)
 
@@ -429,10 +429,10 @@ def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Ch
         alt.Tooltip("per_inhabitant:Q", title="Pr. indbygger", format=fmt.d3("kr2")),
         alt.Tooltip("Status:N", title="Indbyggertal"),
     ]
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title="År", axis=alt.Axis(labelAngle=-90)),
         y=alt.Y("amount_dkk:Q", title="kr. pr. år", axis=alt.Axis(format=fmt.d3("kr"))),
-        detail="kommune:N",
+        detail=alt.Detail("kommune:N"),
         tooltip=tooltip,
     )
     points = base.mark_point(size=18, color="#1f5f8b").encode(
@@ -443,7 +443,7 @@ def municipal_lines(frame: pd.DataFrame, title: str, description: str) -> alt.Ch
         )
     )
     chart = (
-        (base.mark_line(strokeWidth=1, color="#1f5f8b", opacity=0.6) + points)
+        alt.layer(base.mark_line(strokeWidth=1, color="#1f5f8b", opacity=0.6), points, data=data)
         .properties(width=300, height=170)
         .facet(facet=alt.Facet("region:N", title=None), columns=2)
         .resolve_scale(y="independent")
@@ -464,14 +464,14 @@ def outlook_band(frame: pd.DataFrame, title: str, description: str, axis_title: 
     x = alt.X("year:O", title="År", axis=alt.Axis(labelAngle=0))
     colour = MODEL_COLOURS.range[0]
     band = (
-        alt.Chart(data)
+        alt.Chart()
         .mark_area(opacity=0.25, color=colour)
         .encode(
-            x=x, y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))), y2="p95:Q", tooltip=tooltip
+            x=x, y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))), y2=alt.Y2("p95:Q"), tooltip=tooltip
         )
     )
     line = (
-        alt.Chart(data).mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y="central:Q", tooltip=tooltip)
+        alt.Chart().mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y=alt.Y("central:Q"), tooltip=tooltip)
     )
     subtitle = f"Skygge: {BAND} af forløbene; linje: budgetteret"
-    return finish(alt.layer(band, line), title, description, subtitle, width=620, height=240)
+    return finish(alt.layer(band, line, data=data), title, description, subtitle, width=620, height=240)
