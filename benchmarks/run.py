@@ -126,7 +126,7 @@ def where_the_time_went(path: Path) -> None:
     report's slowest cells, from the timings the build wrote (SAPA_BUILD_TIMINGS)."""
     timings = json.loads(path.read_text(encoding="utf-8"))
     print("  the build's phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings["phases"].items()))
-    stages = ("exports", "kernel", "cells", "charts", "nbconvert", "page", "write", "kernel cpu", "worker cpu")
+    from sapa_model.report.build import STAGES as stages
     print(f"  {'per report (median s)':<24}" + "".join(f"{s:>11}" for s in stages))
     by_notebook = defaultdict(list)
     for report in timings["reports"]:
@@ -136,8 +136,9 @@ def where_the_time_went(path: Path) -> None:
         print(f"  {f'{notebook} ({len(reports)})':<24}" + "".join(f"{m:>11.3f}" for m in medians))
     totals = [sum(r["seconds"].get(s, 0.0) for r in timings["reports"]) for s in stages]
     print(f"  {'all reports (sum s)':<24}" + "".join(f"{t:>11.1f}" for t in totals))
-    print("  (kernel: the notebook on its warm kernel, of which cells: its cells' own time, of which charts: Altair to "
-          "HTML; the rest is the kernel's messages, one request per report. Stages overlap on 2 cores; kernel cpu + worker cpu is the work.)")
+    print("  (notebook: the notebook on the worker's warm shell, of which cells: its cells' own time, of which charts: "
+          "Altair to HTML; the rest is papermill's parameters and the reset. cpu: the worker's CPU seconds per report, "
+          "the work; two workers share 2 cores.)")
     municipal = by_notebook.get("kommune_budget", [])
     if municipal:
         cells = defaultdict(list)
@@ -152,7 +153,7 @@ def where_the_time_went(path: Path) -> None:
 def build_and_naive(sample: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out, timings = Path(folder) / "reports", Path(folder) / "timings.json"
-        print("\n== Full build: sapa reports (warm kernels, 2 workers) ==")
+        print("\n== Full build: sapa reports (2 workers, each a warm shell) ==")
         started = time.perf_counter()
         result = subprocess.run([str(BIN / "sapa"), "reports", "--out", str(out), "--quiet"], cwd=ROOT,
                                 capture_output=True, text=True, env={**os.environ, "SAPA_BUILD_TIMINGS": str(timings)})

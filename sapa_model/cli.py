@@ -15,9 +15,9 @@ from .errors import NAMES_SHOWN, SapaError, as_option, counted, echo
 
 PIPE_CLOSED = 141  # the exit code when the reader of the output goes away: 128 + SIGPIPE, as a shell reports it
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
-# Bytes a report worker may use at most: the worker process and its kernel (~150 MB each with their imports
-# and tables), plus, in the kernel, ~9 kB per Monte Carlo draw at the peak of the risk computation (measured:
-# ~1.1 GB for the kernel at the 100 000 draws montecarlo.draws allows).
+# Bytes a report worker may use at most: the worker's own imports and tables and a notebook's (~150 MB each, measured
+# apart), plus ~9 kB per Monte Carlo draw at the peak of the risk computation (measured: ~1.1 GB for a notebook at the
+# 100 000 draws montecarlo.draws allows).
 WORKER_MEMORY = 400 * 2**20
 DRAW_MEMORY = 10 * 2**10
 
@@ -70,13 +70,13 @@ def decimal(text: str) -> float:
 
 
 def worker_memory(draws: int) -> int:
-    """Bytes a report worker with its kernel uses at most, for a scenario of `draws` Monte Carlo draws."""
+    """Bytes a report worker uses at most, for a scenario of `draws` Monte Carlo draws."""
     return WORKER_MEMORY + draws * DRAW_MEMORY
 
 
 def usable_workers(asked: int, draws: int, free: int | None = None) -> int:
-    """At most the machine's cores and what its free memory (default: MemAvailable) holds, each worker running a
-    Jupyter kernel that computes `draws` Monte Carlo draws."""
+    """At most the machine's cores and what its free memory (default: MemAvailable) holds, each worker running
+    notebooks that compute `draws` Monte Carlo draws."""
     cores = os.cpu_count() or 1
     if free is None:
         try:
@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         type=whole,
         default=min(2, os.cpu_count() or 1),
         metavar="N",
-        help="parallel workers, each with its own kernel (default: 2; at most the cores and what memory holds)",
+        help="parallel workers (default: 2; at most the cores and what memory holds)",
     )
     reports.add_argument(
         "--timeout",

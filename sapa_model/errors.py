@@ -101,7 +101,7 @@ class NotebookParameterError(SapaError, ValueError):
 
 
 class ReportError(SapaError, RuntimeError):
-    """The report build cannot go on (a worker's kernel will not start, the output folder is in use)."""
+    """The report build cannot go on (the output folder is in use, the workers kept dying)."""
 
 
 class ParameterExtrapolationWarning(UserWarning):

@@ -1,5 +1,8 @@
-"""Run a notebook with papermill and read the key figures it emits."""
+"""Run a notebook with papermill, or as a report worker runs it, and read the key figures it emits."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -15,6 +18,33 @@ def run(name: str, tmp_path: Path, **parameters) -> nbformat.NotebookNode:
     papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters,
                                kernel_name="python3", progress_bar=False, cwd=str(ROOT))
     return nbformat.read(output, as_version=4)
+
+
+IN_A_WORKER = """
+import json, sys
+from pathlib import Path
+import nbformat
+from sapa_model.report.workers import WarmShell
+shell = WarmShell(Path(sys.argv[1]))
+for path, parameters, out in json.loads(sys.argv[2]):
+    try:
+        nbformat.write(shell.execute(Path(path), parameters), out)
+    except Exception as exc:
+        Path(out).write_text(json.dumps([type(exc).__name__, str(exc)]))
+"""
+
+
+def in_a_worker(*runs: tuple[Path, dict, Path]) -> list:
+    """Run notebooks one after the other as a report worker does (sapa_model.report.workers.WarmShell: one shell, a
+    fresh namespace each), in a process of its own; for each, the executed notebook, or its error as
+    [exception name, message]."""
+    given = json.dumps([[str(path), parameters, str(out)] for path, parameters, out in runs])
+    subprocess.run([sys.executable, "-c", IN_A_WORKER, str(ROOT), given], check=True, timeout=600, cwd=ROOT)
+    results = []
+    for _, _, out in runs:
+        text = Path(out).read_text(encoding="utf-8")
+        results.append(json.loads(text) if text.startswith("[") else nbformat.reads(text, as_version=4))
+    return results
 
 
 def key_figures(notebook: nbformat.NotebookNode) -> dict:

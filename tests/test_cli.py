@@ -70,7 +70,7 @@ print(PEAK)
 """
 
 
-def test_the_worker_memory_estimate_holds_a_worker_and_its_kernel_at_the_draws_cap():
+def test_the_worker_memory_estimate_holds_a_worker_and_its_notebook_at_the_draws_cap():
     from sapa_model import baseline
     from sapa_model.cli import worker_memory
 
@@ -80,11 +80,11 @@ def test_the_worker_memory_estimate_holds_a_worker_and_its_kernel_at_the_draws_c
                                                   timeout=600).stdout.split()[-1])
     worker, low, high = peak(WORKER), peak(PEAK, str(default)), peak(PEAK, str(3 * default))
     assert worker + low <= worker_memory(default)
-    at_cap = high + (high - low) / (2 * default) * (cap - 3 * default)  # the kernel's peak grows with the draws
-    assert worker + at_cap <= worker_memory(cap)  # measured directly, the kernel at the cap: ~1,1 GB
+    at_cap = high + (high - low) / (2 * default) * (cap - 3 * default)  # the notebook's peak grows with the draws
+    assert worker + at_cap <= worker_memory(cap)  # measured directly, a notebook at the cap: ~1,1 GB
 
 
-def test_fewer_workers_are_used_when_memory_holds_fewer_kernels_at_the_scenarios_draws(monkeypatch):
+def test_fewer_workers_are_used_when_memory_holds_fewer_at_the_scenarios_draws(monkeypatch):
     from sapa_model.cli import usable_workers
 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)

@@ -12,8 +12,9 @@ from sapa_model.views import fmt
 from sapa_model.analysis.compare import national
 from sapa_model.app.explorer import TABS, Explorer
 from sapa_model.views.tables import lines_table
-from sapa_model.report.kernels import WarmKernel
 from sapa_model.report.page import render
+
+from notebook_runner import in_a_worker
 
 SCENARIOS = ROOT / "scenarios"
 YEARS = range(2019, 2031)
@@ -214,11 +215,7 @@ def test_an_uploaded_forecast_changes_the_municipality(explorer, folder, name, c
 
 
 def test_exported_without_a_kernel_it_shows_the_baseline(tmp_path):
-    kernel = WarmKernel(ROOT, 120)
-    try:
-        notebook = kernel.execute(ROOT / "notebooks/explorer.ipynb", {})
-    finally:
-        kernel.stop()
+    notebook, = in_a_worker((ROOT / "notebooks/explorer.ipynb", {}, tmp_path / "explorer.ipynb"))
     baseline = compute(None, YEARS)
     total = _national_total(baseline, 2022)
     for page in (render(notebook, "explorer"), HTMLExporter(template_name="lab").from_notebook_node(notebook)[0]):

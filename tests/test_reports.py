@@ -169,7 +169,7 @@ def test_the_time_limit_fails_the_report_and_the_exit_code_says_so(tmp_path):
 
 def test_ctrl_c_leaves_no_half_written_file(tmp_path_factory):
     tmp_path, own_tmp = tmp_path_factory.mktemp("interrupted"), tmp_path_factory.mktemp("tmpdir")
-    # Its own TMPDIR marks this build's kernels (their connection files live there), whatever else runs.
+    # A session of its own marks this build's processes (its workers and their forkserver), whatever else runs.
     process = subprocess.Popen([sys.executable, "-m", "sapa_model.cli", "reports", "--out", str(tmp_path), "--quiet"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(own_tmp)},
@@ -185,9 +185,10 @@ def test_ctrl_c_leaves_no_half_written_file(tmp_path_factory):
     for page in tmp_path.rglob("*.html"):
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
     deadline = time.time() + 15
-    while (leftover := subprocess.run(["pgrep", "-f", str(own_tmp)], capture_output=True, text=True).stdout.strip()):
-        assert time.time() < deadline, f"kernels left running after Ctrl-C: {leftover}"
+    while (leftover := subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout.strip()):
+        assert time.time() < deadline, f"workers left running after Ctrl-C: {leftover}"
         time.sleep(0.5)
+    assert not list(own_tmp.iterdir())  # nor their scratch folder
 
 
 def test_a_budget_year_past_the_horizon_leads_the_report_in_thousands(tmp_path):

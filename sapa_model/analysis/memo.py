@@ -43,13 +43,13 @@ def per_scenario(function: Callable[..., T]) -> Callable[..., T]:
 
 
 def kept(function: Callable) -> dict[tuple, object]:
-    """The results a per_scenario function keeps, by key (a build hands them to its kernels)."""
+    """The results a per_scenario function keeps, by key (a build hands them to its workers)."""
     return function.kept  # type: ignore[attr-defined]
 
 
 def save_results(path: Path, functions: list[Callable]) -> None:
     """Write what per_scenario functions keep to a file (pickle) that load_results() reads: a report build
-    computes them once and every kernel starts with them."""
+    computes them once and every worker starts with them."""
     results = {(f.__module__, f.__name__): kept(f) for f in functions}
     path.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -1,1 +1,1 @@
-"""The report builder: executes the notebooks on warm kernels into offline HTML pages, with exports and an index."""
+"""The report builder: executes the notebooks in warm workers into offline HTML pages, with exports and an index."""

@@ -1,6 +1,6 @@
 """Build every HTML report: national analyses and one budget report per municipality, plus exports.
 
-Reports are built in parallel worker processes, each with a warm Jupyter kernel. One failing report
+Reports are built in parallel worker processes, each running the notebooks on a warm IPython shell of its own. One failing report
 does not stop the others; failures are listed at the end. Files are written atomically, so an
 interrupted build leaves no half-written report.
 """
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..analysis.budget import Basis, build_date, default_budget_year, express, horizon
 from ..analysis.followup import followup
@@ -46,11 +45,10 @@ from ..views import fmt, render
 from ..views.labels import WAVE
 from ..views.presentation import data_vintage, notice
 from . import exports, page
-from .kernels import (
+from .workers import (
     SHARED,
-    UNIX_SOCKET_PATH,
+    WARM_UP,
     ReportTimeout,
-    kill_kernels_of,
     memory_limit_note,
     start_worker,
     time_limit,
@@ -127,10 +125,10 @@ class Outcome:
     cells: list[tuple[str, float]] = field(default_factory=list)  # each code cell's first line and seconds
 
 
-# A report's stages (seconds): its exports; the notebook on the kernel (of which its cells, and of those the
-# charts' Altair-to-HTML; the rest is the kernel's round trips and its reset); nbconvert's template; the page around
-# it (header, style, CSP); writing the file. And the CPU seconds the kernel and the worker spent on it.
-STAGES = ("exports", "kernel", "cells", "charts", "nbconvert", "page", "write", "kernel cpu", "worker cpu")
+# A report's stages (seconds): its exports; the notebook (of which its cells, and of those the charts'
+# Altair-to-HTML; the rest is papermill's parameters and the shell's reset); nbconvert's template; the page around it
+# (header, style, CSP); writing the file. And the CPU seconds the worker spent on it.
+STAGES = ("exports", "notebook", "cells", "charts", "nbconvert", "page", "write", "cpu")
 TIMINGS = "SAPA_BUILD_TIMINGS"  # environment: a file to write each report's stages to, as JSON (benchmarks)
 
 
@@ -238,7 +236,7 @@ def _tables(settings: Settings) -> tuple[Scenario, pd.DataFrame]:
 
 
 def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: str = "") -> Outcome:
-    """Run in a worker: execute the notebook on the warm kernel, write the page and any exports, within
+    """Run in a worker: execute the notebook on the warm shell, write the page and any exports, within
     the time limit; any failure becomes the outcome's error (one plain line)."""
     note = Path(scratch) / f"running-{os.getpid()}" if scratch else None
     if note:
@@ -246,11 +244,8 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
     try:
         with time_limit(timeout):
             return _build_one(job, Path(out), settings, Path(scratch) if scratch else None)
-    except (ReportTimeout, CellTimeoutError):
+    except ReportTimeout:
         return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
-    except DeadKernelError:
-        cause = memory_limit_note() or " (out of memory or killed)"
-        return Outcome(job, error=f"its Jupyter kernel died while building it{cause}")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
         return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
@@ -260,7 +255,7 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
 
 
 class _Clock(dict):
-    """Seconds per stage: `with clock("kernel"): ...`."""
+    """Seconds per stage: `with clock("notebook"): ...`."""
 
     @contextlib.contextmanager
     def __call__(self, stage: str):
@@ -272,7 +267,7 @@ class _Clock(dict):
 
 
 def _cell_seconds(notebook) -> list[tuple[str, float]]:
-    """Each code cell's first line and how long the kernel took to run it (nbclient's timestamps)."""
+    """Each code cell's first line and how long it took to run (the timestamps nbclient would record)."""
     from datetime import datetime
 
     cells = []
@@ -306,14 +301,12 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
     with clock("exports"):
         files = _exports(job, out, settings, scenario, table)
     parameters = {**job.parameters, **settings.notebook_parameters(job.notebook)}
-    kernel_cpu = worker().cpu_seconds() if timed else 0.0
-    with clock("kernel"):
+    with clock("notebook"):
         notebook = worker().execute(NOTEBOOKS / f"{job.notebook}.ipynb", parameters)
     cells = _cell_seconds(notebook)
     clock["cells"] = sum(seconds for _, seconds in cells)
     if timed:
         clock["charts"] = worker().chart_seconds()
-        clock["kernel cpu"] = worker().cpu_seconds() - kernel_cpu
     assets = "../" * job.output.count("/") if settings.shared_assets else None
     with clock("nbconvert"):
         body = page.notebook_html(notebook, page.library_tag(assets) if assets is not None else _library(scratch))
@@ -321,7 +314,7 @@ def _build_one(job: Job, out: Path, settings: Settings, scratch: Path | None = N
         text = page.document(job.title, f"{_top(job, scenario, files)}{page.MAIN}\n{body}\n</main>\n", assets=assets)
     with clock("write"):
         write_text(out / job.output, text)
-    clock["worker cpu"] = time.process_time() - started
+    clock["cpu"] = time.process_time() - started
     return Outcome(job, files=files, seconds=dict(clock), cells=cells)
 
 
@@ -521,7 +514,7 @@ def index_page(
 
 
 class Terminated(BaseException):
-    """The build was told to stop at once (SIGTERM): workers and kernels are stopped now, not after their report."""
+    """The build was told to stop at once (SIGTERM): the workers are stopped now, not after their report."""
 
 
 MAX_RESTARTS = 5  # workers that die are replaced this many times in one build; then the build stops
@@ -600,12 +593,12 @@ def build(
     progress: bool = True,
     prune: bool = False,
 ) -> list[Outcome]:
-    """Build the given reports into `out` with `workers` warm kernels; write index.html; return the outcomes.
+    """Build the given reports into `out` with `workers` warm workers; write index.html; return the outcomes.
     `prune`: this is every report, so remove reports and exports in the folder that it did not write.
 
     The folder is locked for the build; a worker that dies is replaced and its report listed as failed;
     Ctrl-C lets the reports in progress finish, SIGTERM (Terminated) stops at once; either way no
-    half-written file, no worker and no kernel is left, and the scratch folder is removed.
+    half-written file and no worker is left, and the scratch folder is removed.
     """
     settings = settings or Settings(budget_year=default_budget_year())
     short_enough_temporary_folder()
@@ -622,7 +615,7 @@ def build(
             library = Path(scratch) / LIBRARY
             library.with_suffix(".making").touch()  # the workers wait for it while this is there
 
-            def meanwhile() -> None:  # while the workers start their kernels
+            def meanwhile() -> None:  # while the workers start
                 with clock("chart library and national exports"):
                     try:
                         write_text(library, render.bundle_code())
@@ -652,11 +645,11 @@ def build(
             if os.environ.get(TIMINGS):
                 _write_timings(Path(os.environ[TIMINGS]), clock, outcomes)
         finally:
-            kill_kernels_of(Path(scratch))
             remove_partials(out)
     return outcomes
 
 
+UNIX_SOCKET_PATH = 107  # bytes a Unix socket's path may hold (Linux's sun_path, less its closing NUL)
 LONGEST_TMPDIR = UNIX_SOCKET_PATH - len("/pymp-xxxxxxxx/listener-xxxxxxxx")  # bytes; the forkserver's socket
 
 
@@ -677,8 +670,8 @@ LIBRARY = "vega.js"  # in the build's scratch folder: the chart library, made on
 
 def _share_results(jobs: list[Job], scenario: Scenario, settings: Settings, scratch: Path) -> None:
     """The risk table, the budget years' outlook and the knee's effect in the budget year the reports read (the
-    same for every municipality), computed once here and left in the scratch folder, where each kernel loads them
-    as it starts (SHARED)."""
+    same for every municipality), computed once here and left in the scratch folder, where each worker loads them
+    before its first report (SHARED)."""
     if any(job.notebook in ("kommune_budget", "old_vs_new") for job in jobs):
         risk_table(scenario, model_years(horizon(settings.budget_year, scenario.params), scenario.params))
         outlook_table(scenario, settings.budget_year)
@@ -701,7 +694,7 @@ SCRATCH = "sapa-build-"  # a build's scratch folder in the temporary folder: sap
 
 def remove_dead_scratch() -> int:
     """Remove the scratch folders of builds that no longer run (killed with SIGKILL, they could not remove their
-    own), with any kernel still naming them; only this user's. Returns how many."""
+    own); only this user's. Returns how many."""
     removed = 0
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*"):
         owner = folder.name.removeprefix(SCRATCH).split("-", 1)[0]
@@ -710,7 +703,6 @@ def remove_dead_scratch() -> int:
         except OSError:
             continue
         if mine and owner_gone(owner):
-            kill_kernels_of(folder)
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
@@ -768,21 +760,21 @@ def _run_jobs(
     scratch: Path,
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Outcome]:
-    """Run the jobs on a pool of warm-kernel workers; replace workers that die (their report fails). `meanwhile`:
+    """Run the jobs on a pool of warm workers; replace workers that die (their report fails). `meanwhile`:
     the build's own work, done once the jobs are handed out."""
     from tqdm import tqdm
 
     outcomes: dict[str, Outcome] = {}  # by the job's output, which is unique
     todo = list(jobs)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # workers start with this module (nbclient, pandas, ...) imported
+    context.set_forkserver_preload([__name__, *WARM_UP])  # workers start with what reports need imported
     with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
         for _ in range(MAX_RESTARTS + 1):
             executor = futures.ProcessPoolExecutor(
                 max_workers=max(1, min(workers, len(todo))),
                 mp_context=context,
                 initializer=start_worker,
-                initargs=(str(ROOT), timeout, str(scratch), os.getpid()),
+                initargs=(str(ROOT), str(scratch), os.getpid()),
             )
             try:
                 pending = {
@@ -825,7 +817,7 @@ def _run_jobs(
 
 
 def _stop_now(executor: futures.ProcessPoolExecutor) -> None:
-    """Stop every worker at once (each stops its kernel first), then wait for them."""
+    """Stop every worker at once, then wait for them."""
     processes = list(getattr(executor, "_processes", {}).values())
     for process in processes:
         process.terminate()

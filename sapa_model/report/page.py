@@ -141,7 +141,7 @@ def render(
 
 def notebook_html(notebook: nbformat.NotebookNode, library: str) -> str:
     """The notebook's outputs and Markdown as HTML (nbconvert's basic template, no code); where a build's
-    kernel left its stand-in for the chart library, `library` (the script, or library_tag())."""
+    notebook left its stand-in for the chart library, `library` (the script, or library_tag())."""
     from ..views.render import BUNDLE_STAND_IN
 
     body, _ = _exporter().from_notebook_node(_without_machine_outputs(notebook))

@@ -140,7 +140,9 @@ def risk_band(frame: pd.DataFrame, title: str, description: str, axis_title: str
     expected = (
         alt.Chart()
         .mark_line(strokeWidth=2, point=True)
-        .encode(x=x, y=alt.Y("mean:Q"), color=MODEL_SCALE["color"], strokeDash=MODEL_SCALE["strokeDash"], tooltip=tooltip)
+        .encode(
+            x=x, y=alt.Y("mean:Q"), color=MODEL_SCALE["color"], strokeDash=MODEL_SCALE["strokeDash"], tooltip=tooltip
+        )
     )
     planned = (
         alt.Chart()
@@ -467,11 +469,16 @@ def outlook_band(frame: pd.DataFrame, title: str, description: str, axis_title: 
         alt.Chart()
         .mark_area(opacity=0.25, color=colour)
         .encode(
-            x=x, y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))), y2=alt.Y2("p95:Q"), tooltip=tooltip
+            x=x,
+            y=alt.Y("p05:Q", title=axis_title, axis=alt.Axis(format=fmt.d3("kr"))),
+            y2=alt.Y2("p95:Q"),
+            tooltip=tooltip,
         )
     )
     line = (
-        alt.Chart().mark_line(point=True, strokeWidth=2, color=colour).encode(x=x, y=alt.Y("central:Q"), tooltip=tooltip)
+        alt.Chart()
+        .mark_line(point=True, strokeWidth=2, color=colour)
+        .encode(x=x, y=alt.Y("central:Q"), tooltip=tooltip)
     )
     subtitle = f"Skygge: {BAND} af forløbene; linje: budgetteret"
     return finish(alt.layer(band, line, data=data), title, description, subtitle, width=620, height=240)

@@ -154,7 +154,7 @@ _build = {"stand_in": False, "seconds": 0.0}  # see for_report_build()
 
 
 def for_report_build() -> None:
-    """Make this process (a report build's kernel) draw charts for the build: the first chart carries
+    """Make this process (a report build's worker) draw charts for the build: the first chart carries
     BUNDLE_STAND_IN instead of the bundle, and a chart's Vega-Lite spec is not validated again as it is
     displayed (the same charts are validated by the test suite; the output is the same either way). The time
     spent turning charts into HTML adds up in chart_seconds()."""
@@ -175,7 +175,7 @@ def _unchecked_mimebundle(chart: alt.TopLevelMixin, *_, **__) -> Any:
 
 
 def chart_seconds() -> float:
-    """Seconds this build kernel has spent turning charts into HTML (Altair to Vega-Lite JSON, and the page's
+    """Seconds this build worker has spent turning charts into HTML (Altair to Vega-Lite JSON, and the page's
     markup), since it started."""
     return _build["seconds"]
 
