@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from notebook_runner import key_figures, run, text
+from notebook_runner import key_figures, run, run_with_papermill, text
 from reports_fixture import sapa
 from sapa_model import SapaError, followup, load_scenario
 from sapa_model.analysis.followup import rounded
@@ -160,10 +160,10 @@ def test_a_bad_notebook_parameter_stops_with_a_clear_message(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as caught:
-        run("kommune_followup", tmp_path, kommune="Læsø", as_of="2026-03-31")
+        run_with_papermill("kommune_followup", tmp_path, kommune="Læsø", as_of="2026-03-31")
     assert "invoices after the as-of date 2026-03-31" in str(caught.value)
     with pytest.raises(PapermillExecutionError) as caught:
-        run("national_followup", tmp_path, invoices="")
+        run_with_papermill("national_followup", tmp_path, invoices="")
     assert "invoices: give the invoice file" in str(caught.value)
 
 
