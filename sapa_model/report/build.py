@@ -608,6 +608,7 @@ def build(
         remove_partials(out)  # those of builds that were killed before they could remove them
         try:
             clock = _Clock()
+            _forkserver()  # it imports what the workers need while this process computes the tables
             with clock("tables, risk and outlook"):
                 scenario, table = _tables(settings)
                 _share_results(jobs, scenario, settings, Path(scratch))
@@ -750,6 +751,17 @@ def _stale_files(out: Path, produced: set[str], prune: bool) -> list[str]:
     return stale
 
 
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """The workers' multiprocessing context: a forkserver that imports what every report needs once, then forks
+    each worker with it imported; started now (it stays for the process)."""
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, *WARM_UP])
+    forkserver.ensure_running()
+    return context
+
+
 def _run_jobs(
     out: Path,
     jobs: list[Job],
@@ -766,8 +778,7 @@ def _run_jobs(
 
     outcomes: dict[str, Outcome] = {}  # by the job's output, which is unique
     todo = list(jobs)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *WARM_UP])  # workers start with what reports need imported
+    context = _forkserver()
     with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
         for _ in range(MAX_RESTARTS + 1):
             executor = futures.ProcessPoolExecutor(
