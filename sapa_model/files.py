@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PARTIAL = ".partial"
-# Names this process's temporary files, so that a build cleans up only its own (the build sets it in its
-# workers too). Default: the process id.
-OWNER = os.environ.get("SAPA_BUILD_ID") or str(os.getpid())
+
+
+def owner() -> str:
+    """What names this process's temporary files, so that a build cleans up only its own: SAPA_BUILD_ID if set,
+    else the process id, read when a file is named (a report worker is forked after this module is imported)."""
+    return os.environ.get("SAPA_BUILD_ID") or str(os.getpid())
 
 
 @contextlib.contextmanager
@@ -22,7 +25,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on any error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{OWNER}{PARTIAL}")
+    temporary = path.with_name(f".{path.name}.{owner()}{PARTIAL}")
     try:
         yield temporary
         os.replace(temporary, path)
@@ -47,10 +50,10 @@ def running(pid: int) -> bool:
     return True
 
 
-def owner_gone(owner: str) -> bool:
+def owner_gone(name: str) -> bool:
     """True when a temporary file's owner (a process id) is this process or no longer runs: nothing will
     finish that file. An owner that is no process id (set by SAPA_BUILD_ID) is never judged gone."""
-    return owner.isdigit() and (owner == OWNER or not running(int(owner)))
+    return name.isdigit() and (name == owner() or not running(int(name)))
 
 
 def remove_partials(folder: Path) -> int:

@@ -277,3 +277,20 @@ def test_each_cell_gets_its_own_outputs_on_a_fresh_namespace_and_the_first_faili
     assert all("shell.execute_reply" in cell.metadata["execution"] for cell in done.cells)
     assert fresh == ["NameError", "name 'x' is not defined"]
     assert failed == ["ValueError", "cell two"]
+
+
+def test_a_temporary_file_is_named_after_the_process_that_writes_it(tmp_path):
+    """A report worker is forked after the package is imported: its temporary files must carry its own process id
+    (not its forkserver's, which outlives it), so the build can remove what a stopped worker left."""
+    from sapa_model.files import atomic_path, remove_partials
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: names its file, then dies before finishing it
+        with atomic_path(tmp_path / "x.txt") as temporary:
+            temporary.write_text("half")
+            os.write(write, temporary.name.encode())
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 200).decode() == f".x.txt.{child}.partial"
+    assert remove_partials(tmp_path) == 1 and not list(tmp_path.iterdir())

@@ -25,7 +25,17 @@ from ..data import datasets
 from ..data.tables import MAX_BYTES
 from ..engine import compute, default_years, infrastructure_first_year, last_model_year
 from ..errors import SapaError, ScenarioError, echo
-from ..files import OWNER, PARTIAL, Unreadable, in_tree, inside, read_capped, safe_name, scenario_folder, write_text
+from ..files import (
+    PARTIAL,
+    Unreadable,
+    in_tree,
+    inside,
+    owner,
+    read_capped,
+    safe_name,
+    scenario_folder,
+    write_text,
+)
 from ..parameters import baseline
 from ..scenarios import BASELINE, Scenario, load_scenario, scenario_from_data
 from ..views import charts, fmt
@@ -357,7 +367,7 @@ class Explorer:
             raise ValueError(f"a forecast is a CSV or XLSX file of at most {MAX_BYTES // 1_000_000} MB")
         folder = scenario_folder() / FORECASTS
         folder.mkdir(parents=True, exist_ok=True)
-        trial = inside(folder, f".{clean}.{OWNER}{PARTIAL}{Path(clean).suffix}")
+        trial = inside(folder, f".{clean}.{owner()}{PARTIAL}{Path(clean).suffix}")
         try:
             trial.write_bytes(content)
             self.scenario(forecast=trial)  # its problems, listed, before anything is kept

@@ -836,6 +836,7 @@ def _stop_now(executor: futures.ProcessPoolExecutor) -> None:
         process.join(5)
         if process.is_alive():
             process.kill()
+            process.join(5)  # reaped: a process not yet reaped still counts as running (files.owner_gone)
     executor.shutdown(wait=False, cancel_futures=True)
 
 
