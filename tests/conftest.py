@@ -64,16 +64,3 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
-
-
-# The files that take longest, longest first: `make test` hands whole files to its workers in this order
-# (pytest-xdist, --dist loadfile --no-loadscope-reorder), so the many short files fill in at the end and no worker
-# is left running a long file alone. Files not named here follow, in their usual order.
-LONGEST_FIRST = ["test_reports.py", "test_layout.py", "test_build_robustness.py", "test_serving.py",
-                 "test_notebooks.py", "test_calibration.py", "test_explorer.py", "test_followup_reports.py",
-                 "test_hostile_input.py", "test_cli.py"]
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its own order
