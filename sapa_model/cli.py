@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import NAMES_SHOWN, SapaError, as_option, counted, echo
+from .errors import NAMES_SHOWN, SapaError, Terminated, as_option, counted, echo
 
 PIPE_CLOSED = 141  # the exit code when the reader of the output goes away: 128 + SIGPIPE, as a shell reports it
 MAX_TIMEOUT = 3600.0  # seconds: no report takes an hour
@@ -575,7 +575,6 @@ def _run(argv: list[str] | None) -> int:
 
     warnings.simplefilter("ignore", ParameterExtrapolationWarning)  # every report and table lists them
     args = _parser().parse_args(argv)
-    from .report.build import Terminated
 
     def terminate(*_):
         raise Terminated
@@ -596,7 +595,7 @@ def _run(argv: list[str] | None) -> int:
         return 2
     except Terminated:
         say(
-            "sapa: stoppet (SIGTERM); ingen halvt skrevne filer, arbejdsprocesser eller kerner er efterladt",
+            "sapa: stoppet (SIGTERM); ingen halvt skrevne filer eller arbejdsprocesser er efterladt",
             file=sys.stderr,
         )
         return 143

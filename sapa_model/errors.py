@@ -106,3 +106,7 @@ class ReportError(SapaError, RuntimeError):
 
 class ParameterExtrapolationWarning(UserWarning):
     """A parameter was used for a date after its last known value."""
+
+
+class Terminated(BaseException):
+    """The command was told to stop at once (SIGTERM): a build stops its workers now, not after their report."""

@@ -36,7 +36,7 @@ from ..analysis.risk import risk_table
 from ..data import datasets
 from ..data.names import LETTERS, spellings, variants
 from ..engine import compute, model_years
-from ..errors import ReportError
+from ..errors import ReportError, Terminated
 from ..files import owner_gone, remove_partials, slug, write_text
 from ..parameters import read_yaml
 from ..scenarios import Scenario, load_scenario
@@ -511,10 +511,6 @@ def index_page(
         f"<script>{INDEX_SCRIPT % json.dumps(LETTERS, ensure_ascii=False)}</script>\n"
     )
     return page.document("SAPA-budget: rapporter", body, assets="" if shared_assets else None)
-
-
-class Terminated(BaseException):
-    """The build was told to stop at once (SIGTERM): the workers are stopped now, not after their report."""
 
 
 MAX_RESTARTS = 5  # workers that die are replaced this many times in one build; then the build stops

@@ -9,8 +9,6 @@ import re
 from functools import cache
 
 import nbformat
-from nbconvert import HTMLExporter
-from traitlets.config import Config
 
 from ..views import STYLE_SHEET
 
@@ -20,7 +18,11 @@ SKIP = '<a class="sapa-skip" href="#main">Gå til indholdet</a>\n'  # the first 
 
 
 @cache
-def _exporter() -> HTMLExporter:
+def _exporter():
+    """nbconvert's HTML exporter as the reports use it (imported here: only the workers, which preload it, need it)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True

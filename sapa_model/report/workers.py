@@ -27,16 +27,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
 
 from ..errors import ReportError
 from ..files import running
 
-# What every report needs, imported once per worker (and before the workers fork, see build.PRELOAD).
+# What every report needs, imported once, by the workers' forkserver, before it forks them (build._forkserver);
+# the build's own process does without most of it.
 WARM_UP = (
     "pandas",
     "altair",
+    "nbconvert",
+    "papermill.iorw",
+    "papermill.parameterize",
+    "IPython.core.interactiveshell",
+    "jupyter_client.session",
     "sapa_model.views.notebook",
     "sapa_model.views.tables",
     "sapa_model.analysis.risk",
@@ -116,6 +120,9 @@ class WarmShell:
     def execute(self, path: Path, parameters: dict) -> nbformat.NotebookNode:
         """Run a notebook with papermill's parameter injection on a clean namespace; each cell gets its outputs and
         its timing (as nbclient records them); the first cell that fails raises its error."""
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
         if not self.loaded and self.shared is not None and self.shared.exists():
             from ..analysis.memo import load_results
 
