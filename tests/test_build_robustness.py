@@ -269,6 +269,11 @@ def test_each_cell_gets_its_own_outputs_on_a_fresh_namespace_and_the_first_faili
         notebook("print(x)"),  # a fresh namespace: x is gone
         notebook("y = 1", "raise ValueError('cell two')", "print('never')"),
     )
+    exited, after, tables = in_a_worker(
+        notebook("import sys\nsys.exit(0)"),  # fails its report only: the worker goes on
+        notebook("import sys\nprint(hasattr(sys, 'last_value'))"),  # the failed notebook's error is not kept
+        notebook("import pandas as pd\nprint(pd.get_option('display.max_columns'), pd.get_option('display.width'))"),
+    )
     cells = done.cells[-4:]  # after the cell papermill injects
     outputs = [[o.get("text") or o["data"]["text/plain"] for o in cell.outputs] for cell in cells]
     assert outputs == [["one\ntwo"], ["2", "3"], [], ["four\n", "warned\n", "\n"]]
@@ -277,6 +282,42 @@ def test_each_cell_gets_its_own_outputs_on_a_fresh_namespace_and_the_first_faili
     assert all("shell.execute_reply" in cell.metadata["execution"] for cell in done.cells)
     assert fresh == ["NameError", "name 'x' is not defined"]
     assert failed == ["ValueError", "cell two"]
+    assert exited == ["ReportError", "the notebook stopped with SystemExit: 0"]
+    assert after.cells[-1].outputs[0]["text"] == "False\n"
+    assert tables.cells[-1].outputs[0]["text"] == "20 80\n"  # pandas shows tables as in a Jupyter kernel
+
+
+SWALLOWED = """
+import sys, time
+from pathlib import Path
+import nbformat
+from sapa_model.report.workers import ReportTimeout, WarmShell, time_limit
+slow = nbformat.v4.new_code_cell(
+    "import time\\nfrom IPython.display import display\\nclass Slow:\\n    def _repr_html_(self):\\n"
+    "        time.sleep(3)\\n        return 'late'\\ntry:\\n    display(Slow())\\nexcept Exception:\\n    pass\\n"
+    "print('went on')")
+spec = {"name": "python3", "language": "python", "display_name": "Python 3"}
+nbformat.write(nbformat.v4.new_notebook(cells=[slow], metadata={"kernelspec": spec}), sys.argv[1])
+shell = WarmShell(Path.cwd())
+started = time.monotonic()
+try:
+    with time_limit(0.3):
+        shell.execute(Path(sys.argv[1]), {})
+    print("no time limit")
+except ReportTimeout as stop:
+    print(f"stopped after {time.monotonic() - started:.1f} s: {stop}")
+"""
+
+
+def test_the_time_limit_cannot_be_swallowed_by_a_display_or_an_except_clause(tmp_path):
+    """IPython's display formatters catch a failing representation's Exception and go on; the time limit is no
+    Exception, so it stops the notebook there, within the second."""
+    result = subprocess.run([sys.executable, "-c", SWALLOWED, str(tmp_path / "slow.ipynb")], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout.strip().splitlines()[-1]
+    assert said.startswith("stopped after ") and said.endswith("took longer than the time limit of 0.3 s"), said
+    assert float(said.split()[2]) < 3  # not after the slow display had finished
 
 
 def test_a_temporary_file_is_named_after_the_process_that_writes_it(tmp_path):

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -246,6 +247,8 @@ def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: s
             return _build_one(job, Path(out), settings, Path(scratch) if scratch else None)
     except ReportTimeout:
         return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
+    except MemoryError:
+        return Outcome(job, error=f"ran out of memory while building it{memory_limit_note()}")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
         ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
         return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
@@ -754,7 +757,11 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__, *WARM_UP])
-    forkserver.ensure_running()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C while it imports is this process's to handle
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return context
 
 

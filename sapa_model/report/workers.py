@@ -56,9 +56,9 @@ def _now() -> str:
 
 class WarmShell:
     """An IPython shell in this process that executes notebook after notebook, each on a fresh namespace, and
-    gives each cell the outputs a Jupyter kernel would have sent nbclient. No input history and no output cache
-    are kept: a report needs neither, and each costs time in every cell (the cache's flush at each reset runs a
-    full garbage collection)."""
+    gives each cell the outputs a Jupyter kernel would have sent nbclient. No history database and no output cache
+    are kept, and the cells' history is dropped with each notebook: a report needs none of them, and the cache's
+    flush at each reset runs a full garbage collection. One per process (IPython's shell is a singleton)."""
 
     def __init__(self, cwd: Path, scratch: Path | None = None):
         from IPython.core.displayhook import DisplayHook
@@ -92,6 +92,12 @@ class WarmShell:
                     nbformat.v4.new_output("execute_result", execution_count=self.prompt_count, **content)
                 )
 
+        if InteractiveShell.initialized():
+            raise ReportError("a process runs its notebooks on one WarmShell; this one has a shell already")
+        import pandas as pd
+
+        pd.set_option("display.max_columns", 20)  # pandas took this process for a terminal: show tables as a kernel
+        pd.set_option("display.width", 80)
         config = Config()
         config.HistoryManager.enabled = False
         config.InteractiveShell.cache_size = 0
@@ -115,7 +121,11 @@ class WarmShell:
         with _streams(self):
             result = self.shell.run_cell(cell.source, store_history=True)
         if not result.success:
-            raise result.error_in_exec or result.error_before_exec
+            error = result.error_in_exec or result.error_before_exec
+            if isinstance(error, Exception | ReportTimeout):
+                raise error
+            # sys.exit() and the like in a notebook: that report fails; the worker goes on with the next one
+            raise ReportError(f"the notebook stopped with {type(error).__name__}: {error}") from error
 
     def execute(self, path: Path, parameters: dict) -> nbformat.NotebookNode:
         """Run a notebook with papermill's parameter injection on a clean namespace; each cell gets its outputs and
@@ -129,17 +139,31 @@ class WarmShell:
             load_results(self.shared)  # the results the build computed once for every report
             self.loaded = True
         notebook = parameterize_notebook(load_notebook_node(str(path)), parameters)
-        self.shell.reset(new_session=False)
-        with contextlib.chdir(self.cwd):
-            for cell in notebook.cells:
-                if cell.cell_type != "code":
-                    continue
-                begun = _now()
-                try:
-                    self._run_cell(cell)
-                finally:
-                    cell.metadata["execution"] = {"iopub.execute_input": begun, "shell.execute_reply": _now()}
+        self._fresh()
+        try:
+            with contextlib.chdir(self.cwd):
+                for cell in notebook.cells:
+                    if cell.cell_type != "code":
+                        continue
+                    begun = _now()
+                    try:
+                        self._run_cell(cell)
+                    finally:
+                        cell.metadata["execution"] = {"iopub.execute_input": begun, "shell.execute_reply": _now()}
+        except BaseException:
+            self._fresh()  # a failed notebook's objects are not kept until the next report
+            raise
         return notebook
+
+    def _fresh(self) -> None:
+        """An empty namespace and history, and no last error held (what a new kernel would start with)."""
+        self.shell.reset(new_session=False)
+        history = self.shell.history_manager
+        if history is not None:
+            history.input_hist_parsed[:] = history.input_hist_raw[:] = [""]
+        for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+            if hasattr(sys, name):
+                delattr(sys, name)
 
 
 class _Stream:
@@ -180,19 +204,21 @@ _worker: WarmShell | None = None
 _stopping = threading.Event()
 
 
-class ReportTimeout(Exception):
-    """A report took longer than its time limit."""
+class ReportTimeout(BaseException):
+    """A report took longer than its time limit. Not an Exception, so that no `except Exception` on the way (in a
+    library, or IPython's display formatters) can swallow it."""
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float):
-    """Raise ReportTimeout in this (worker) process if the block runs longer than `seconds`."""
+    """Raise ReportTimeout in this (worker) process if the block runs longer than `seconds`, and again each second
+    after, until the block has ended."""
 
     def expire(*_):
         raise ReportTimeout(f"took longer than the time limit of {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
