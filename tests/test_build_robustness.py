@@ -335,3 +335,33 @@ def test_a_temporary_file_is_named_after_the_process_that_writes_it(tmp_path):
     os.waitpid(child, 0)
     assert os.read(read, 200).decode() == f".x.txt.{child}.partial"
     assert remove_partials(tmp_path) == 1 and not list(tmp_path.iterdir())
+
+
+STUCK = """
+import sys, warnings
+from pathlib import Path
+import nbformat
+from sapa_model.report import build
+warnings.simplefilter("ignore")
+folder = Path(sys.argv[1])
+spec = {"name": "python3", "language": "python", "display_name": "Python 3"}
+cell = nbformat.v4.new_code_cell("import signal, time\\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\\n"
+                                 "time.sleep(60)")  # as a call that never returns to Python: the alarm cannot act
+nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": spec}), folder / "stuck.ipynb")
+build.OVERDUE_GRACE = 1.0
+job = build.Job(str(folder / "stuck"), {}, "stuck.html", "Stuck")
+outcome, = build.build(folder / "out", [job], build.Settings(budget_year=2027), workers=1, timeout=1, progress=False)
+print(outcome.error)
+"""
+
+
+def test_a_worker_stuck_past_the_time_limit_is_stopped_by_the_build(tmp_path):
+    """The time limit acts inside the worker only between Python steps; a report stuck beyond it (here with the
+    alarm blocked) is stopped by the build a grace period later, and fails for the time limit."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", STUCK, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "took longer than the time limit of 1 s and its worker was stopped"
+    assert time.monotonic() - started < 50  # not after the report's own minute
+    assert not (tmp_path / "out" / "stuck.html").exists()

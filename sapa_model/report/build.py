@@ -797,18 +797,25 @@ def _run_jobs(
                 if meanwhile is not None:
                     meanwhile()
                     meanwhile = None
-                for done in futures.as_completed(pending):
-                    outcome = done.result()
-                    outcomes[outcome.job.output] = outcome
-                    bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
-                    bar.update()
+                waiting = set(pending)
+                while waiting:
+                    done, waiting = futures.wait(waiting, timeout=1.0, return_when=futures.FIRST_COMPLETED)
+                    for future in done:
+                        outcome = future.result()
+                        outcomes[outcome.job.output] = outcome
+                        bar.set_postfix_str(("FEJL " if outcome.error else "") + outcome.job.title[:40])
+                        bar.update()
+                    _stop_overdue(scratch, timeout)
                 executor.shutdown(wait=True)
                 break
             except futures.process.BrokenProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
-                for job in _running_on_dead_workers(scratch, todo):
+                for job, overdue in _running_on_dead_workers(scratch, todo):
                     outcomes[job.output] = Outcome(
-                        job, error=f"the report's worker process died while building it{memory_limit_note()}"
+                        job,
+                        error=f"took longer than the time limit of {timeout:g} s and its worker was stopped"
+                        if overdue
+                        else f"the report's worker process died while building it{memory_limit_note()}",
                     )
                     bar.update()
                 todo = [j for j in jobs if j.output not in outcomes]
@@ -843,8 +850,9 @@ def _stop_now(executor: futures.ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _running_on_dead_workers(scratch: Path, jobs: list[Job]) -> list[Job]:
-    """The jobs that workers which have died were building (each worker notes its job in the scratch folder)."""
+def _running_on_dead_workers(scratch: Path, jobs: list[Job]) -> list[tuple[Job, bool]]:
+    """The jobs that workers which have died were building (each worker notes its job in the scratch folder), each
+    with whether the build stopped that worker for running over the time limit (_stop_overdue)."""
     running = []
     for note in scratch.glob("running-*"):
         pid = int(note.name.split("-")[1])
@@ -852,6 +860,27 @@ def _running_on_dead_workers(scratch: Path, jobs: list[Job]) -> list[Job]:
             os.kill(pid, 0)
         except OSError:  # that worker is gone
             output = note.read_text(encoding="utf-8")
-            running += [job for job in jobs if job.output == output]
+            overdue = scratch / f"overdue-{pid}"
+            running += [(job, overdue.exists()) for job in jobs if job.output == output]
             note.unlink(missing_ok=True)
+            overdue.unlink(missing_ok=True)
     return running
+
+
+OVERDUE_GRACE = 30.0  # seconds past its time limit before the build stops a worker that has not stopped itself
+
+
+def _stop_overdue(scratch: Path, timeout: float) -> None:
+    """Kill the workers still on a report OVERDUE_GRACE seconds past its time limit. A worker stops its own report
+    at the limit (time_limit), but only between Python steps: one stuck in a long call into a library, or with
+    the alarm blocked, is stopped here, and its report fails for the time limit."""
+    for note in scratch.glob("running-*"):
+        try:
+            late = time.time() - note.stat().st_mtime > timeout + OVERDUE_GRACE
+            pid = int(note.name.split("-")[1])
+        except (OSError, ValueError):  # the report has just ended
+            continue
+        if late:
+            (scratch / f"overdue-{pid}").touch()
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
