@@ -1,7 +1,7 @@
 """Build every HTML report: national analyses and one budget report per municipality, plus exports.
 
-Reports are built in parallel worker processes, each running the notebooks on a warm IPython shell of its own. One failing report
-does not stop the others; failures are listed at the end. Files are written atomically, so an
+Reports are built in parallel worker processes, each running the notebooks on a warm IPython shell of its own.
+One failing report does not stop the others; failures are listed at the end. Files are written atomically, so an
 interrupted build leaves no half-written report.
 """
 
