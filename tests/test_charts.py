@@ -49,3 +49,23 @@ def test_a_chart_bound_to_sliders_keeps_its_view_for_checking():
     spec = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").add_params(slider).to_dict()
     render.enable()
     assert re.search(r'sapaDraw\("sapa-chart-1",\{.*\},1\)', render._render(spec)["text/html"])
+
+
+def test_the_chart_library_is_kept_between_runs_in_the_users_cache_folder(monkeypatch, tmp_path):
+    from importlib.metadata import version
+
+    from sapa_model.views import render
+
+    monkeypatch.delenv("SAPA_CHART_LIBRARY_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert render.library_folder() == tmp_path / "sapa-budget"
+    monkeypatch.setenv("SAPA_CHART_LIBRARY_CACHE", "")
+    assert render.library_folder() is None  # empty: kept nowhere
+    monkeypatch.setenv("SAPA_CHART_LIBRARY_CACHE", str(tmp_path / "mine"))
+    kept = tmp_path / "mine" / f"vl-convert-{version('vl-convert-python')}.js"
+    made = render._vega_bundle()  # made once and kept under its version
+    assert kept.read_text(encoding="utf-8") == made and "vegaEmbed" in made
+    kept.write_text("// as kept", encoding="utf-8")
+    assert render._vega_bundle() == "// as kept"  # read back, not made again
+    monkeypatch.setenv("SAPA_CHART_LIBRARY_CACHE", "/proc/no-such-folder")  # cannot be written: made, no error
+    assert render._vega_bundle() == made

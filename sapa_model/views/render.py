@@ -8,6 +8,7 @@ and the same output draws live in JupyterLab.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -41,21 +42,33 @@ def bundle_code() -> str:
 
 
 BUNDLE_START = "if (!window.vegaEmbed) {\n"  # how bundle_code() begins
-LIBRARY_CACHE = "SAPA_CHART_LIBRARY_CACHE"  # environment: a folder that keeps vl-convert's bundle between runs
+LIBRARY_CACHE = "SAPA_CHART_LIBRARY_CACHE"  # environment: the folder that keeps vl-convert's bundle between runs
+
+
+def library_folder() -> Path | None:
+    """Where vl-convert's bundle is kept between runs: the folder LIBRARY_CACHE names (empty: nowhere), else this
+    user's cache folder ($XDG_CACHE_HOME or ~/.cache, then sapa-budget)."""
+    given = os.environ.get(LIBRARY_CACHE)
+    if given is not None:
+        return Path(given) if given else None
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sapa-budget"
 
 
 def _vega_bundle() -> str:
-    """vl-convert's JavaScript bundle (seconds to make); kept in the folder LIBRARY_CACHE names, if it names one."""
+    """vl-convert's JavaScript bundle (a second to make), kept in library_folder() under its version; made again
+    when that folder cannot be read or written."""
     import vl_convert
 
-    folder = os.environ.get(LIBRARY_CACHE)
-    kept = Path(folder) / f"vl-convert-{version('vl-convert-python')}.js" if folder else None
-    if kept is not None and kept.is_file():
-        return kept.read_text(encoding="utf-8")
+    folder = library_folder()
+    kept = folder / f"vl-convert-{version('vl-convert-python')}.js" if folder else None
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if kept is not None and kept.is_file():
+            return kept.read_text(encoding="utf-8")
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
     if kept is not None:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        write_text(kept, bundle)
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write_text(kept, bundle)
     return bundle
 
 
