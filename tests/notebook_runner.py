@@ -59,31 +59,15 @@ def run(name: str, tmp_path: Path, **parameters) -> nbformat.NotebookNode:
     return nbformat.read(output, as_version=4)
 
 
-IN_A_WORKER = """
-import json, sys
-from pathlib import Path
-import nbformat
-from sapa_model.report.workers import WarmShell
-shell = WarmShell(Path(sys.argv[1]))
-for path, parameters, out in json.loads(sys.argv[2]):
-    try:
-        nbformat.write(shell.execute(Path(path), parameters), out)
-    except Exception as exc:
-        Path(out).write_text(json.dumps([type(exc).__name__, str(exc)]))
-"""
-
-
 def in_a_worker(*runs: tuple[Path, dict, Path]) -> list:
     """Run notebooks one after the other as a report worker does (sapa_model.report.workers.WarmShell: one shell, a
-    fresh namespace each), in a process of its own; for each, the executed notebook, or its error as
+    fresh namespace each), in a process of its own (SERVE); for each, the executed notebook, or its error as
     [exception name, message]."""
-    given = json.dumps([[str(path), parameters, str(out)] for path, parameters, out in runs])
-    subprocess.run([sys.executable, "-c", IN_A_WORKER, str(ROOT), given], check=True, timeout=600, cwd=ROOT)
-    results = []
-    for _, _, out in runs:
-        text = Path(out).read_text(encoding="utf-8")
-        results.append(json.loads(text) if text.startswith("[") else nbformat.reads(text, as_version=4))
-    return results
+    given = "".join(json.dumps([str(path), parameters, str(out)]) + "\n" for path, parameters, out in runs)
+    answers = subprocess.run([sys.executable, "-c", SERVE, str(ROOT)], input=given, capture_output=True, text=True,
+                             check=True, timeout=600, cwd=ROOT).stdout.splitlines()
+    assert len(answers) == len(runs), answers
+    return [json.loads(answer) or nbformat.read(out, as_version=4) for answer, (_, _, out) in zip(answers, runs)]
 
 
 def key_figures(notebook: nbformat.NotebookNode) -> dict:
