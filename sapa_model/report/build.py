@@ -51,6 +51,7 @@ from .workers import (
     WARM_UP,
     ReportTimeout,
     memory_limit_note,
+    over_time,
     start_worker,
     time_limit,
     worker,
@@ -239,19 +240,18 @@ def _tables(settings: Settings) -> tuple[Scenario, pd.DataFrame]:
 def build_one(job: Job, out: str, settings: Settings, timeout: float, scratch: str = "") -> Outcome:
     """Run in a worker: execute the notebook on the warm shell, write the page and any exports, within
     the time limit; any failure becomes the outcome's error (one plain line)."""
-    note = Path(scratch) / f"running-{os.getpid()}" if scratch else None
+    note = Path(scratch) / f"{RUNNING}{os.getpid()}" if scratch else None
     if note:
         note.write_text(job.output, encoding="utf-8")
     try:
         with time_limit(timeout):
             return _build_one(job, Path(out), settings, Path(scratch) if scratch else None)
     except ReportTimeout:
-        return Outcome(job, error=f"took longer than the time limit of {timeout:g} s")
+        return Outcome(job, error=over_time(timeout))
     except MemoryError:
         return Outcome(job, error=f"ran out of memory while building it{memory_limit_note()}")
     except Exception as exc:  # one report's failure is reported, never fatal to the build
-        ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", None)
-        return Outcome(job, error=clean_message(f"{ename}: {evalue}" if evalue else f"{type(exc).__name__}: {exc}"))
+        return Outcome(job, error=clean_message(f"{type(exc).__name__}: {exc}"))
     finally:
         if note:
             note.unlink(missing_ok=True)
@@ -607,7 +607,7 @@ def build(
         remove_partials(out)  # those of builds that were killed before they could remove them
         try:
             clock = _Clock()
-            _forkserver()  # it imports what the workers need while this process computes the tables
+            context = _forkserver()  # it imports what the workers need while this process computes the tables
             with clock("tables, risk and outlook"):
                 scenario, table = _tables(settings)
                 _share_results(jobs, scenario, settings, Path(scratch))
@@ -632,7 +632,7 @@ def build(
                     )
 
             with clock("reports"):
-                outcomes = _run_jobs(out, jobs, settings, workers, timeout, progress, Path(scratch), meanwhile)
+                outcomes = _run_jobs(out, jobs, settings, workers, timeout, progress, Path(scratch), context, meanwhile)
             with clock("index"):
                 produced = {o.job.output for o in outcomes if not o.error} | {f for o in outcomes for f in o.files}
                 stale = _stale_files(out, produced | set(national_files), prune)
@@ -773,15 +773,15 @@ def _run_jobs(
     timeout: float,
     progress: bool,
     scratch: Path,
+    context: multiprocessing.context.ForkServerContext,
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Outcome]:
-    """Run the jobs on a pool of warm workers; replace workers that die (their report fails). `meanwhile`:
-    the build's own work, done once the jobs are handed out."""
+    """Run the jobs on a pool of warm workers forked by `context` (_forkserver); replace workers that die (their
+    report fails). `meanwhile`: the build's own work, done once the jobs are handed out."""
     from tqdm import tqdm
 
     outcomes: dict[str, Outcome] = {}  # by the job's output, which is unique
     todo = list(jobs)
-    context = _forkserver()
     with tqdm(total=len(jobs), desc="Rapporter", unit="rapport", disable=not progress) as bar:
         for _ in range(MAX_RESTARTS + 1):
             executor = futures.ProcessPoolExecutor(
@@ -813,7 +813,7 @@ def _run_jobs(
                 for job, overdue in _running_on_dead_workers(scratch, todo):
                     outcomes[job.output] = Outcome(
                         job,
-                        error=f"took longer than the time limit of {timeout:g} s and its worker was stopped"
+                        error=f"{over_time(timeout)} and its worker was stopped"
                         if overdue
                         else f"the report's worker process died while building it{memory_limit_note()}",
                     )
@@ -850,12 +850,20 @@ def _stop_now(executor: futures.ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
+RUNNING = "running-"  # running-<process id>, in the build's scratch folder: the report that worker builds now
+
+
+def _running_notes(scratch: Path) -> list[tuple[int, Path]]:
+    """Each worker's note of the report it builds now (build_one writes it, named after the worker): its process
+    id and the note."""
+    return [(int(note.name.removeprefix(RUNNING)), note) for note in scratch.glob(f"{RUNNING}*")]
+
+
 def _running_on_dead_workers(scratch: Path, jobs: list[Job]) -> list[tuple[Job, bool]]:
     """The jobs that workers which have died were building (each worker notes its job in the scratch folder), each
     with whether the build stopped that worker for running over the time limit (_stop_overdue)."""
     running = []
-    for note in scratch.glob("running-*"):
-        pid = int(note.name.split("-")[1])
+    for pid, note in _running_notes(scratch):
         try:
             os.kill(pid, 0)
         except OSError:  # that worker is gone
@@ -874,11 +882,10 @@ def _stop_overdue(scratch: Path, timeout: float) -> None:
     """Kill the workers still on a report OVERDUE_GRACE seconds past its time limit. A worker stops its own report
     at the limit (time_limit), but only between Python steps: one stuck in a long call into a library, or with
     the alarm blocked, is stopped here, and its report fails for the time limit."""
-    for note in scratch.glob("running-*"):
+    for pid, note in _running_notes(scratch):
         try:
             late = time.time() - note.stat().st_mtime > timeout + OVERDUE_GRACE
-            pid = int(note.name.split("-")[1])
-        except (OSError, ValueError):  # the report has just ended
+        except OSError:  # the report has just ended
             continue
         if late:
             (scratch / f"overdue-{pid}").touch()

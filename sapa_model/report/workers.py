@@ -107,13 +107,14 @@ class WarmShell:
         )
         self.shared = Path(scratch) / SHARED if scratch else None
         self.loaded = False
+        self.charts = 0.0  # chart seconds when last asked (chart_seconds)
 
     def chart_seconds(self) -> float:
         """Seconds spent turning charts into HTML since this was last asked (views.render.chart_seconds)."""
         from ..views.render import chart_seconds
 
         total = chart_seconds()
-        spent, self._charts = total - getattr(self, "_charts", 0.0), total
+        spent, self.charts = total - self.charts, total
         return spent
 
     def _run_cell(self, cell: nbformat.NotebookNode) -> None:
@@ -201,7 +202,11 @@ def _streams(shell: WarmShell):
 
 
 _worker: WarmShell | None = None
-_stopping = threading.Event()
+
+
+def over_time(seconds: float) -> str:
+    """What a report that ran over its time limit fails with."""
+    return f"took longer than the time limit of {seconds:g} s"
 
 
 class ReportTimeout(BaseException):
@@ -215,7 +220,7 @@ def time_limit(seconds: float):
     after, until the block has ended."""
 
     def expire(*_):
-        raise ReportTimeout(f"took longer than the time limit of {seconds:g} s")
+        raise ReportTimeout(over_time(seconds))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
@@ -227,7 +232,6 @@ def time_limit(seconds: float):
 
 
 def _stop_and_exit(*_) -> None:
-    _stopping.set()
     os._exit(1)
 
 
