@@ -364,5 +364,5 @@ def test_a_worker_stuck_past_the_time_limit_is_stopped_by_the_build(tmp_path):
     assert result.returncode == 0, result.stderr
     # 8 s: time for the worker to reach the cell on a busy machine (before it, the worker's own alarm would act)
     assert result.stdout.strip().splitlines()[-1] == "took longer than the time limit of 8 s and its worker was stopped"
-    assert time.monotonic() - started < 50  # not after the report's own minute
+    assert 8 + 1 <= time.monotonic() - started < 50  # not before the limit and its grace, nor after the minute
     assert not (tmp_path / "out" / "stuck.html").exists()
