@@ -67,8 +67,7 @@ def _vega_bundle() -> str:
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub wants an argument the function does not
     if kept is not None:
         with contextlib.suppress(OSError):
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            write_text(kept, bundle)
+            write_text(kept, bundle)  # its folder made as it is written
     return bundle
 
 
