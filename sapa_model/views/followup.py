@@ -321,7 +321,6 @@ def chart(result: pd.DataFrame, params: ParameterSet) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("Måned:O"), alt.Tooltip("Linje:N"), alt.Tooltip("kr:Q", format=fmt.d3("kr"))],
         )
-        .properties(width=620, height=240)
     )
     return finish(
         chart,
@@ -330,6 +329,8 @@ def chart(result: pd.DataFrame, params: ParameterSet) -> alt.Chart:
         "det betalte til dato og det forventede regnskab",
         subtitle="Alle linjer tilsammen; i december er afstanden mellem linjerne afvigelsen fra budgettet "
         f"({terms.terms(Basis(), params)})",
+        width=620,
+        height=240,
     )
 
 
